@@ -1,0 +1,3 @@
+import CLibPQ
+import CHiredis
+print("health-service")

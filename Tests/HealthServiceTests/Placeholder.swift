@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderHealthServiceTests: XCTestCase { func testNothing() {} }
