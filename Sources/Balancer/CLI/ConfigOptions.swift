@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// `--config FILE`, shared by the subcommands that read a config.
+struct ConfigOptions: ParsableArguments {
+    static let defaultPath = "config/balancer.yaml"
+
+    @Option(name: .long, help: ArgumentHelp("The YAML config file.", valueName: "file"))
+    var config: String = ConfigOptions.defaultPath
+
+    /// Loads the config, or prints every problem as `FILE:LINE: key.path: message` to stderr and exits 1.
+    func loadOrExit() throws -> BalancerConfig {
+        try ConfigOptions.load(path: config)
+    }
+
+    static func load(path: String) throws -> BalancerConfig {
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch {
+            for problem in error.errors { StandardError.write(problem.description) }
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Lines for the operator that are not the command's result.
+enum StandardError {
+    static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

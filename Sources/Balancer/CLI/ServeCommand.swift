@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `balancer serve` — load the config and proxy until stopped; the default subcommand.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Load the config and serve until SIGTERM or SIGINT (SIGHUP reloads the config)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.loadOrExit()
+        try await BalancerRuntime.serve(config: config, configPath: options.config)
+    }
+}

@@ -1,0 +1,187 @@
+import Shared
+
+/// Reading of the top-level keys that are not upstreams or routes: listeners, limits, proxy, headers, logs.
+extension ConfigReader {
+    static let topLevelKeys = [
+        "listen", "admin", "workers", "limits", "proxy", "response_headers", "access_log", "log_format",
+        "pid_file", "shutdown_timeout", "upstreams", "routes",
+    ]
+
+    /// The whole document; returns the defaults filled with what could be read.
+    mutating func readConfig(_ root: ConfigNode, sourcePath: String) -> BalancerConfig {
+        var config = BalancerConfig.defaults(sourcePath: sourcePath)
+        guard let top = mapping(root, allowed: Self.topLevelKeys) else { return config }
+        if let node = required(top, "listen", hint: "add e.g. listen: [0.0.0.0:80]") {
+            config.listen = readListen(node)
+        }
+        if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listen) }
+        if let node = top["workers"] { config.workers = readWorkers(node) ?? config.workers }
+        if let node = top["limits"] { config.limits = readLimits(node) }
+        if let node = top["proxy"] { config.proxy = readProxy(node) }
+        if let node = top["response_headers"] { config.responseHeaders = readHeaders(node) }
+        if let node = top["access_log"] { config.accessLog = readAccessLog(node) ?? config.accessLog }
+        if let node = top["log_format"] { config.logFormat = choice(node, of: LogFormat.self) ?? config.logFormat }
+        if let node = top["pid_file"] { config.pidFile = nonEmptyText(node, expected: "a file path") }
+        if let node = top["shutdown_timeout"] {
+            config.shutdownTimeout = duration(node, .nonNegative) ?? config.shutdownTimeout
+        }
+        let upstreamsHint = "add e.g. upstreams: {backend: {servers: [127.0.0.1:8001]}}"
+        if let node = required(top, "upstreams", hint: upstreamsHint) { config.upstreams = readUpstreams(node) }
+        if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {
+            config.routes = readRoutes(node, upstreams: config.upstreams)
+        }
+        return config
+    }
+
+    /// `listen:` — one address or a list; two entries that would bind the same socket are refused.
+    mutating func readListen(_ node: ConfigNode) -> [HostPort] {
+        let items = items(node, expected: "host:port or a list of them")
+        if items.isEmpty, case .sequence = node.node {
+            report(node, "list at least one host:port to accept connections on, e.g. [0.0.0.0:80]")
+        }
+        var listeners: [(address: HostPort, path: String)] = []
+        for item in items {
+            guard let address = address(item) else { continue }
+            if let earlier = listeners.first(where: { $0.address.overlaps(address) }) {
+                report(item, "\(address) binds the same port as \(earlier.path) (\(earlier.address)); remove one")
+            } else {
+                listeners.append((address, item.path))
+            }
+        }
+        return listeners.map(\.address)
+    }
+
+    mutating func readAdmin(_ node: ConfigNode, publicListeners: [HostPort]) -> AdminConfig {
+        var admin = AdminConfig(listen: BalancerConfig.defaultAdminListen)
+        guard let map = mapping(node, allowed: ["listen"]) else { return admin }
+        guard let listenNode = map["listen"], let address = address(listenNode) else { return admin }
+        if let index = publicListeners.firstIndex(where: { $0.overlaps(address) }) {
+            report(listenNode, "\(address) binds the same port as listen[\(index)] (\(publicListeners[index])); "
+                + "give the admin listener a port of its own")
+        }
+        admin.listen = address
+        return admin
+    }
+
+    /// `workers:` — `auto` or a count of event loops.
+    mutating func readWorkers(_ node: ConfigNode) -> Int? {
+        if node.scalarText == "auto" { return BalancerConfig.autoWorkers }
+        if let text = node.scalarText, let count = Int(text), (1...BalancerConfig.maxWorkers).contains(count) {
+            return count
+        }
+        report(node, "expected auto or a whole number from 1 to \(BalancerConfig.maxWorkers), "
+            + "got \(node.valueDescription)")
+        return nil
+    }
+
+    /// `limits:` — `client_max_body_size: 0` means unlimited, as in nginx.
+    mutating func readLimits(_ node: ConfigNode) -> LimitsConfig {
+        var limits = LimitsConfig()
+        let keys = ["client_max_body_size", "client_header_timeout", "keepalive_timeout", "max_header_size"]
+        guard let map = mapping(node, allowed: keys) else { return limits }
+        if let value = map["client_max_body_size"].flatMap({ size($0, in: 0...Int64.max) }) {
+            limits.clientMaxBodySize = value
+        }
+        if let value = map["client_header_timeout"].flatMap({ duration($0, .positive) }) {
+            limits.clientHeaderTimeout = value
+        }
+        if let value = map["keepalive_timeout"].flatMap({ duration($0, .positive) }) {
+            limits.keepaliveTimeout = value
+        }
+        if let value = map["max_header_size"].flatMap({ size($0, in: (1 << 10)...(1 << 20)) }) {
+            limits.maxHeaderSize = value
+        }
+        return limits
+    }
+
+    /// `proxy:` — `next_upstream_tries: 0` and `next_upstream_timeout: 0` mean unlimited, as in nginx.
+    mutating func readProxy(_ node: ConfigNode) -> ProxyConfig {
+        var proxy = ProxyConfig()
+        let keys = [
+            "connect_timeout", "read_timeout", "send_timeout", "next_upstream_tries", "next_upstream",
+            "next_upstream_timeout", "websocket_idle_timeout",
+        ]
+        guard let map = mapping(node, allowed: keys) else { return proxy }
+        if let value = map["connect_timeout"].flatMap({ duration($0, .positive) }) { proxy.connectTimeout = value }
+        if let value = map["read_timeout"].flatMap({ duration($0, .positive) }) { proxy.readTimeout = value }
+        if let value = map["send_timeout"].flatMap({ duration($0, .positive) }) { proxy.sendTimeout = value }
+        if let value = map["next_upstream_tries"].flatMap({ int($0, in: 0...100) }) {
+            proxy.nextUpstreamTries = value
+        }
+        if let node = map["next_upstream"], let value = readNextUpstream(node) { proxy.nextUpstream = value }
+        if let value = map["next_upstream_timeout"].flatMap({ duration($0, .nonNegative) }) {
+            proxy.nextUpstreamTimeout = value
+        }
+        if let value = map["websocket_idle_timeout"].flatMap({ duration($0, .positive) }) {
+            proxy.websocketIdleTimeout = value
+        }
+        return proxy
+    }
+
+    /// `next_upstream:` — conditions for retrying; `off` only on its own, as nginx requires.
+    mutating func readNextUpstream(_ node: ConfigNode) -> Set<NextUpstreamCondition>? {
+        let items = items(node, expected: "a list of conditions such as [error, timeout]")
+        var conditions: Set<NextUpstreamCondition> = []
+        var failed = items.isEmpty
+        for item in items {
+            if let condition = choice(item, of: NextUpstreamCondition.self) {
+                conditions.insert(condition)
+            } else {
+                failed = true
+            }
+        }
+        if items.isEmpty, case .sequence = node.node {
+            report(node, "list at least one condition, or write off to never retry on another server")
+        }
+        if conditions.contains(.off) && conditions.count > 1 {
+            report(node, "off cannot be combined with other conditions; write either off or the conditions")
+            failed = true
+        }
+        return failed ? nil : conditions
+    }
+
+    /// `response_headers:` — name/value pairs in file order.
+    mutating func readHeaders(_ node: ConfigNode) -> [HeaderField] {
+        guard let pairs = pairs(of: node, expected: "a mapping of header names to values") else { return [] }
+        var headers: [HeaderField] = []
+        for (name, valueNode) in pairs {
+            guard HeaderField.isValidName(name) else {
+                report(valueNode, "\"\(name)\" is not a valid header name; use letters, digits and - only")
+                continue
+            }
+            if let earlier = headers.first(where: { $0.name.lowercased() == name.lowercased() }) {
+                report(valueNode, "\(name) is already set as \(earlier.name) (header names ignore case); keep one")
+                continue
+            }
+            guard let value = text(valueNode, expected: "a header value (quote it, e.g. \"1; mode=block\")") else {
+                continue
+            }
+            guard HeaderField.isValidValue(value) else {
+                report(valueNode, "the value contains a line break or control character; put it on one line")
+                continue
+            }
+            headers.append(HeaderField(name: name, value: value))
+        }
+        return headers
+    }
+
+    /// `access_log:` — `stdout`, `off`, or a file path.
+    mutating func readAccessLog(_ node: ConfigNode) -> AccessLogTarget? {
+        switch nonEmptyText(node, expected: "stdout, off or a file path") {
+        case nil: return nil
+        case "stdout": return .stdout
+        case "off": return .off
+        case let path?: return .file(path)
+        }
+    }
+
+    /// A scalar that must not be empty (paths).
+    mutating func nonEmptyText(_ node: ConfigNode, expected: String) -> String? {
+        guard let value = text(node, expected: expected) else { return nil }
+        if value.trimmingASCIIWhitespace().isEmpty {
+            report(node, "expected \(expected), got an empty string")
+            return nil
+        }
+        return value
+    }
+}

@@ -1,3 +1,0 @@
-import CLibPQ
-import CHiredis
-print("health-service")

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderHealthServiceTests: XCTestCase { func testNothing() {} }
