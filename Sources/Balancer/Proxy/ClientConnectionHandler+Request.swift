@@ -1,0 +1,180 @@
+import NIOCore
+import NIOHTTP1
+
+extension ClientConnectionHandler {
+    /// A request head arrived: route it, check it, and start the first upstream attempt.
+    func requestHeadReceived(_ head: HTTPRequestHead) {
+        guard !closing else { return }
+        timer.disarm()
+        snapshot = loop.snapshot
+        request = RequestRecord()
+        request.head = head
+        request.start = .now()
+        if let id = head.headers.first(name: "x-request-id"), RequestHygiene.isSaneRequestID(id) {
+            request.requestID = id
+        } else {
+            request.requestID = loop.nextRequestID()
+        }
+
+        var unavailable: HTTPResponseStatus?
+        if let route = snapshot.router.match(uri: head.uri) {
+            request.groupIndex = snapshot.routeGroup[route]
+            request.cache = snapshot.routeCache[route]
+        } else {
+            unavailable = .notFound
+        }
+        let action = machine.requestHeadReceived(head, policy: snapshot.requestPolicy, unavailableStatus: unavailable)
+        switch action {
+        case .respond(let status, let close):
+            sendLocalResponse(status, close: close)
+        case .proxy(let framing, let continue100):
+            request.forwardedHead = ForwardedRequest.upstreamHead(
+                from: head,
+                clientIP: clientIP,
+                requestID: request.requestID,
+                bodyFraming: framing
+            )
+            if continue100 {
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                    promise: nil
+                )
+            }
+            startAttempt()
+        }
+    }
+
+    func requestBodyReceived(_ part: ByteBuffer) {
+        switch machine.requestBodyReceived(part) {
+        case .forward:
+            upstream?.write(.body(.byteBuffer(part)))
+        case .hold:
+            pending.append(part)
+            pendingBytes += part.readableBytes
+        case .discard:
+            break
+        case .rejectTooLarge:
+            finishAttempt(reuse: false)
+            sendLocalResponse(.payloadTooLarge, close: true)
+        case .abortBoth:
+            finishAttempt(reuse: false)
+            close()
+        }
+    }
+
+    func requestEndReceived() {
+        switch machine.requestEndReceived() {
+        case .forward:
+            upstream?.write(.end(nil))
+            upstream?.flush()
+        case .hold, .none:
+            break
+        case .finishLocal(let close):
+            if close { self.close() }
+        }
+    }
+
+    // MARK: - Attempts
+
+    /// Picks a server not yet tried for this request and attaches a pooled or new connection to it.
+    func startAttempt() {
+        guard !closing else { return }
+        guard let chosen = loop.pick(group: request.groupIndex, in: snapshot, excluding: request.tried) else {
+            perform(machine.noServerLeft())
+            return
+        }
+        if let index = snapshot.groups[request.groupIndex].servers.firstIndex(where: { $0 === chosen }) {
+            request.tried.insert(index)
+        }
+        server = chosen
+        request.upstreamAddress = chosen.name
+        chosen.active.wrappingIncrement(ordering: .relaxed)
+        chosen.requests.wrappingIncrement(ordering: .relaxed)
+        attemptID &+= 1
+        if let pooled = loop.pool.checkout(chosen) {
+            attach(pooled)
+            return
+        }
+        let id = attemptID
+        loop.stats.upstreamConnectionsOpened.wrappingIncrement(ordering: .relaxed)
+        loop.pool.noteOpened()
+        UpstreamConnector.connect(to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout)
+            .assumeIsolatedUnsafeUnchecked()
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let connection):
+                    guard id == self.attemptID, !self.closing, self.server === chosen else {
+                        connection.abort()
+                        return
+                    }
+                    self.attach(connection)
+                case .failure(let error):
+                    guard id == self.attemptID, self.server === chosen else { return }
+                    let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } }
+                    self.attemptFailed(timedOut == true ? .connectTimeout : .error)
+                }
+            }
+    }
+
+    private func attach(_ connection: UpstreamHandler) {
+        switch machine.upstreamAttached() {
+        case .release:
+            loop.pool.checkin(connection, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
+        case .sendRequest(let fromReplay, let end):
+            upstream = connection
+            connection.beginExchange(delegate: self, readTimeout: snapshot.readTimeout)
+            connection.write(.head(request.forwardedHead))
+            let parts = fromReplay ? machine.replayParts : pending
+            pending = []
+            pendingBytes = 0
+            for part in parts { connection.write(.body(.byteBuffer(part))) }
+            if end { connection.write(.end(nil)) }
+            connection.flush()
+            resumeClientReads()
+        }
+    }
+
+    /// The current attempt failed: count it against the server and let the state machine choose retry or error.
+    func attemptFailed(_ failure: ProxyStateMachine.AttemptFailure) {
+        if failure != .staleConnection { server?.failures.wrappingIncrement(ordering: .relaxed) }
+        if failure == .staleConnection, let server, machine.responseStarted == false {
+            // Not the server's fault: allow the same server again on a fresh connection.
+            if let index = snapshot.groups[request.groupIndex].servers.firstIndex(where: { $0 === server }) {
+                request.tried.remove(index)
+            }
+        }
+        finishAttempt(reuse: false)
+        perform(machine.attemptFailed(failure))
+    }
+
+    /// Ends the current attempt: releases the server's in-flight slot and the connection (to the pool or closed).
+    func finishAttempt(reuse: Bool) {
+        attemptID &+= 1
+        if let server {
+            server.active.wrappingDecrement(ordering: .relaxed)
+            self.server = nil
+        }
+        if let connection = upstream {
+            upstream = nil
+            if reuse {
+                connection.endExchange()
+                loop.pool.checkin(connection, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
+            } else {
+                connection.abort()
+            }
+        }
+    }
+
+    func perform(_ action: ProxyStateMachine.FailureAction) {
+        switch action {
+        case .retry:
+            startAttempt()
+        case .respond(let status, let close):
+            sendLocalResponse(status, close: close)
+        case .closeClient:
+            close()
+        case .none:
+            break
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import NIOCore
+import NIOHTTP1
+
+extension ClientConnectionHandler: UpstreamConnectionDelegate {
+    var clientIsWritable: Bool { context.channel.isWritable }
+
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        machine.responseHeadReceived()
+        request.upstreamStatus = Int(head.status.code)
+        request.status = Int(head.status.code)
+        let rewritten = ResponseHeadRewriter.clientHead(
+            from: head,
+            clientVersion: request.head.version,
+            clientKeepAlive: request.head.isKeepAlive,
+            isHeadRequest: request.head.method == .HEAD,
+            requestID: request.requestID,
+            cache: request.cache,
+            uri: request.head.uri,
+            snapshot: snapshot,
+            dates: loop.dates
+        )
+        request.keepAlive = rewritten.keepAlive
+        context.write(wrapOutboundOut(.head(rewritten.head)), promise: nil)
+    }
+
+    func upstreamResponseBody(_ part: ByteBuffer) {
+        request.bytesSent += Int64(part.readableBytes)
+        context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+    }
+
+    func upstreamResponseEnd(keepAlive: Bool) {
+        let action = machine.responseEndReceived(upstreamKeepAlive: keepAlive, clientCanKeepAlive: request.keepAlive)
+        switch action {
+        case .finish(let reuse, let closeClient):
+            finishAttempt(reuse: reuse)
+            logRequest()
+            if closeClient {
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete {
+                    [self] _ in self.close()
+                }
+            } else {
+                timer.arm(.now() + snapshot.keepaliveTimeout)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        case .finishEarly:
+            finishAttempt(reuse: false)
+            logRequest()
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete {
+                [self] _ in self.close()
+            }
+        case .none:
+            break
+        }
+    }
+
+    func upstreamReadComplete() {
+        context.flush()
+    }
+
+    func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
+        guard upstream != nil else { return }
+        attemptFailed(failure)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeClientReads() }
+    }
+
+    // MARK: - Local responses and logging
+
+    /// Writes a response of the balancer's own and then keeps the connection or closes it. When the client may
+    /// still be sending a body, the write side is shut first and the rest is read and dropped for a moment, so the
+    /// client sees the response instead of a reset (nginx's lingering close).
+    func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool) {
+        guard !closing else { return }
+        request.status = Int(status.code)
+        if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
+        loop.dates.refresh()
+        let body = LocalResponse.body(status: status, requestID: request.requestID, allocator: context.channel.allocator)
+        let head = LocalResponse.head(
+            status: status,
+            version: request.head.version,
+            bodyLength: body.readableBytes,
+            close: close,
+            requestID: request.requestID,
+            snapshot: snapshot,
+            date: loop.dates.httpDate
+        )
+        request.bytesSent = Int64(body.readableBytes)
+        logRequest()
+        // The transition happens before the end is written: writing it can deliver the next pipelined request.
+        let finish = machine.localResponseWritten()
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        guard case .finishLocal(let mustClose) = finish, mustClose || close else {
+            timer.arm(.now() + snapshot.keepaliveTimeout)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        closing = true
+        timer.cancel()
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            channel.close(mode: .output, promise: nil)
+            // Drop what the client still sends for up to 2 s, then close for good.
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
+    }
+
+    func logRequest() {
+        loop.stats.requests.wrappingIncrement(ordering: .relaxed)
+        guard let log = loop.accessLog else { return }
+        loop.dates.refresh()
+        let head = request.head
+        let elapsed = (NIODeadline.now() - request.start).nanoseconds / 1000
+        let entry = AccessLogEntry(
+            clientAddress: clientIP,
+            method: head.method.rawValue,
+            uri: head.uri,
+            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+            status: request.status,
+            bodyBytesSent: request.bytesSent,
+            referer: head.headers.first(name: "referer"),
+            userAgent: head.headers.first(name: "user-agent"),
+            upstreamAddress: request.upstreamAddress,
+            upstreamStatus: request.upstreamStatus,
+            requestTimeMicros: elapsed,
+            requestID: request.requestID
+        )
+        log.append(entry, dates: loop.dates)
+    }
+}

@@ -1,0 +1,151 @@
+import NIOCore
+import NIOHTTP1
+
+/// The last handler of a client connection: turns decoded request parts and upstream callbacks into
+/// `ProxyStateMachine` events and carries out the actions it returns. It decides nothing itself.
+///
+/// The upstream connection serving a request lives on this handler's event loop, so every call between the two
+/// sides is a plain method call: no task, lock or thread hop per request.
+final class ClientConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let loop: LoopContext
+    var context: ChannelHandlerContext!
+    var machine = ProxyStateMachine()
+    var clientIP = "-"
+    var timer: DeadlineTimer!
+    /// A `read` was held back because the upstream could not take more.
+    var readPending = false
+    /// Set once the connection has been asked to close; everything after is ignored.
+    var closing = false
+
+    // The request in progress.
+    var snapshot: ProxySnapshot
+    var request = RequestRecord()
+    var upstream: UpstreamHandler?
+    var server: UpstreamServer?
+    /// Body parts received while no upstream connection was attached (first attempt only).
+    var pending: [ByteBuffer] = []
+    var pendingBytes = 0
+    /// Bumped per attempt so a late connect completion for an abandoned attempt is ignored.
+    var attemptID = 0
+
+    init(loop: LoopContext) {
+        self.loop = loop
+        self.snapshot = loop.snapshot
+    }
+
+    // MARK: - Connection lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        timer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.clientTimedOut() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
+        loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
+        clientIP = context.channel.remoteAddress?.ipAddress ?? "-"
+        timer.arm(.now() + snapshot.clientHeaderTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        loop.stats.activeClients.wrappingDecrement(ordering: .relaxed)
+        timer.cancel()
+        closing = true
+        if machine.clientClosed() {
+            finishAttempt(reuse: false)
+        }
+        context.fireChannelInactive()
+    }
+
+    private func clientTimedOut() {
+        // Idle past keepalive_timeout, or no complete head within client_header_timeout (slowloris): close quietly,
+        // as nginx does — there is no request to answer.
+        guard machine.isIdle || closing else { return }
+        close()
+    }
+
+    func close() {
+        guard !closing else { return }
+        closing = true
+        context.close(promise: nil)
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requestHeadReceived(head)
+        case .body(let part):
+            requestBodyReceived(part)
+        case .end:
+            requestEndReceived()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        let status: HTTPResponseStatus
+        switch error as? HTTPParserError {
+        case .some(.headerOverflow): status = .requestHeaderFieldsTooLarge
+        case .some: status = .badRequest
+        case .none:
+            // I/O errors (reset by peer): nothing to answer.
+            close()
+            return
+        }
+        let action = machine.requestMalformed(status: status)
+        if upstream != nil || server != nil { finishAttempt(reuse: false) }
+        perform(action)
+    }
+
+    /// Backpressure: hold the client's reads while the upstream cannot take more, or while a connect is pending and
+    /// a replay buffer's worth of body is already waiting.
+    func read(context: ChannelHandlerContext) {
+        if let upstream, !upstream.isWritable {
+            readPending = true
+            return
+        }
+        if upstream == nil && pendingBytes >= ReplayBuffer.defaultLimit {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func resumeClientReads() {
+        guard readPending, !closing else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+}
+
+/// What the handler remembers about the request in progress (for rewriting, retries and the access log).
+struct RequestRecord {
+    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    var forwardedHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    var requestID = ""
+    var start = NIODeadline.uptimeNanoseconds(0)
+    var groupIndex = 0
+    var cache: StaticCachePolicy?
+    var tried = ServerSet.empty
+    var status = 0
+    var bytesSent: Int64 = 0
+    var upstreamStatus: Int?
+    var upstreamAddress: String?
+    var keepAlive = true
+}

@@ -1,0 +1,48 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response the balancer writes itself (400, 404, 413, 431, 502, 503, 504): a small JSON body, the configured
+/// security headers, the request id, and `Connection: close` when the connection ends with it.
+enum LocalResponse {
+    static func head(
+        status: HTTPResponseStatus,
+        version: HTTPVersion,
+        bodyLength: Int,
+        close: Bool,
+        requestID: String?,
+        snapshot: ProxySnapshot,
+        date: String
+    ) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8 + snapshot.responseHeaders.count)
+        headers.add(name: "Server", value: "balancer")
+        headers.add(name: "Date", value: date)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(bodyLength))
+        for (name, value) in snapshot.responseHeaders { headers.add(name: name, value: value) }
+        if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
+        if close {
+            headers.add(name: "Connection", value: "close")
+        } else if version.major == 1 && version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let responseVersion: HTTPVersion = version.major == 1 && version.minor == 0 ? .http1_0 : .http1_1
+        return HTTPResponseHead(version: responseVersion, status: status, headers: headers)
+    }
+
+    /// `{"error":"Bad Gateway","status":502,"request_id":"…"}` plus a newline.
+    static func body(status: HTTPResponseStatus, requestID: String?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 96)
+        buffer.writeStaticString("{\"error\":\"")
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\",\"status\":")
+        buffer.writeString(String(status.code))
+        if let requestID {
+            buffer.writeStaticString(",\"request_id\":\"")
+            buffer.writeString(requestID)
+            buffer.writeStaticString("\"")
+        }
+        buffer.writeStaticString("}\n")
+        return buffer
+    }
+}

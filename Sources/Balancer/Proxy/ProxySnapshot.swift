@@ -1,0 +1,63 @@
+import NIOCore
+import NIOHTTP1
+
+/// Everything a request needs from one configuration, prepared once per load or reload: the router, the upstream
+/// groups behind each route, and header values converted to the forms the hot path writes.
+///
+/// Immutable; a request keeps the snapshot it started with, so a reload never changes a request mid-flight.
+final class ProxySnapshot: Sendable {
+    let config: BalancerConfig
+    let generation: Int
+    let router: Router
+    let groups: [UpstreamGroup]
+    /// Route index → index into `groups`.
+    let routeGroup: [Int]
+    /// Route index → static-asset caching settings.
+    let routeCache: [StaticCachePolicy?]
+    /// `response_headers`, in file order.
+    let responseHeaders: [(String, String)]
+    let maxBodySize: Int64
+    let maxHeaderSize: Int
+    /// Per-request limits and retry rules, handed to each request's state machine.
+    let requestPolicy: ProxyStateMachine.Policy
+    let readTimeout: TimeAmount
+    let connectTimeout: TimeAmount
+    let keepaliveTimeout: TimeAmount
+    let clientHeaderTimeout: TimeAmount
+
+    /// Builds a snapshot; `reusing` supplies servers from the previous snapshot so their counters carry over.
+    init(config: BalancerConfig, generation: Int, reusing previous: ProxySnapshot? = nil) {
+        self.config = config
+        self.generation = generation
+        self.router = Router(routes: config.routes)
+        var existing: [String: UpstreamServer] = [:]
+        for group in previous?.groups ?? [] {
+            for server in group.servers { existing["\(group.name)/\(server.name)"] = server }
+        }
+        let groups = config.upstreams.map { upstream in
+            UpstreamGroup(
+                config: upstream,
+                servers: upstream.servers.map { server in
+                    if let kept = existing["\(upstream.name)/\(server.address)"], kept.config == server { return kept }
+                    return UpstreamServer(config: server)
+                }
+            )
+        }
+        self.groups = groups
+        self.routeGroup = config.routes.map { route in groups.firstIndex { $0.name == route.upstream } ?? 0 }
+        self.routeCache = config.routes.map { route in route.cacheStatic.map(StaticCachePolicy.init) }
+        self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
+        self.maxBodySize = config.limits.clientMaxBodySize.bytes
+        self.maxHeaderSize = Int(config.limits.maxHeaderSize.bytes)
+        self.requestPolicy = ProxyStateMachine.Policy(
+            maxBodySize: config.limits.clientMaxBodySize.bytes,
+            maxHeaderSize: Int(config.limits.maxHeaderSize.bytes),
+            tries: max(1, config.proxy.nextUpstreamTries),
+            nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream
+        )
+        self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
+        self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)
+        self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
+        self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)
+    }
+}

@@ -1,0 +1,15 @@
+import Atomics
+
+/// Process-wide connection counters shared by all event loops (atomics, no lock).
+final class ConnectionStats: Sendable {
+    /// Client connections open now.
+    let activeClients = ManagedAtomic<Int>(0)
+    /// Client connections accepted since start.
+    let acceptedClients = ManagedAtomic<Int>(0)
+    /// Upstream connections opened since start (keep-alive reuse keeps this low).
+    let upstreamConnectionsOpened = ManagedAtomic<Int>(0)
+    /// Requests answered since start.
+    let requests = ManagedAtomic<Int>(0)
+
+    init() {}
+}

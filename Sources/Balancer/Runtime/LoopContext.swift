@@ -1,0 +1,76 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Everything one event loop keeps for itself, so requests on that loop never lock: the current snapshot, the
+/// balancing policies' state, idle upstream connections, the cached date and the access-log batch.
+///
+/// One per event loop, created at start; touched only on its loop (reloads arrive through `eventLoop.execute`).
+final class LoopContext {
+    let eventLoop: EventLoop
+    let pool = UpstreamConnectionPool()
+    let dates = HTTPDateCache()
+    let accessLog: AccessLogBuffer?
+    let stats: ConnectionStats
+    private(set) var snapshot: ProxySnapshot
+    /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
+    private var policies: [AnyBalancingPolicy]
+    /// Scratch space for picks, reused so a pick allocates nothing.
+    private var candidates: [PickCandidate] = []
+    private var requestCounter: UInt64 = 0
+    private let idPrefix: String
+
+    init(eventLoop: EventLoop, snapshot: ProxySnapshot, accessLog: AccessLogWriter?, stats: ConnectionStats) {
+        self.eventLoop = eventLoop
+        self.snapshot = snapshot
+        self.stats = stats
+        self.policies = LoopContext.makePolicies(snapshot)
+        self.accessLog = accessLog.map {
+            AccessLogBuffer(writer: $0, format: snapshot.config.logFormat, eventLoop: eventLoop)
+        }
+        // Request ids: a random per-loop prefix plus a counter — unique without a random draw per request.
+        var rng = SystemRandomNumberGenerator()
+        let random = UInt64.random(in: 0...UInt64.max, using: &rng)
+        idPrefix = String(random, radix: 16).leftPadded(to: 16)
+    }
+
+    /// Switches this loop to a new snapshot (reload). Requests in flight keep the one they started with.
+    func install(_ snapshot: ProxySnapshot) {
+        self.snapshot = snapshot
+        self.policies = LoopContext.makePolicies(snapshot)
+        let keep = Set(snapshot.groups.flatMap { $0.servers.map { ObjectIdentifier($0) } })
+        pool.closeIdle(except: keep)
+    }
+
+    /// Picks a server of `group` in `snapshot`, skipping `excluded`; nil when none is eligible (empty or all down).
+    func pick(group groupIndex: Int, in snapshot: ProxySnapshot, excluding excluded: ServerSet) -> UpstreamServer? {
+        let group = snapshot.groups[groupIndex]
+        group.eligibleCandidates(into: &candidates, excluding: excluded)
+        let choice: Int?
+        if snapshot === self.snapshot {
+            choice = policies[groupIndex].pick(from: candidates)
+        } else {
+            // A request that started before a reload: a throwaway policy keeps it on its own snapshot's servers.
+            var policy = AnyBalancingPolicy(method: group.config.balance, serverCount: group.servers.count)
+            choice = policy.pick(from: candidates)
+        }
+        return choice.map { group.servers[$0] }
+    }
+
+    /// A fresh request id: 16 hex digits of loop prefix and 16 of counter.
+    func nextRequestID() -> String {
+        requestCounter &+= 1
+        return idPrefix + String(requestCounter, radix: 16).leftPadded(to: 16)
+    }
+
+    private static func makePolicies(_ snapshot: ProxySnapshot) -> [AnyBalancingPolicy] {
+        snapshot.groups.map { AnyBalancingPolicy(method: $0.config.balance, serverCount: $0.servers.count) }
+    }
+}
+
+extension String {
+    /// Left-pads with zeros to `width` characters.
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,56 @@
+import NIOCore
+
+/// Idle keep-alive connections to upstream servers, for one event loop (nginx's `keepalive N`, per worker).
+///
+/// Most recently used first, so a burst reuses warm connections and the surplus ages out at the upstream. At most
+/// `keepalive` idle connections are kept per server; a connection past that is closed when returned.
+final class UpstreamConnectionPool {
+    private var idle: [ObjectIdentifier: [UpstreamHandler]] = [:]
+    /// Connections opened by this pool's event loop (for tests and the status page).
+    private(set) var opened = 0
+
+    /// An idle, still-open connection to `server`, or nil.
+    func checkout(_ server: UpstreamServer) -> UpstreamHandler? {
+        let key = ObjectIdentifier(server)
+        while var list = idle[key], let connection = list.popLast() {
+            idle[key] = list
+            connection.onIdleClose = nil
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Gives `connection` back after a complete exchange, or closes it when `keepalive` idle ones are already kept.
+    func checkin(_ connection: UpstreamHandler, keepalive: Int) {
+        let key = ObjectIdentifier(connection.server)
+        var list = idle[key] ?? []
+        guard connection.isActive, list.count < keepalive else {
+            connection.abort()
+            return
+        }
+        connection.onIdleClose = { [weak self] closed in self?.remove(closed) }
+        list.append(connection)
+        idle[key] = list
+    }
+
+    func noteOpened() { opened += 1 }
+
+    /// Number of idle connections kept for `server`.
+    func idleCount(for server: UpstreamServer) -> Int { idle[ObjectIdentifier(server)]?.count ?? 0 }
+
+    /// Closes every idle connection to servers not in `keep` (servers removed by a reload), or all when nil.
+    func closeIdle(except keep: Set<ObjectIdentifier>? = nil) {
+        for (key, list) in idle where keep.map({ !$0.contains(key) }) ?? true {
+            idle[key] = nil
+            for connection in list {
+                connection.onIdleClose = nil
+                connection.abort()
+            }
+        }
+    }
+
+    private func remove(_ connection: UpstreamHandler) {
+        let key = ObjectIdentifier(connection.server)
+        idle[key]?.removeAll { $0 === connection }
+    }
+}

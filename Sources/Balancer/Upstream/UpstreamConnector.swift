@@ -1,0 +1,34 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Opens upstream connections on the event loop of the client connection that needs them, so the pair never
+/// crosses threads.
+enum UpstreamConnector {
+    static func connect(
+        to server: UpstreamServer,
+        on eventLoop: EventLoop,
+        connectTimeout: TimeAmount
+    ) -> EventLoopFuture<UpstreamHandler> {
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHandler(UpstreamHandler(server: server))
+                }
+            }
+        let connected: EventLoopFuture<Channel>
+        if let address = server.socketAddress {
+            connected = bootstrap.connect(to: address)
+        } else {
+            connected = bootstrap.connect(host: server.config.address.host, port: server.config.address.port)
+        }
+        return connected.flatMapThrowing { channel in
+            try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// An upstream group at run time: its settings and servers, shared by all event loops.
+///
+/// Picking is split in two: which servers are eligible now (backups only when no primary is) is decided here,
+/// beside the policy; which eligible server gets the request is the policy's job (`AnyBalancingPolicy`).
+final class UpstreamGroup: Sendable {
+    let config: UpstreamConfig
+    let servers: [UpstreamServer]
+    let hasBackups: Bool
+
+    init(config: UpstreamConfig, servers: [UpstreamServer]) {
+        self.config = config
+        self.servers = servers
+        self.hasBackups = servers.contains { $0.config.backup }
+    }
+
+    var name: String { config.name }
+
+    /// Fills `candidates` with the servers that may take a request now, excluding `excluded` (servers already tried
+    /// for this request). Primaries first; backups only when no primary is eligible, as nginx's `backup`.
+    func eligibleCandidates(into candidates: inout [PickCandidate], excluding excluded: ServerSet) {
+        candidates.removeAll(keepingCapacity: true)
+        collect(into: &candidates, backups: false, excluding: excluded)
+        if candidates.isEmpty && hasBackups {
+            collect(into: &candidates, backups: true, excluding: excluded)
+        }
+    }
+
+    private func collect(into candidates: inout [PickCandidate], backups: Bool, excluding excluded: ServerSet) {
+        for (index, server) in servers.enumerated() where server.config.backup == backups && !excluded.contains(index) {
+            candidates.append(
+                PickCandidate(
+                    index: index,
+                    weight: server.weight,
+                    active: server.active.load(ordering: .relaxed)
+                )
+            )
+        }
+    }
+}
+
+/// A small set of server indexes (servers already tried for one request), without allocation up to 64 servers.
+struct ServerSet: Sendable, Equatable {
+    private var low: UInt64 = 0
+    private var rest: Set<Int> = []
+
+    static let empty = ServerSet()
+
+    func contains(_ index: Int) -> Bool {
+        index < 64 ? low & (1 << UInt64(index)) != 0 : rest.contains(index)
+    }
+
+    mutating func insert(_ index: Int) {
+        if index < 64 { low |= 1 << UInt64(index) } else { rest.insert(index) }
+    }
+
+    mutating func remove(_ index: Int) {
+        if index < 64 { low &= ~(1 << UInt64(index)) } else { rest.remove(index) }
+    }
+
+    var count: Int { low.nonzeroBitCount + rest.count }
+}

@@ -1,0 +1,169 @@
+import NIOCore
+import NIOHTTP1
+
+/// What an upstream connection reports to the client connection currently using it. Same event loop, direct calls.
+protocol UpstreamConnectionDelegate: AnyObject {
+    func upstreamResponseHead(_ head: HTTPResponseHead)
+    func upstreamResponseBody(_ part: ByteBuffer)
+    func upstreamResponseEnd(keepAlive: Bool)
+    func upstreamReadComplete()
+    /// The connection failed or closed before the response was complete.
+    func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure)
+    func upstreamWritabilityChanged(isWritable: Bool)
+    /// Whether the client side can take more response bytes now (backpressure).
+    var clientIsWritable: Bool { get }
+}
+
+/// The last handler of an upstream connection's pipeline: relays response parts to its current delegate, holds
+/// reads while the client cannot take more (backpressure), and enforces `read_timeout`.
+///
+/// An idle connection has no delegate and sits in its event loop's `UpstreamConnectionPool`; if the upstream closes
+/// it there, it removes itself from the pool.
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let server: UpstreamServer
+    weak var delegate: UpstreamConnectionDelegate?
+    private(set) var context: ChannelHandlerContext?
+    private var readPending = false
+    private var readTimer: DeadlineTimer?
+    private var readTimeout: TimeAmount = .seconds(60)
+    /// Whether a response is expected (a request was sent and its response is not complete).
+    private var awaitingResponse = false
+    private var responseKeepAlive = true
+    /// Set when the pool holds this connection; cleared on checkout.
+    var onIdleClose: ((UpstreamHandler) -> Void)?
+    /// Whether the response head arrived on the current exchange (a failure after it is not retryable).
+    private(set) var receivedResponseHead = false
+    /// Exchanges completed on this connection; > 0 means it was reused from the pool.
+    private(set) var completedExchanges = 0
+
+    init(server: UpstreamServer) {
+        self.server = server
+    }
+
+    var isActive: Bool { context?.channel.isActive ?? false }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        readTimer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.readTimedOut() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        readTimer?.cancel()
+        self.context = nil
+    }
+
+    // MARK: - Exchange control (called by the client connection)
+
+    /// Starts an exchange: the response is now awaited within `readTimeout`.
+    func beginExchange(delegate: UpstreamConnectionDelegate, readTimeout: TimeAmount) {
+        self.delegate = delegate
+        self.onIdleClose = nil
+        self.readTimeout = readTimeout
+        self.awaitingResponse = true
+        self.responseKeepAlive = true
+        self.receivedResponseHead = false
+        readTimer?.arm(.now() + readTimeout)
+        if readPending, delegate.clientIsWritable {
+            readPending = false
+            context?.read()
+        }
+    }
+
+    func write(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    /// Drops the delegate after a complete exchange; the connection may go back to the pool.
+    func endExchange() {
+        delegate = nil
+        awaitingResponse = false
+        completedExchanges += 1
+        readTimer?.disarm()
+    }
+
+    /// Closes the connection, e.g. after an aborted exchange whose response would otherwise be left half-read.
+    func abort() {
+        delegate = nil
+        awaitingResponse = false
+        readTimer?.cancel()
+        context?.close(promise: nil)
+    }
+
+    /// The client became writable again: resume reading if a read was held back.
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    // MARK: - NIO callbacks
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let delegate else { return }
+        if awaitingResponse { readTimer?.arm(.now() + readTimeout) }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receivedResponseHead = true
+            responseKeepAlive = head.isKeepAlive
+            delegate.upstreamResponseHead(head)
+        case .body(let part):
+            delegate.upstreamResponseBody(part)
+        case .end:
+            awaitingResponse = false
+            readTimer?.disarm()
+            delegate.upstreamResponseEnd(keepAlive: responseKeepAlive)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let delegate, !delegate.clientIsWritable {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        readTimer?.cancel()
+        if let onIdleClose {
+            self.onIdleClose = nil
+            onIdleClose(self)
+        }
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(completedExchanges > 0 && !receivedResponseHead ? .staleConnection : .error)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Parse errors and resets: the connection is unusable; channelInactive reports the failure.
+        context.close(promise: nil)
+    }
+
+    private func readTimedOut() {
+        guard awaitingResponse, let delegate else { return }
+        self.delegate = nil
+        awaitingResponse = false
+        delegate.upstreamFailed(.readTimeout)
+        context?.close(promise: nil)
+    }
+}

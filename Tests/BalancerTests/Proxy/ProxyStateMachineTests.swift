@@ -1,0 +1,231 @@
+import NIOCore
+import NIOHTTP1
+import XCTest
+
+@testable import Balancer
+
+/// The client connection's decisions without NIO channels: body cap, retries, keep-alive, errors.
+final class ProxyStateMachineTests: XCTestCase {
+    private let policy = ProxyStateMachine.Policy(
+        maxBodySize: 1000,
+        maxHeaderSize: 16 * 1024,
+        tries: 3,
+        nextUpstream: [.error, .timeout]
+    )
+
+    private func head(_ method: HTTPMethod = .GET, _ headers: [(String, String)] = []) -> HTTPRequestHead {
+        HTTPRequestHead(
+            version: .http1_1,
+            method: method,
+            uri: "/api/x",
+            headers: HTTPHeaders([("Host", "example")] + headers)
+        )
+    }
+
+    private func bytes(_ n: Int) -> ByteBuffer { ByteBuffer(repeating: 0x61, count: n) }
+
+    func testSimpleGetKeepsConnection() {
+        var machine = ProxyStateMachine()
+        XCTAssertEqual(
+            machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil),
+            .proxy(framing: .none, continue100: false)
+        )
+        XCTAssertEqual(machine.requestEndReceived(), .hold)
+        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: false, end: true))
+        machine.responseHeadReceived()
+        XCTAssertEqual(
+            machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true),
+            .finish(reuseUpstream: true, closeClient: false)
+        )
+        XCTAssertTrue(machine.isIdle)
+    }
+
+    func testContentLengthAboveCapIsRefusedBeforeAnyByte() {
+        var machine = ProxyStateMachine()
+        let action = machine.requestHeadReceived(
+            head(.POST, [("Content-Length", "1001")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        XCTAssertEqual(action, .respond(.payloadTooLarge, close: true))
+        XCTAssertEqual(machine.requestBodyReceived(bytes(10)), .discard)
+    }
+
+    func testExpectContinueAboveCapKeepsConnection() {
+        var machine = ProxyStateMachine()
+        let action = machine.requestHeadReceived(
+            head(.POST, [("Content-Length", "5000"), ("Expect", "100-continue")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        XCTAssertEqual(action, .respond(.payloadTooLarge, close: false))
+        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: false))
+        XCTAssertTrue(machine.isIdle)
+    }
+
+    func testExpectContinueWithinCapAsksForContinue() {
+        var machine = ProxyStateMachine()
+        let action = machine.requestHeadReceived(
+            head(.POST, [("Content-Length", "10"), ("Expect", "100-continue")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        XCTAssertEqual(action, .proxy(framing: .contentLength(10), continue100: true))
+    }
+
+    func testChunkedBodyCrossingCapIsRejectedBeforeResponse() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(
+            head(.POST, [("Transfer-Encoding", "chunked")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        _ = machine.upstreamAttached()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(600)), .forward)
+        XCTAssertEqual(machine.requestBodyReceived(bytes(600)), .rejectTooLarge)
+    }
+
+    func testChunkedBodyCrossingCapAfterResponseStartAbortsBoth() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(
+            head(.POST, [("Transfer-Encoding", "chunked")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        _ = machine.upstreamAttached()
+        machine.responseHeadReceived()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(1200)), .abortBoth)
+    }
+
+    func testSmugglingShapesAreRefused() {
+        let cases: [[(String, String)]] = [
+            [("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
+            [("Content-Length", "5"), ("Content-Length", "6")],
+            [("Content-Length", "5, 6")],
+            [("Content-Length", "-1")],
+            [("Content-Length", "0x10")],
+            [("Transfer-Encoding", "chunked, gzip")],
+            [("Transfer-Encoding", "gzip")],
+        ]
+        for headers in cases {
+            var machine = ProxyStateMachine()
+            let action = machine.requestHeadReceived(head(.POST, headers), policy: policy, unavailableStatus: nil)
+            XCTAssertEqual(action, .respond(.badRequest, close: true), "\(headers)")
+        }
+        var machine = ProxyStateMachine()
+        let same = machine.requestHeadReceived(
+            head(.POST, [("Content-Length", "5"), ("Content-Length", "5")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        XCTAssertEqual(same, .proxy(framing: .contentLength(5), continue100: false), "identical duplicates agree")
+    }
+
+    func testMissingHostOnHTTP11IsRefused() {
+        var machine = ProxyStateMachine()
+        let noHost = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        XCTAssertEqual(
+            machine.requestHeadReceived(noHost, policy: policy, unavailableStatus: nil),
+            .respond(.badRequest, close: true)
+        )
+    }
+
+    func testUnavailableRouteAnswersWithoutUpstream() {
+        var machine = ProxyStateMachine()
+        XCTAssertEqual(
+            machine.requestHeadReceived(head(), policy: policy, unavailableStatus: .notFound),
+            .respond(.notFound, close: false)
+        )
+        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: false))
+        XCTAssertTrue(machine.isIdle)
+    }
+
+    func testConnectFailureRetriesThenGivesUp() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: false), "3 tries used")
+    }
+
+    func testReadTimeoutIsNotRetried() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        XCTAssertEqual(machine.attemptFailed(.readTimeout), .respond(.gatewayTimeout, close: false))
+    }
+
+    func testPostIsRetriedOnlyWhenNeverSent() {
+        var sent = ProxyStateMachine()
+        _ = sent.requestHeadReceived(head(.POST, [("Content-Length", "3")]), policy: policy, unavailableStatus: nil)
+        _ = sent.upstreamAttached()
+        XCTAssertEqual(sent.attemptFailed(.error), .respond(.badGateway, close: true))
+
+        var neverSent = ProxyStateMachine()
+        _ = neverSent.requestHeadReceived(
+            head(.POST, [("Content-Length", "3")]),
+            policy: policy,
+            unavailableStatus: nil
+        )
+        XCTAssertEqual(neverSent.attemptFailed(.error), .retry, "connect failure: nothing left the balancer")
+    }
+
+    func testStaleKeepAliveConnectionIsRetriedForFree() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        XCTAssertEqual(machine.attemptFailed(.staleConnection), .retry)
+        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+    }
+
+    func testFailureAfterResponseStartedClosesClient() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        machine.responseHeadReceived()
+        XCTAssertEqual(machine.attemptFailed(.error), .closeClient)
+    }
+
+    func testLargeBodyIsNotReplayed() {
+        var big = policy
+        big.maxBodySize = 0
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(.PUT, [("Content-Length", "100000")]), policy: big, unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(100_000)), .forward)
+        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: true))
+    }
+
+    func testEarlyResponseBeforeBodyEndsClosesClient() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(.POST, [("Content-Length", "10")]), policy: policy, unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        machine.responseHeadReceived()
+        XCTAssertEqual(machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true), .finishEarly)
+    }
+
+    func testHTTP10WithoutLengthClosesAfterResponse() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        machine.responseHeadReceived()
+        XCTAssertEqual(
+            machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: false),
+            .finish(reuseUpstream: true, closeClient: true)
+        )
+    }
+
+    func testMalformedRequestGets400OrClose() {
+        var idle = ProxyStateMachine()
+        XCTAssertEqual(idle.requestMalformed(status: .badRequest), .respond(.badRequest, close: true))
+        var streaming = ProxyStateMachine()
+        _ = streaming.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = streaming.upstreamAttached()
+        streaming.responseHeadReceived()
+        XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient)
+    }
+}
