@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderBalancerTests: XCTestCase { func testNothing() {} }
