@@ -7,8 +7,8 @@ struct BalancerCommand: AsyncParsableCommand {
         commandName: "balancer",
         abstract: "A reverse proxy and load balancer in front of backend replicas.",
         discussion: """
-            Without a subcommand, serves with the given config, as `balancer serve` does.
-            `balancer check` validates a config like `nginx -t`; `balancer reload` asks a running
+            Without a subcommand, serves with the given config, as `balancer serve` does. \
+            `balancer check` validates a config like `nginx -t`; `balancer reload` asks a running \
             balancer to re-read its config like `nginx -s reload`.
             """,
         version: BalancerVersion.current,

@@ -27,7 +27,8 @@ struct ReloadCommand: ParsableCommand {
             throw ExitCode.failure
         case .success(let pid):
             guard kill(pid, SIGHUP) == 0 else {
-                StandardError.write("could not signal process \(pid) from \(pidPath): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                StandardError.write("could not signal process \(pid) from \(pidPath): \(reason)")
                 throw ExitCode.failure
             }
             print("sent SIGHUP to process \(pid) (from \(pidPath)); it re-reads its config and logs what changed")

@@ -45,7 +45,8 @@ struct ConfigDiff: Sendable, Equatable {
         var parts: [String] = upstreams.isEmpty ? ["upstreams unchanged"] : upstreams.map(Self.describe)
         parts.append(routesChanged ? "routes changed" : "routes unchanged")
         let listenerEdits = listenersAdded.map { "+\($0)" } + listenersRemoved.map { "-\($0)" }
-        parts.append(listenerEdits.isEmpty ? "listeners unchanged" : "listeners " + listenerEdits.joined(separator: " "))
+        let listeners = listenerEdits.isEmpty ? "unchanged" : listenerEdits.joined(separator: " ")
+        parts.append("listeners \(listeners)")
         parts.append(headersChanged ? "headers changed" : "headers unchanged")
         if !otherChanged.isEmpty { parts.append(otherChanged.joined(separator: ", ") + " changed") }
         return parts.joined(separator: "; ")

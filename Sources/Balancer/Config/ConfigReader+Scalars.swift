@@ -97,7 +97,7 @@ extension ConfigReader {
         switch HostPort.parse(text) {
         case .success(let address): return address
         case .failure(let problem):
-            report(node, "\(problem.message), got \"\(text)\"")
+            report(node, problem.message)
             return nil
         }
     }

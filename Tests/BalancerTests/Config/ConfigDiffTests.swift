@@ -46,7 +46,8 @@ final class ConfigDiffTests: XCTestCase {
         let diff = try diff {
             $0.replacingOccurrences(of: "127.0.0.1:8002,", with: "{address: 127.0.0.1:8002, weight: 3},")
                 .replacingOccurrences(of: "  backend:\n", with: "  backend:\n    balance: round_robin\n")
-                .replacingOccurrences(of: "  web:\n    servers: [127.0.0.1:3000]", with: "  api:\n    servers: [api:80]")
+                .replacingOccurrences(
+                    of: "  web:\n    servers: [127.0.0.1:3000]", with: "  api:\n    servers: [api:80]")
                 .replacingOccurrences(of: "upstream: web", with: "upstream: api")
         }
         XCTAssertEqual(
@@ -67,7 +68,8 @@ final class ConfigDiffTests: XCTestCase {
 
     func testListenersAndOtherSettings() throws {
         let diff = try diff {
-            $0.replacingOccurrences(of: "[0.0.0.0:80]", with: "[0.0.0.0:8080]") + "\nworkers: 3\nproxy: {read_timeout: 5s}"
+            $0.replacingOccurrences(of: "[0.0.0.0:80]", with: "[0.0.0.0:8080]")
+                + "\nworkers: 3\nproxy: {read_timeout: 5s}"
         }
         XCTAssertEqual(diff.listenersAdded, [HostPort(host: "0.0.0.0", port: 8080)])
         XCTAssertEqual(diff.listenersRemoved, [HostPort(host: "0.0.0.0", port: 80)])
