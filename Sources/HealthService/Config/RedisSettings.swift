@@ -1,0 +1,77 @@
+/// Where and how to reach Redis, parsed from `REDIS_URL` (`redis://[[user]:password@]host[:port][/db]`).
+struct RedisSettings: Sendable, Hashable {
+    var host: String
+    var port: Int
+    /// Redis 6 ACL user; nil means the default user.
+    var username: String?
+    var password: String?
+    /// The logical database selected after connecting.
+    var database: Int
+
+    static let defaultPort = 6379
+    static let example = "redis://:password@localhost:6379/0"
+
+    /// Parses `url`; throws a `ConfigError` for `REDIS_URL` naming the problem and the expected form.
+    init(url: String) throws(ConfigError) {
+        func fail(_ message: String) -> ConfigError { ConfigError(variable: "REDIS_URL", message: message) }
+        let text = url.trimmingASCIIWhitespace()
+        guard let schemeEnd = text.firstRange(of: "://") else {
+            throw fail("\"\(PostgresSettings.redacting(text))\" is not a URL; write it as \(Self.example).")
+        }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "redis" else {
+            if scheme == "rediss" {
+                throw fail("TLS (rediss://) is not supported by the readiness check; use redis:// on a private network.")
+            }
+            throw fail("scheme \"\(scheme)://\" is not Redis; write it as \(Self.example).")
+        }
+        var rest = text[schemeEnd.upperBound...]
+        var queryDatabase: Substring?
+        if let mark = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: mark)...].split(separator: "&") where pair.hasPrefix("db=") {
+                queryDatabase = pair.dropFirst(3)
+            }
+            rest = rest[..<mark]
+        }
+        var authority = rest
+        var databasePart: Substring?
+        if let slash = rest.firstIndex(of: "/") {
+            authority = rest[..<slash]
+            databasePart = rest[rest.index(after: slash)...]
+        }
+        var hostPort = authority
+        self.username = nil
+        self.password = nil
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            hostPort = authority[authority.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                guard let user = PercentDecoding.decode(userInfo[..<colon]),
+                    let password = PercentDecoding.decode(userInfo[userInfo.index(after: colon)...])
+                else { throw fail("the user or password has a malformed %-escape; percent-encode special characters.") }
+                self.username = user.isEmpty ? nil : user
+                self.password = password.isEmpty ? nil : password
+            } else {
+                // `redis://secret@host` is how several clients spell a password without a user.
+                guard let password = PercentDecoding.decode(userInfo) else {
+                    throw fail("the password has a malformed %-escape; percent-encode special characters.")
+                }
+                self.password = password.isEmpty ? nil : password
+            }
+        }
+        let address = try ServerAddress.parse(hostPort, variable: "REDIS_URL", example: Self.example)
+        guard !address.host.isEmpty else { throw fail("names no host; write it as \(Self.example).") }
+        self.host = address.host
+        self.port = address.port ?? Self.defaultPort
+        let dbText = (databasePart.map { $0.isEmpty ? nil : $0 } ?? nil) ?? queryDatabase ?? "0"
+        guard let database = Int(dbText), database >= 0 else {
+            throw fail("database \"\(dbText)\" is not a whole number ≥ 0; write it as \(Self.example).")
+        }
+        self.database = database
+    }
+
+    /// `host:port/db`, for log lines; never contains the password.
+    var displayName: String {
+        "\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
+    }
+}

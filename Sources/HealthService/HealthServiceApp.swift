@@ -1,0 +1,73 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Shared
+
+/// One backend replica, assembled: routes, middleware, WebSocket upgrade and the dependency checks.
+///
+/// Tests build it with port 0 and read the bound port from `onServerRunning`; the command runs it until SIGTERM.
+enum HealthServiceApp {
+    /// The application for `config`, not yet running.
+    ///
+    /// - Parameters:
+    ///   - readiness: the dependency checks; built from `config` unless a test passes its own.
+    ///   - accessLogger: where the one-line-per-request access log goes.
+    ///   - onServerRunning: called with the listening channel once the port is bound.
+    static func build(
+        config: HealthServiceConfig,
+        readiness: ReadinessChecker? = nil,
+        logger: Logger = Logger(label: "health-service"),
+        accessLogger: Logger = Logger(label: "access"),
+        timestamps: TimestampCache = .shared,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let readiness = readiness ?? ReadinessChecker(config: config)
+        let router = Router()
+        // Middleware applies to routes added after it, and to unmatched paths: add it first, outermost first.
+        router.add(middleware: AccessLogMiddleware(logger: accessLogger, instanceID: config.instanceID))
+        router.add(middleware: InstanceHeaderMiddleware(instanceID: config.instanceID))
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.add(middleware: EchoMiddleware(instanceID: config.instanceID))
+        HealthRoutes(config: config, readiness: readiness, timestamps: timestamps).register(on: router)
+
+        let webSocketRouter = WebSocketEcho.router(instanceID: config.instanceID, accessLogger: accessLogger)
+        let keepWarm = KeepWarmService(checker: readiness, interval: config.keepWarmInterval, logger: logger)
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter,
+                configuration: .init(ws: .init(maxFrameSize: WebSocketEcho.maximumMessageBytes))),
+            configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
+            services: [keepWarm],
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// Runs a replica until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (up to 30 s)
+    /// and returns.
+    static func run(config: HealthServiceConfig) async throws {
+        let logger = Logger(label: "health-service")
+        logger.info(
+            "starting",
+            metadata: [
+                "instance": "\(config.instanceID)", "environment": "\(config.environment)",
+                "database": "\(config.database.displayName)", "redis": "\(config.redis.displayName)",
+            ])
+        if !config.database.ignoredParameters.isEmpty {
+            logger.warning(
+                "DATABASE_URL parameters libpq does not know are ignored",
+                metadata: ["parameters": "\(config.database.ignoredParameters.joined(separator: ","))"])
+        }
+        let app = build(config: config, logger: logger) { channel in
+            let address = channel.localAddress.map { "\($0.ipAddress ?? config.host):\($0.port ?? config.port)" }
+            logger.info("listening", metadata: ["address": "\(address ?? "?")", "instance": "\(config.instanceID)"])
+        }
+        var groupConfig = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .seconds(30)
+        try await ServiceGroup(configuration: groupConfig).run()
+        logger.info("stopped", metadata: ["instance": "\(config.instanceID)"])
+    }
+}

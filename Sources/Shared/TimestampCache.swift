@@ -1,0 +1,29 @@
+/// Hands out ISO-8601 UTC timestamps for "now", reformatting the date and time only once per second.
+///
+/// Every response of `/health` and every access-log line carries a timestamp; the calendar arithmetic is done once a
+/// second and shared by all event-loop threads, so a stamp costs a clock read, a lock and a small string append.
+public final class TimestampCache: Sendable {
+    /// The process-wide cache reading the system clock.
+    public static let shared = TimestampCache()
+
+    private let clock: @Sendable () -> WallClockInstant
+    private let cached: LockedValue<(seconds: Int64, prefix: String)>
+
+    /// - Parameter clock: where "now" comes from; tests pass a fixed or stepping clock.
+    public init(clock: @escaping @Sendable () -> WallClockInstant = { .now() }) {
+        self.clock = clock
+        self.cached = LockedValue((seconds: Int64.min, prefix: ""))
+    }
+
+    /// The current time, e.g. `2025-01-31T09:05:07.042Z`.
+    public func now() -> String {
+        let instant = clock()
+        let prefix = cached.withLock { entry -> String in
+            if entry.seconds != instant.seconds {
+                entry = (instant.seconds, ISO8601Timestamp.secondsPrefix(epochSeconds: instant.seconds))
+            }
+            return entry.prefix
+        }
+        return prefix + ISO8601Timestamp.millisecondsSuffix(instant)
+    }
+}
