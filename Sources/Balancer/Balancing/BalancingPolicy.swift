@@ -17,8 +17,9 @@ struct PickCandidate: Sendable, Equatable {
 /// explicit 503 case.
 protocol BalancingPolicy: Sendable {
     init(serverCount: Int)
-    /// Chooses one of `candidates` (never empty for a meaningful answer) and returns its `index`.
-    mutating func pick(from candidates: [PickCandidate]) -> Int?
+    /// Chooses one of `candidates` and returns its `index`. `ticket` draws from a counter shared by all event
+    /// loops, for policies that rotate across the whole process rather than per loop.
+    mutating func pick(from candidates: [PickCandidate], ticket: () -> UInt64) -> Int?
 }
 
 /// The policy chosen by `balance:`, as a closed enum so the hot path switches instead of dispatching dynamically.
@@ -33,14 +34,14 @@ enum AnyBalancingPolicy: Sendable {
         }
     }
 
-    mutating func pick(from candidates: [PickCandidate]) -> Int? {
+    mutating func pick(from candidates: [PickCandidate], ticket: () -> UInt64) -> Int? {
         switch self {
         case .leastConn(var policy):
-            let choice = policy.pick(from: candidates)
+            let choice = policy.pick(from: candidates, ticket: ticket)
             self = .leastConn(policy)
             return choice
         case .roundRobin(var policy):
-            let choice = policy.pick(from: candidates)
+            let choice = policy.pick(from: candidates, ticket: ticket)
             self = .roundRobin(policy)
             return choice
         }

@@ -1,17 +1,16 @@
-/// nginx's `least_conn`: the server with the fewest in-flight requests relative to its weight; ties are broken by
-/// smooth weighted round robin among the tied servers, so sequential requests over idle servers rotate evenly
-/// (30 sequential requests over 3 idle servers → 10 each) instead of always landing on the first.
+/// nginx's `least_conn`: the server with the fewest in-flight requests relative to its weight. Ties are broken by a
+/// ticket shared by all event loops, weighted by the tied servers' weights, so sequential requests over idle servers
+/// rotate in turn across the whole process (30 sequential requests over 3 idle servers → 10 each, in order)
+/// instead of always landing on the first, whichever loop accepted the connection.
 struct LeastConnPolicy: BalancingPolicy {
-    private var tieBreaker: SmoothWeightedRoundRobin
     /// Reused between picks so a pick allocates nothing once warmed up.
     private var tied: [PickCandidate] = []
 
     init(serverCount: Int) {
-        tieBreaker = SmoothWeightedRoundRobin(serverCount: serverCount)
         tied.reserveCapacity(serverCount)
     }
 
-    mutating func pick(from candidates: [PickCandidate]) -> Int? {
+    mutating func pick(from candidates: [PickCandidate], ticket: () -> UInt64) -> Int? {
         guard let first = candidates.first else { return nil }
         if candidates.count == 1 { return first.index }
         // Compare active/weight ratios without division: a.active * b.weight < b.active * a.weight.
@@ -20,10 +19,17 @@ struct LeastConnPolicy: BalancingPolicy {
             best = candidate
         }
         tied.removeAll(keepingCapacity: true)
+        var totalWeight = 0
         for candidate in candidates where candidate.active * best.weight == best.active * candidate.weight {
             tied.append(candidate)
+            totalWeight += candidate.weight
         }
         if tied.count == 1 { return tied[0].index }
-        return tieBreaker.pick(from: tied)
+        var position = Int(ticket() % UInt64(max(1, totalWeight)))
+        for candidate in tied {
+            if position < candidate.weight { return candidate.index }
+            position -= candidate.weight
+        }
+        return tied[tied.count - 1].index
     }
 }

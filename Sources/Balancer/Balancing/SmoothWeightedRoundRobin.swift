@@ -1,7 +1,8 @@
 /// nginx's smooth weighted round robin: every pick adds each candidate's weight to its running score, chooses the
 /// highest score and subtracts the total weight from it. Weights 5,1,1 give a,a,b,a,c,a,a — spread out, not bursts.
 ///
-/// Scores are kept per server index, so a server leaving and rejoining the candidate list keeps its place.
+/// Scores are kept per server index, so a server leaving and rejoining the candidate list keeps its place. Like
+/// nginx without a shared `zone`, each event loop keeps its own scores; the shared ticket is not needed.
 struct SmoothWeightedRoundRobin: BalancingPolicy {
     private var scores: [Int]
 
@@ -9,7 +10,7 @@ struct SmoothWeightedRoundRobin: BalancingPolicy {
         scores = Array(repeating: 0, count: serverCount)
     }
 
-    mutating func pick(from candidates: [PickCandidate]) -> Int? {
+    mutating func pick(from candidates: [PickCandidate], ticket: () -> UInt64 = { 0 }) -> Int? {
         guard !candidates.isEmpty else { return nil }
         var total = 0
         var best = -1

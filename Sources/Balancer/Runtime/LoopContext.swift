@@ -48,11 +48,11 @@ final class LoopContext {
         group.eligibleCandidates(into: &candidates, excluding: excluded)
         let choice: Int?
         if snapshot === self.snapshot {
-            choice = policies[groupIndex].pick(from: candidates)
+            choice = policies[groupIndex].pick(from: candidates, ticket: group.nextTicket)
         } else {
             // A request that started before a reload: a throwaway policy keeps it on its own snapshot's servers.
             var policy = AnyBalancingPolicy(method: group.config.balance, serverCount: group.servers.count)
-            choice = policy.pick(from: candidates)
+            choice = policy.pick(from: candidates, ticket: group.nextTicket)
         }
         return choice.map { group.servers[$0] }
     }

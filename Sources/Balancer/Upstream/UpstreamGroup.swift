@@ -1,3 +1,5 @@
+import Atomics
+
 /// An upstream group at run time: its settings and servers, shared by all event loops.
 ///
 /// Picking is split in two: which servers are eligible now (backups only when no primary is) is decided here,
@@ -6,6 +8,8 @@ final class UpstreamGroup: Sendable {
     let config: UpstreamConfig
     let servers: [UpstreamServer]
     let hasBackups: Bool
+    /// Tie-break counter of `least_conn`, shared by all event loops.
+    let tieTicket = ManagedAtomic<UInt64>(0)
 
     init(config: UpstreamConfig, servers: [UpstreamServer]) {
         self.config = config
@@ -14,6 +18,8 @@ final class UpstreamGroup: Sendable {
     }
 
     var name: String { config.name }
+
+    func nextTicket() -> UInt64 { tieTicket.loadThenWrappingIncrement(ordering: .relaxed) }
 
     /// Fills `candidates` with the servers that may take a request now, excluding `excluded` (servers already tried
     /// for this request). Primaries first; backups only when no primary is eligible, as nginx's `backup`.

@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import XCTest
+
+@testable import Balancer
+
+/// Fast, clean errors over real sockets: 413 before any byte goes upstream, 502, 504, 400 for smuggling shapes,
+/// 431, slowloris, and static-asset caching — each with the configured security headers.
+final class ErrorResponseTests: XCTestCase {
+    private var fake: FakeUpstream!
+    private var balancer: BalancerHarness!
+    private let client = HTTPClient.makeForTests()
+
+    private func start(_ behaviour: FakeUpstream.Behaviour, extra: String = "", servers: String? = nil) async throws {
+        fake = try await FakeUpstream(behaviour)
+        balancer = try await BalancerHarness(
+            yaml: """
+                limits:
+                  client_max_body_size: 1k
+                  client_header_timeout: 1s
+                  max_header_size: 4k
+                proxy:
+                  read_timeout: 500ms
+                  connect_timeout: 1s
+                response_headers:
+                  X-Frame-Options: SAMEORIGIN
+                \(extra)
+                upstreams:
+                  backend:
+                    servers: [\(servers ?? fake.address)]
+                routes:
+                  - prefix: /
+                    upstream: backend
+                    cache_static: {extensions: [js, css], max_age: 1y}
+                """
+        )
+    }
+
+    override func tearDown() async throws {
+        try await client.shutdown()
+        await balancer?.shutdown()
+        await fake?.shutdown()
+    }
+
+    private func statusLine(_ response: String) -> String {
+        String(response.prefix { $0 != "\r" })
+    }
+
+    func testContentLengthAboveCapGets413WithZeroBytesUpstream() async throws {
+        try await start(.silent)
+        let socket = try RawHTTP(port: balancer.port)
+        socket.send("POST /api/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n")
+        let response = socket.receive(until: "}")
+        XCTAssertEqual(statusLine(response), "HTTP/1.1 413 Payload Too Large")
+        XCTAssertTrue(response.contains("X-Frame-Options: SAMEORIGIN"), response)
+        try await Task.sleep(for: .milliseconds(100))
+        XCTAssertEqual(fake.receivedBytes.load(ordering: .relaxed), 0)
+        XCTAssertEqual(fake.connections.load(ordering: .relaxed), 0)
+    }
+
+    func testExpectContinueAboveCapGets413InsteadOf100() async throws {
+        try await start(.silent)
+        let socket = try RawHTTP(port: balancer.port)
+        socket.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        let response = socket.receive(until: "}")
+        XCTAssertEqual(statusLine(response), "HTTP/1.1 413 Payload Too Large")
+        XCTAssertEqual(fake.receivedBytes.load(ordering: .relaxed), 0)
+    }
+
+    func testChunkedBodyCrossingCapGets413() async throws {
+        try await start(.silent)
+        let socket = try RawHTTP(port: balancer.port)
+        let chunk = String(repeating: "a", count: 800)
+        socket.send("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+        socket.send("320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n")
+        let response = socket.receive(until: "}")
+        XCTAssertEqual(statusLine(response), "HTTP/1.1 413 Payload Too Large")
+    }
+
+    func testRefusedUpstreamGets502() async throws {
+        let deadPort = try FreePort.allocate()
+        try await start(.silent, servers: "127.0.0.1:\(deadPort)")
+        let started = Date()
+        let response = try await client.fetch(balancer.baseURL + "/api/instance")
+        XCTAssertEqual(response.status, 502)
+        XCTAssertEqual(response.headers.first(name: "x-frame-options"), "SAMEORIGIN")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1, "a refused connect is answered fast")
+    }
+
+    func testSilentUpstreamGets504AfterReadTimeout() async throws {
+        try await start(.silent)
+        let started = Date()
+        let response = try await client.fetch(balancer.baseURL + "/api/slow")
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(response.status, 504)
+        XCTAssertGreaterThanOrEqual(elapsed, 0.45)
+        XCTAssertLessThan(elapsed, 2.5)
+    }
+
+    func testSmugglingShapesGet400AndClose() async throws {
+        try await start(.status(200))
+        let shapes = [
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Space : value\r\n\r\n",
+        ]
+        for shape in shapes {
+            let socket = try RawHTTP(port: balancer.port)
+            socket.send(shape)
+            let response = socket.receive()
+            XCTAssertEqual(statusLine(response), "HTTP/1.1 400 Bad Request", "for \(shape.debugDescription)")
+            XCTAssertTrue(socket.peerClosed(), "connection closed after 400 for \(shape.debugDescription)")
+        }
+    }
+
+    func testOversizedHeadGets431() async throws {
+        try await start(.status(200))
+        let socket = try RawHTTP(port: balancer.port)
+        socket.send("GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(String(repeating: "b", count: 8000))\r\n\r\n")
+        XCTAssertEqual(statusLine(socket.receive()), "HTTP/1.1 431 Request Header Fields Too Large")
+        let long = try RawHTTP(port: balancer.port)
+        long.send("GET /\(String(repeating: "u", count: 8000)) HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(statusLine(long.receive()), "HTTP/1.1 431 Request Header Fields Too Large")
+    }
+
+    func testSlowHeadIsCutAfterClientHeaderTimeout() async throws {
+        try await start(.status(200))
+        let socket = try RawHTTP(port: balancer.port, timeout: 4)
+        let started = Date()
+        socket.send("GET / HTTP/1.1\r\nHost: a\r\n")
+        XCTAssertTrue(socket.peerClosed(), "a head that never completes is closed")
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertGreaterThanOrEqual(elapsed, 0.9)
+        XCTAssertLessThan(elapsed, 3.5)
+    }
+
+    func testStaticAssetsGetLongCaching() async throws {
+        try await start(.status(200))
+        let script = try await client.fetch(balancer.baseURL + "/assets/app.js?v=2")
+        XCTAssertEqual(script.headers.first(name: "cache-control"), "public, max-age=31536000, immutable")
+        XCTAssertNotNil(script.headers.first(name: "expires"))
+        let page = try await client.fetch(balancer.baseURL + "/index.html")
+        XCTAssertNil(page.headers.first(name: "cache-control"))
+    }
+
+    func testUnroutedPathGets404WithSecurityHeaders() async throws {
+        fake = try await FakeUpstream(.status(200))
+        balancer = try await BalancerHarness(
+            yaml: """
+                response_headers:
+                  X-Content-Type-Options: nosniff
+                upstreams:
+                  backend:
+                    servers: [\(fake.address)]
+                routes:
+                  - prefix: /api/
+                    upstream: backend
+                """
+        )
+        let response = try await client.fetch(balancer.baseURL + "/nothing-here")
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.headers.first(name: "x-content-type-options"), "nosniff")
+        XCTAssertTrue(response.body.contains("\"status\":404"))
+    }
+}

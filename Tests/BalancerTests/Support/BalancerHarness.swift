@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import XCTest
+
+@testable import Balancer
+
+/// A balancer running in-process on a free port, built from YAML exactly as `serve` builds it.
+final class BalancerHarness: @unchecked Sendable {
+    let server: BalancerServer
+    let port: Int
+
+    /// `yaml` must not contain `listen:`; the harness listens on 127.0.0.1:0 and reads back the port.
+    init(yaml: String, accessLog: Bool = false) async throws {
+        var text = "listen: [127.0.0.1:0]\nworkers: 2\n"
+        if !accessLog { text += "access_log: off\n" }
+        text += yaml
+        let config: BalancerConfig
+        do {
+            config = try ConfigLoader.parse(yaml: text, path: "test.yaml")
+        } catch {
+            throw TestFailure("test config refused: \(error)\n\(text)")
+        }
+        var logger = Logger(label: "test-balancer")
+        logger.logLevel = .warning
+        server = try BalancerServer(config: config, logger: logger)
+        try await server.start()
+        port = server.boundAddresses[0].port!
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func shutdown() async {
+        await server.shutdown(timeout: .seconds(2))
+    }
+}
+
+extension HTTPClient {
+    /// A client for tests: no redirects, short timeouts, its own event loop group.
+    static func makeForTests() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// GET `url`, returning status, headers and the whole body as a string.
+    func fetch(
+        _ url: String,
+        method: HTTPMethod = .GET,
+        headers: [(String, String)] = [],
+        body: ByteBuffer? = nil
+    ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
+        let response = try await execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), response.headers, String(buffer: collected))
+    }
+}

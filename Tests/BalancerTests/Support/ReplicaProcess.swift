@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import XCTest
+
+/// A real `health-service` replica started as a child process on a free loopback port, for loopback tests.
+final class ReplicaProcess: @unchecked Sendable {
+    let instanceID: String
+    let port: Int
+    private let process: Process
+    private let output: Pipe
+
+    /// The package root, found from this file's path.
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var binary: URL {
+        let env = ProcessInfo.processInfo.environment["HEALTH_SERVICE_BINARY"]
+        return env.map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.appendingPathComponent(".build/debug/health-service")
+    }
+
+    /// Starts a replica and waits (bounded) until `/health` answers.
+    init(instanceID: String, port: Int? = nil, extraEnvironment: [String: String] = [:]) async throws {
+        self.instanceID = instanceID
+        self.port = try port ?? FreePort.allocate()
+        process = Process()
+        process.executableURL = ReplicaProcess.binary
+        process.arguments = ["--host", "127.0.0.1", "--port", String(self.port), "--instance-id", instanceID]
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in extraEnvironment { environment[key] = value }
+        process.environment = environment
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        // Drain the pipe so a chatty replica never blocks on a full pipe.
+        output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+        try process.run()
+        try await waitUntilHealthy()
+    }
+
+    var address: String { "127.0.0.1:\(port)" }
+    var isRunning: Bool { process.isRunning }
+
+    private func waitUntilHealthy() async throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if !process.isRunning { throw TestFailure("replica \(instanceID) exited with \(process.terminationStatus)") }
+            if await RawHTTP.isListening(port: port) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("replica \(instanceID) did not listen on \(port) within 20 s")
+    }
+
+    /// SIGKILL, as a crash would.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit {
+        output.fileHandleForReading.readabilityHandler = nil
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// A failure raised by test support, with a sentence saying what went wrong.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
