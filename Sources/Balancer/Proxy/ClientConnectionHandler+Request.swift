@@ -79,10 +79,13 @@ extension ClientConnectionHandler {
     /// Picks a server not yet tried for this request and attaches a pooled or new connection to it.
     func startAttempt() {
         guard !closing else { return }
-        guard let chosen = loop.pick(group: request.groupIndex, in: snapshot, excluding: request.tried) else {
+        let now = UpstreamServer.now()
+        guard let chosen = loop.pick(group: request.groupIndex, in: snapshot, excluding: request.tried, now: now)
+        else {
             perform(machine.noServerLeft())
             return
         }
+        chosen.attemptStarted(now: now)
         if let index = snapshot.groups[request.groupIndex].servers.firstIndex(where: { $0 === chosen }) {
             request.tried.insert(index)
         }
@@ -111,7 +114,7 @@ extension ClientConnectionHandler {
                 case .failure(let error):
                     guard id == self.attemptID, self.server === chosen else { return }
                     let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } }
-                    self.attemptFailed(timedOut == true ? .connectTimeout : .error)
+                    self.attemptFailed(timedOut == true ? .connectTimeout : .error, detail: ConnectFailure.describe(error))
                 }
             }
     }
@@ -135,8 +138,16 @@ extension ClientConnectionHandler {
     }
 
     /// The current attempt failed: count it against the server and let the state machine choose retry or error.
-    func attemptFailed(_ failure: ProxyStateMachine.AttemptFailure) {
-        if failure != .staleConnection { server?.failures.wrappingIncrement(ordering: .relaxed) }
+    func attemptFailed(_ failure: ProxyStateMachine.AttemptFailure, detail: String? = nil) {
+        if failure != .staleConnection, let server {
+            let change = server.attemptFailed(now: UpstreamServer.now())
+            loop.events.record(
+                change,
+                group: snapshot.groups[request.groupIndex].name,
+                server: server.name,
+                reason: detail ?? failure.reason
+            )
+        }
         if failure == .staleConnection, let server, machine.responseStarted == false {
             // Not the server's fault: allow the same server again on a fresh connection.
             if let index = snapshot.groups[request.groupIndex].servers.firstIndex(where: { $0 === server }) {

@@ -5,6 +5,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     var clientIsWritable: Bool { context.channel.isWritable }
 
     func upstreamResponseHead(_ head: HTTPResponseHead) {
+        if let server {
+            let change = server.attemptSucceeded(now: UpstreamServer.now())
+            loop.events.record(change, group: snapshot.groups[request.groupIndex].name, server: server.name, reason: "")
+        }
         machine.responseHeadReceived()
         request.upstreamStatus = Int(head.status.code)
         request.status = Int(head.status.code)

@@ -39,7 +39,12 @@ final class ProxySnapshot: Sendable {
                 config: upstream,
                 servers: upstream.servers.map { server in
                     if let kept = existing["\(upstream.name)/\(server.address)"], kept.config == server { return kept }
-                    return UpstreamServer(config: server)
+                    return UpstreamServer(
+                        config: server,
+                        // nginx never ejects a group's only server: there would be nothing to fail over to.
+                        maxFails: upstream.servers.count == 1 ? 0 : server.maxFails ?? upstream.maxFails,
+                        failTimeout: server.failTimeout ?? upstream.failTimeout
+                    )
                 }
             )
         }

@@ -26,8 +26,9 @@ final class BalancerServer: @unchecked Sendable {
         self.accessLog = try AccessLogWriter(target: config.accessLog)
         var contexts: [ObjectIdentifier: LoopContext] = [:]
         for loop in group.makeIterator() {
+            let events = UpstreamEventLog(logger: logger)
             contexts[ObjectIdentifier(loop)] = try loop.submit { [accessLog, stats] in
-                LoopContext(eventLoop: loop, snapshot: snapshot, accessLog: accessLog, stats: stats)
+                LoopContext(eventLoop: loop, snapshot: snapshot, accessLog: accessLog, stats: stats, events: events)
             }.wait()
         }
         self.contexts = contexts

@@ -12,6 +12,7 @@ final class LoopContext {
     let dates = HTTPDateCache()
     let accessLog: AccessLogBuffer?
     let stats: ConnectionStats
+    let events: UpstreamEventLog
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
@@ -20,8 +21,15 @@ final class LoopContext {
     private var requestCounter: UInt64 = 0
     private let idPrefix: String
 
-    init(eventLoop: EventLoop, snapshot: ProxySnapshot, accessLog: AccessLogWriter?, stats: ConnectionStats) {
+    init(
+        eventLoop: EventLoop,
+        snapshot: ProxySnapshot,
+        accessLog: AccessLogWriter?,
+        stats: ConnectionStats,
+        events: UpstreamEventLog
+    ) {
         self.eventLoop = eventLoop
+        self.events = events
         self.snapshot = snapshot
         self.stats = stats
         self.policies = LoopContext.makePolicies(snapshot)
@@ -43,9 +51,14 @@ final class LoopContext {
     }
 
     /// Picks a server of `group` in `snapshot`, skipping `excluded`; nil when none is eligible (empty or all down).
-    func pick(group groupIndex: Int, in snapshot: ProxySnapshot, excluding excluded: ServerSet) -> UpstreamServer? {
+    func pick(
+        group groupIndex: Int,
+        in snapshot: ProxySnapshot,
+        excluding excluded: ServerSet,
+        now: Int64
+    ) -> UpstreamServer? {
         let group = snapshot.groups[groupIndex]
-        group.eligibleCandidates(into: &candidates, excluding: excluded)
+        group.eligibleCandidates(into: &candidates, excluding: excluded, now: now)
         let choice: Int?
         if snapshot === self.snapshot {
             choice = policies[groupIndex].pick(from: candidates, ticket: group.nextTicket)

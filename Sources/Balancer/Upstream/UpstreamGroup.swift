@@ -23,16 +23,23 @@ final class UpstreamGroup: Sendable {
 
     /// Fills `candidates` with the servers that may take a request now, excluding `excluded` (servers already tried
     /// for this request). Primaries first; backups only when no primary is eligible, as nginx's `backup`.
-    func eligibleCandidates(into candidates: inout [PickCandidate], excluding excluded: ServerSet) {
+    /// Servers ejected by passive health are left out; when none is left the caller answers 503.
+    func eligibleCandidates(into candidates: inout [PickCandidate], excluding excluded: ServerSet, now: Int64) {
         candidates.removeAll(keepingCapacity: true)
-        collect(into: &candidates, backups: false, excluding: excluded)
+        collect(into: &candidates, backups: false, excluding: excluded, now: now)
         if candidates.isEmpty && hasBackups {
-            collect(into: &candidates, backups: true, excluding: excluded)
+            collect(into: &candidates, backups: true, excluding: excluded, now: now)
         }
     }
 
-    private func collect(into candidates: inout [PickCandidate], backups: Bool, excluding excluded: ServerSet) {
-        for (index, server) in servers.enumerated() where server.config.backup == backups && !excluded.contains(index) {
+    private func collect(
+        into candidates: inout [PickCandidate],
+        backups: Bool,
+        excluding excluded: ServerSet,
+        now: Int64
+    ) {
+        for (index, server) in servers.enumerated()
+        where server.config.backup == backups && !excluded.contains(index) && server.isAvailable(now: now) {
             candidates.append(
                 PickCandidate(
                     index: index,

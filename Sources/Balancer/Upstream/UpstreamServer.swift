@@ -1,11 +1,15 @@
 import Atomics
+import NIOConcurrencyHelpers
 import NIOCore
+import Shared
 
-/// One server of an upstream group at run time: its address and the counters every event loop shares.
+/// One server of an upstream group at run time: its address, the counters every event loop shares, and its
+/// passive health (nginx's `max_fails`/`fail_timeout`).
 ///
-/// Counters are atomics so `least_conn` sees in-flight requests across all event loops without a lock; a server
-/// object lives as long as any snapshot or in-flight request references it, which lets a reload keep the state of
-/// servers present in both configs.
+/// Counters are atomics so `least_conn` sees in-flight requests across all event loops without a lock. Passive
+/// health sits behind a lock that the hot path only takes while the server has failures or is ejected; a healthy
+/// server costs one relaxed atomic load per pick. A server object lives as long as any snapshot or in-flight
+/// request references it, which lets a reload keep the state of servers present in both configs.
 final class UpstreamServer: Sendable {
     let config: ServerConfig
     /// `host:port` as written, the server's name in logs and status.
@@ -20,11 +24,59 @@ final class UpstreamServer: Sendable {
     /// Failed attempts since start.
     let failures = ManagedAtomic<Int>(0)
 
-    init(config: ServerConfig) {
+    private let passive: NIOLockedValueBox<PassiveHealthStateMachine>
+    /// True while `passive` is not quiet (failures counted or ejected): only then is the lock taken.
+    private let needsAttention = ManagedAtomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - maxFails: the effective `max_fails` (the server's own, else the group's; 0 for a group's only server,
+    ///     which nginx never ejects).
+    init(config: ServerConfig, maxFails: Int = 1, failTimeout: NginxDuration = .seconds(10)) {
         self.config = config
         self.name = config.address.description
         self.socketAddress = try? SocketAddress(ipAddress: config.address.host, port: config.address.port)
+        self.passive = NIOLockedValueBox(
+            PassiveHealthStateMachine(maxFails: maxFails, failTimeoutNanoseconds: failTimeout.nanoseconds)
+        )
     }
 
     var weight: Int { config.weight }
+
+    /// Monotonic nanoseconds, the clock passive health runs on.
+    static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
+
+    /// Whether the server may take a request now (not ejected, or its trial is due).
+    func isAvailable(now: Int64) -> Bool {
+        guard needsAttention.load(ordering: .relaxed) else { return true }
+        return passive.withLockedValue { $0.isAvailable(now: now) }
+    }
+
+    /// A request is being sent: claims a pending trial.
+    func attemptStarted(now: Int64) {
+        guard needsAttention.load(ordering: .relaxed) else { return }
+        passive.withLockedValue { $0.attemptStarted(now: now) }
+    }
+
+    func attemptFailed(now: Int64) -> PassiveHealthStateMachine.Change? {
+        failures.wrappingIncrement(ordering: .relaxed)
+        return passive.withLockedValue { machine in
+            let change = machine.attemptFailed(now: now)
+            needsAttention.store(!machine.isQuiet, ordering: .relaxed)
+            return change
+        }
+    }
+
+    func attemptSucceeded(now: Int64) -> PassiveHealthStateMachine.Change? {
+        guard needsAttention.load(ordering: .relaxed) else { return nil }
+        return passive.withLockedValue { machine in
+            let change = machine.attemptSucceeded(now: now)
+            needsAttention.store(!machine.isQuiet, ordering: .relaxed)
+            return change
+        }
+    }
+
+    /// The passive state as it stands (status page, tests).
+    var passiveState: PassiveHealthStateMachine {
+        passive.withLockedValue { $0 }
+    }
 }

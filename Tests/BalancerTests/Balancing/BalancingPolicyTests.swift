@@ -76,14 +76,14 @@ final class BalancingPolicyTests: XCTestCase {
             ]
         )
         var list: [PickCandidate] = []
-        group.eligibleCandidates(into: &list, excluding: .empty)
+        group.eligibleCandidates(into: &list, excluding: .empty, now: 0)
         XCTAssertEqual(list.map(\.index), [0])
         var tried = ServerSet.empty
         tried.insert(0)
-        group.eligibleCandidates(into: &list, excluding: tried)
+        group.eligibleCandidates(into: &list, excluding: tried, now: 0)
         XCTAssertEqual(list.map(\.index), [1])
         tried.insert(1)
-        group.eligibleCandidates(into: &list, excluding: tried)
+        group.eligibleCandidates(into: &list, excluding: tried, now: 0)
         XCTAssertTrue(list.isEmpty, "all tried: the caller answers 502/503")
     }
 

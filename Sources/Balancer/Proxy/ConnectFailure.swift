@@ -1,0 +1,36 @@
+import NIOCore
+import NIOPosix
+
+/// Short, log-friendly reasons for failed upstream attempts (`connection refused`, `read timeout`).
+enum ConnectFailure {
+    /// The reason behind a connect error, without NIO's type names.
+    static func describe(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            return describe(first.error)
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ECONNRESET: return "connection reset"
+            case EHOSTUNREACH, ENETUNREACH: return "host unreachable"
+            case ETIMEDOUT: return "connect timeout"
+            default: return "connect failed (errno \(io.errnoCode))"
+            }
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "connect timeout" }
+        return "connect failed (\(error))"
+    }
+}
+
+extension ProxyStateMachine.AttemptFailure {
+    /// The words used in logs when no more precise reason is known.
+    var reason: String {
+        switch self {
+        case .error: return "connection closed or reset before a response"
+        case .connectTimeout: return "connect timeout"
+        case .readTimeout: return "read timeout"
+        case .httpStatus(let code): return "status \(code)"
+        case .staleConnection: return "keep-alive connection closed by upstream"
+        }
+    }
+}
