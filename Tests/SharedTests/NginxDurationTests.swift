@@ -7,7 +7,7 @@ final class NginxDurationTests: XCTestCase {
         let cases: [(String, Int64)] = [
             ("100ms", 100), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("1d", 86_400_000),
             ("1w", 604_800_000), ("1M", 2_592_000_000), ("1y", 31_536_000_000), ("0", 0), ("30", 30_000),
-            ("1m30s", 90_000), ("1h 30m", 5_400_000), (" 10s ", 10_000),
+            ("1m30s", 90_000), ("1h30m", 5_400_000), (" 10s ", 10_000),
         ]
         for (text, milliseconds) in cases {
             XCTAssertEqual(NginxDuration(parsing: text)?.milliseconds, milliseconds, text)
