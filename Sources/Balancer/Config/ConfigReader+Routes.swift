@@ -59,10 +59,9 @@ extension ConfigReader {
             }
             return .prefix(prefix)
         case (nil, let exactNode?):
-            let items = items(exactNode, expected: "a path or a list of paths")
-            if items.isEmpty, case .sequence = exactNode.node {
-                report(exactNode, "list at least one path, e.g. exact: [/docs]")
-            }
+            let items = items(
+                exactNode, expected: "a path or a list of paths",
+                ifEmpty: "list at least one path, e.g. exact: [/docs]")
             var paths: [String] = []
             for item in items {
                 guard let path = routePath(item) else { continue }
@@ -104,11 +103,10 @@ extension ConfigReader {
         var extensions: Set<String> = []
         var failed = false
         if let node = required(map, "extensions", hint: "list them, e.g. extensions: [js, css, png]") {
-            let items = items(node, expected: "a list of file extensions such as [js, css]")
+            let items = items(
+                node, expected: "a list of file extensions such as [js, css]",
+                ifEmpty: "list at least one extension, e.g. [js, css]")
             failed = items.isEmpty
-            if items.isEmpty, case .sequence = node.node {
-                report(node, "list at least one extension, e.g. [js, css]")
-            }
             for item in items {
                 guard let text = text(item, expected: "a file extension such as js") else {
                     failed = true
@@ -129,24 +127,5 @@ extension ConfigReader {
             .flatMap { duration($0, .nonNegative) }
         guard let maxAge, !failed else { return nil }
         return CacheStaticConfig(extensions: extensions, maxAge: maxAge)
-    }
-}
-
-/// The paths earlier routes already match, to refuse a later route that could never be chosen.
-struct ClaimedPaths {
-    private var prefixes: [String: String] = [:]
-    private var exacts: [String: String] = [:]
-
-    /// Records `prefix` for the route at `path`; returns the earlier route's path when it was taken.
-    mutating func claim(prefix: String, by path: String) -> String? {
-        if let earlier = prefixes[prefix] { return earlier }
-        prefixes[prefix] = path
-        return nil
-    }
-
-    mutating func claim(exact: String, by path: String) -> String? {
-        if let earlier = exacts[exact] { return earlier }
-        exacts[exact] = path
-        return nil
     }
 }

@@ -102,11 +102,3 @@ extension ConfigReader {
         }
     }
 }
-
-extension BalanceMethod: CaseIterable {
-    static let allCases: [BalanceMethod] = [.leastConn, .roundRobin]
-}
-
-extension LogFormat: CaseIterable {
-    static let allCases: [LogFormat] = [.combined, .json]
-}

@@ -35,10 +35,9 @@ extension ConfigReader {
 
     /// `listen:` — one address or a list; two entries that would bind the same socket are refused.
     mutating func readListen(_ node: ConfigNode) -> [HostPort] {
-        let items = items(node, expected: "host:port or a list of them")
-        if items.isEmpty, case .sequence = node.node {
-            report(node, "list at least one host:port to accept connections on, e.g. [0.0.0.0:80]")
-        }
+        let items = items(
+            node, expected: "host:port or a list of them",
+            ifEmpty: "list at least one host:port to accept connections on, e.g. [0.0.0.0:80]")
         var listeners: [(address: HostPort, path: String)] = []
         for item in items {
             guard let address = address(item) else { continue }
@@ -120,7 +119,9 @@ extension ConfigReader {
 
     /// `next_upstream:` — conditions for retrying; `off` only on its own, as nginx requires.
     mutating func readNextUpstream(_ node: ConfigNode) -> Set<NextUpstreamCondition>? {
-        let items = items(node, expected: "a list of conditions such as [error, timeout]")
+        let items = items(
+            node, expected: "a list of conditions such as [error, timeout]",
+            ifEmpty: "list at least one condition, or write off to never retry on another server")
         var conditions: Set<NextUpstreamCondition> = []
         var failed = items.isEmpty
         for item in items {
@@ -129,9 +130,6 @@ extension ConfigReader {
             } else {
                 failed = true
             }
-        }
-        if items.isEmpty, case .sequence = node.node {
-            report(node, "list at least one condition, or write off to never retry on another server")
         }
         if conditions.contains(.off) && conditions.count > 1 {
             report(node, "off cannot be combined with other conditions; write either off or the conditions")

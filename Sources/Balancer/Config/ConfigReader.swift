@@ -68,10 +68,12 @@ struct ConfigReader {
         return nil
     }
 
-    /// The elements of a list, or the value itself where a single value may stand for a list of one.
-    mutating func items(_ node: ConfigNode, expected: String) -> [ConfigNode] {
+    /// The elements of a non-empty list, or the value itself where a single value may stand for a list of one.
+    /// An empty list is reported with `ifEmpty`, which says what to list.
+    mutating func items(_ node: ConfigNode, expected: String, ifEmpty: String) -> [ConfigNode] {
         switch node.node {
         case .sequence(let sequence):
+            if sequence.isEmpty { report(node, ifEmpty) }
             return sequence.enumerated().map { node.element($0.offset, $0.element) }
         case .scalar where !node.isNull:
             return [node]
@@ -80,13 +82,4 @@ struct ConfigReader {
             return []
         }
     }
-}
-
-/// The keys of one YAML mapping that the reader knows, after unknown keys were reported.
-struct ConfigMapping {
-    /// The mapping itself, for its line and path.
-    var node: ConfigNode
-    var fields: [String: ConfigNode]
-
-    subscript(key: String) -> ConfigNode? { fields[key] }
 }
