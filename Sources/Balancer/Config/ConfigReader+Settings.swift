@@ -93,7 +93,8 @@ extension ConfigReader {
         return limits
     }
 
-    /// `proxy:` — `next_upstream_tries: 0` and `next_upstream_timeout: 0` mean unlimited, as in nginx.
+    /// `proxy:` — `next_upstream_timeout: 0` means unlimited, as in nginx. `next_upstream_tries` counts the first
+    /// attempt and is at least 1; nginx's 0 (no limit) is not offered, as the servers of a group bound it anyway.
     mutating func readProxy(_ node: ConfigNode) -> ProxyConfig {
         var proxy = ProxyConfig()
         let keys = [
@@ -104,7 +105,7 @@ extension ConfigReader {
         if let value = map["connect_timeout"].flatMap({ duration($0, .positive) }) { proxy.connectTimeout = value }
         if let value = map["read_timeout"].flatMap({ duration($0, .positive) }) { proxy.readTimeout = value }
         if let value = map["send_timeout"].flatMap({ duration($0, .positive) }) { proxy.sendTimeout = value }
-        if let value = map["next_upstream_tries"].flatMap({ int($0, in: 0...100) }) {
+        if let value = map["next_upstream_tries"].flatMap({ int($0, in: 1...100) }) {
             proxy.nextUpstreamTries = value
         }
         if let node = map["next_upstream"], let value = readNextUpstream(node) { proxy.nextUpstream = value }

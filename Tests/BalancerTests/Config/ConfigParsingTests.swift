@@ -19,7 +19,7 @@ final class ConfigParsingTests: XCTestCase {
           connect_timeout: 250ms
           read_timeout: 2m
           send_timeout: 45s
-          next_upstream_tries: 0
+          next_upstream_tries: 5
           next_upstream: [error, timeout, http_502, http_503, http_504, non_idempotent]
           next_upstream_timeout: 10s
           websocket_idle_timeout: 2h
@@ -67,7 +67,7 @@ final class ConfigParsingTests: XCTestCase {
         XCTAssertEqual(config.proxy.connectTimeout, NginxDuration(milliseconds: 250))
         XCTAssertEqual(config.proxy.readTimeout, .seconds(120))
         XCTAssertEqual(config.proxy.sendTimeout, .seconds(45))
-        XCTAssertEqual(config.proxy.nextUpstreamTries, 0)
+        XCTAssertEqual(config.proxy.nextUpstreamTries, 5)
         XCTAssertEqual(config.proxy.nextUpstream, [.error, .timeout, .http502, .http503, .http504, .nonIdempotent])
         XCTAssertEqual(config.proxy.nextUpstreamTimeout, .seconds(10))
         XCTAssertEqual(config.proxy.websocketIdleTimeout, .seconds(7200))

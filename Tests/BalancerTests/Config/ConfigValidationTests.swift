@@ -127,8 +127,8 @@ final class ConfigValidationTests: XCTestCase {
         ConfigFixture.assertSingleError(
             base + "  send_timeout: 11y", line: 9, path: "proxy.send_timeout", contains: "must be at most 10y")
         ConfigFixture.assertSingleError(
-            base + "  next_upstream_tries: -1", line: 9, path: "proxy.next_upstream_tries",
-            contains: "expected a whole number from 0 to 100")
+            base + "  next_upstream_tries: 0", line: 9, path: "proxy.next_upstream_tries",
+            contains: "expected a whole number from 1 to 100")
         ConfigFixture.assertSingleError(
             withUpstream("  backend:\n    servers: [127.0.0.1:8001]\n    fail_timeout: 0s"), line: 5,
             path: "upstreams.backend.fail_timeout", contains: "must be longer than 0")
