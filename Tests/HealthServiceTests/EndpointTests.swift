@@ -1,0 +1,186 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Shared
+import XCTest
+
+@testable import HealthService
+
+/// Every HTTP endpoint, over a real socket, against a replica running in-process.
+final class EndpointTests: XCTestCase {
+    private var service: RunningService!
+
+    override func setUp() async throws {
+        service = try await RunningService.start(
+            config: try .forTests(instanceID: "backend-t"), readiness: .scripted())
+    }
+
+    override func tearDown() async throws {
+        await service?.stop()
+    }
+
+    func testHealthAnswersFromMemory() async throws {
+        let response = try await HTTPTestClient.send("GET", service.baseURL + "/health")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("X-Instance-Id"), "backend-t")
+        XCTAssertEqual(response.header("Content-Type"), "application/json; charset=utf-8")
+        let payload = try JSONDecoder().decode(HealthPayload.self, from: Data(buffer: response.body))
+        XCTAssertEqual(payload.status, "ok")
+        XCTAssertEqual(payload.service, "FruitPAK")
+        XCTAssertEqual(payload.environment, "test")
+        XCTAssertEqual(payload.instanceID, "backend-t")
+        XCTAssertEqual(payload.timestamp.count, 24)
+        XCTAssertTrue(response.text.contains("\"instance_id\":\"backend-t\""), response.text)
+    }
+
+    func testReadyWithScriptedDependencies() async throws {
+        let response = try await HTTPTestClient.send("GET", service.baseURL + "/health/ready")
+        XCTAssertEqual(response.status, 200)
+        let payload = try JSONDecoder().decode(ReadinessPayload.self, from: Data(buffer: response.body))
+        XCTAssertEqual(payload.status, "healthy")
+        XCTAssertEqual(payload.checks, ["service": "ok", "database": "ok", "redis": "ok"])
+    }
+
+    func testInstance() async throws {
+        let response = try await HTTPTestClient.send("GET", service.baseURL + "/api/instance")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json["instance_id"] as? String, "backend-t")
+    }
+
+    func testEchoReportsMethodPathQueryAndHeaders() async throws {
+        let response = try await HTTPTestClient.send(
+            "PUT", service.baseURL + "/api/echo/deeper/path?a=1&b=two",
+            headers: [("X-Forwarded-For", "10.0.0.1"), ("X-Multi", "one"), ("X-Multi", "two")],
+            body: .bytes(ByteBuffer(string: "hello")))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("X-Instance-Id"), "backend-t")
+        let json = try response.json
+        XCTAssertEqual(json["method"] as? String, "PUT")
+        XCTAssertEqual(json["path"] as? String, "/api/echo/deeper/path")
+        XCTAssertEqual(json["query"] as? String, "a=1&b=two")
+        XCTAssertEqual(json["body_bytes"] as? Int, 5)
+        XCTAssertEqual(json["instance_id"] as? String, "backend-t")
+        let headers = try XCTUnwrap(json["headers"] as? [String: Any])
+        XCTAssertEqual(headers["x-forwarded-for"] as? String, "10.0.0.1")
+        XCTAssertEqual(headers["x-multi"] as? [String], ["one", "two"])
+        XCTAssertEqual(headers["host"] as? String, "127.0.0.1:\(service.port)")
+    }
+
+    func testEchoAnswersAnyMethod() async throws {
+        for method in ["GET", "POST", "DELETE", "PATCH", "OPTIONS", "PROPFIND"] {
+            let response = try await HTTPTestClient.send(method, service.baseURL + "/api/echo")
+            XCTAssertEqual(response.status, 200, "\(method)")
+            XCTAssertEqual(try response.json["method"] as? String, method)
+        }
+    }
+
+    func testSlowWaitsAndValidates() async throws {
+        let start = ContinuousClock.now
+        let response = try await HTTPTestClient.send("GET", service.baseURL + "/api/slow?ms=300")
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(300))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json["slept_ms"] as? Int, 300)
+        XCTAssertEqual(try response.json["instance_id"] as? String, "backend-t")
+
+        for bad in ["abc", "-1", "120001", "1.5", ""] {
+            let refused = try await HTTPTestClient.send("GET", service.baseURL + "/api/slow?ms=\(bad)")
+            XCTAssertEqual(refused.status, 400, bad)
+            XCTAssertTrue(try (refused.json["error"] as? String ?? "").contains("0 to 120000"), refused.text)
+        }
+        let missing = try await HTTPTestClient.send("GET", service.baseURL + "/api/slow")
+        XCTAssertEqual(missing.status, 400)
+    }
+
+    func testUploadStreamsAndHashes() async throws {
+        let size = 8 << 20
+        let chunk = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        var expected = SHA256()
+        for _ in 0..<(size / chunk.readableBytes) { chunk.withUnsafeReadableBytes { expected.update(bufferPointer: $0) } }
+        let hex = expected.finalize().map { String(format: "%02x", $0) }.joined()
+
+        let chunks = AsyncStream<ByteBuffer> { continuation in
+            for _ in 0..<(size / chunk.readableBytes) { continuation.yield(chunk) }
+            continuation.finish()
+        }
+        let response = try await HTTPTestClient.send(
+            "POST", service.baseURL + "/api/upload", body: .stream(chunks, length: .known(Int64(size))))
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(try response.json["bytes"] as? Int, size)
+        XCTAssertEqual(try response.json["sha256"] as? String, hex)
+        XCTAssertEqual(try response.json["instance_id"] as? String, "backend-t")
+    }
+
+    func testEmptyUploadHasTheEmptyDigest() async throws {
+        let response = try await HTTPTestClient.send("POST", service.baseURL + "/api/upload", body: .bytes(ByteBuffer()))
+        XCTAssertEqual(try response.json["bytes"] as? Int, 0)
+        XCTAssertEqual(
+            try response.json["sha256"] as? String, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    func testUnknownPathIsAJSON404WithTheInstanceHeader() async throws {
+        for (method, path) in [("GET", "/nope"), ("POST", "/health"), ("GET", "/api/echoes")] {
+            let response = try await HTTPTestClient.send(method, service.baseURL + path)
+            XCTAssertEqual(response.status, 404, path)
+            XCTAssertEqual(response.header("X-Instance-Id"), "backend-t")
+            XCTAssertEqual(try response.json["error"] as? String, "not found")
+            XCTAssertEqual(try response.json["path"] as? String, path)
+        }
+    }
+}
+
+/// The access log: one line per request with method, path, status, duration and instance.
+final class AccessLogTests: XCTestCase {
+    /// Keeps every log line for inspection.
+    struct CapturingLogHandler: LogHandler {
+        let lines: LockedValue<[String]>
+        var logLevel: Logger.Level = .info
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            let line = StdoutLogHandler.render(
+                timestamp: "t", level: event.level, label: "access", message: "\(event.message)", metadata: merged)
+            lines.withLock { $0.append(line) }
+        }
+    }
+
+    func testOneLinePerRequest() async throws {
+        let lines = LockedValue<[String]>([])
+        let logger = Logger(label: "access", factory: { _ in CapturingLogHandler(lines: lines) })
+        let service = try await RunningService.start(
+            config: try .forTests(instanceID: "backend-log"), readiness: .scripted(), accessLogger: logger)
+        _ = try await HTTPTestClient.send("GET", service.baseURL + "/api/instance")
+        _ = try await HTTPTestClient.send("GET", service.baseURL + "/missing")
+        await service.stop()
+        let logged = lines.withLock { $0 }
+        XCTAssertEqual(logged.count, 2, "\(logged)")
+        XCTAssertTrue(logged[0].hasPrefix("t info access: GET /api/instance 200 "), logged[0])
+        XCTAssertTrue(logged[0].hasSuffix("ms instance=backend-log"), logged[0])
+        XCTAssertTrue(logged[1].contains("GET /missing 404 "), logged[1])
+    }
+
+    func testLineFormat() {
+        XCTAssertEqual(
+            AccessLogMiddleware<BasicRequestContext>.line(
+                method: "GET", path: "/health", status: 200, elapsed: .microseconds(1234)),
+            "GET /health 200 1.23ms")
+        XCTAssertEqual(
+            AccessLogMiddleware<BasicRequestContext>.line(
+                method: "POST", path: "/api/upload", status: 413, elapsed: .milliseconds(2005)),
+            "POST /api/upload 413 2005.00ms")
+    }
+
+    func testUploadLimit() throws {
+        var digest = UploadDigest(limit: 10)
+        XCTAssertNoThrow(try digest.add(ByteBuffer(string: "0123456789")))
+        XCTAssertThrowsError(try digest.add(ByteBuffer(string: "!")))
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs the FruitPAK front door stack locally: PostgreSQL, Redis and three health-service replicas (release build)
+# on 127.0.0.1:8001-8003, until Ctrl-C or SIGTERM, then stops everything it started.
+#
+# Safe to run again and again: a previous run's processes and state (even after kill -9) are cleaned up first.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# shellcheck source=scripts/install-deps.sh
+source scripts/install-deps.sh
+# shellcheck source=scripts/lib/services.sh
+source scripts/lib/services.sh
+
+RUN_DIR=/tmp/frontdoor-run-local
+REPLICAS=(backend-1 backend-2 backend-3)
+REPLICA_PORTS=(8001 8002 8003)
+PRODUCTS=(health-service)
+
+# Stops every process recorded in RUN_DIR/pids (SIGTERM, then SIGKILL after 35 s), then PostgreSQL and Redis.
+stop_everything() {
+    local pidfile pid name i
+    for pidfile in "$RUN_DIR"/pids/*.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile")
+        name=$(basename "$pidfile" .pid)
+        # Only signal the pid if it still runs one of our binaries: after a reboot the number may be someone else's.
+        if grep -qa -e health-service -e balancer "/proc/$pid/cmdline" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for i in $(seq 1 350); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -KILL "$pid" 2>/dev/null || true
+            echo "stopped $name"
+        fi
+        rm -f "$pidfile"
+    done
+    services_stop_all "$RUN_DIR/services"
+}
+
+# start_process NAME COMMAND...: starts COMMAND in the background, logging to RUN_DIR/logs/NAME.log.
+start_process() {
+    local name=$1
+    shift
+    "$@" >"$RUN_DIR/logs/$name.log" 2>&1 &
+    echo "$!" >"$RUN_DIR/pids/$name.pid"
+}
+
+# wait_until_ready NAME URL: polls URL until it answers 2xx (30 s at most).
+wait_until_ready() {
+    local name=$1 url=$2 i
+    for i in $(seq 1 300); do
+        if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+            return 0
+        fi
+        if ! kill -0 "$(cat "$RUN_DIR/pids/$name.pid")" 2>/dev/null; then
+            tail -n 20 "$RUN_DIR/logs/$name.log" >&2
+            echo "error: $name exited during start-up (log above, full log in $RUN_DIR/logs/$name.log)." >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "error: $name did not answer $url within 30 s (after $i tries); see $RUN_DIR/logs/$name.log." >&2
+    return 1
+}
+
+# require_free_port PORT: fails with a hint when something else already listens there.
+require_free_port() {
+    if ! python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+    then
+        echo "error: 127.0.0.1:$1 is in use by another process; stop it (see: ss -ltnp 'sport = :$1') and run again." >&2
+        exit 1
+    fi
+}
+
+mkdir -p "$RUN_DIR"
+stop_everything
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
+trap stop_everything EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+install_deps
+for port in "${REPLICA_PORTS[@]}"; do require_free_port "$port"; done
+
+echo "Building ${PRODUCTS[*]} (release)..."
+for product in "${PRODUCTS[@]}"; do swift build -c release --product "$product"; done
+BIN=$(swift build -c release --show-bin-path)
+
+echo "Starting PostgreSQL and Redis..."
+services_start_all "$RUN_DIR/services"
+DATABASE_URL=$(services_postgres_url "$RUN_DIR/services")
+REDIS_URL=$(services_redis_url "$RUN_DIR/services")
+
+for i in "${!REPLICAS[@]}"; do
+    start_process "${REPLICAS[$i]}" env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" ENVIRONMENT=local \
+        "$BIN/health-service" --host 127.0.0.1 --port "${REPLICA_PORTS[$i]}" --instance-id "${REPLICAS[$i]}"
+done
+for i in "${!REPLICAS[@]}"; do
+    wait_until_ready "${REPLICAS[$i]}" "http://127.0.0.1:${REPLICA_PORTS[$i]}/health/ready"
+done
+
+# --- Front door ------------------------------------------------------------------------------------------------
+# The balancer joins here in one block: add `balancer` to PRODUCTS above, then start_process and
+# wait_until_ready it on 127.0.0.1:8080, and echo its URL below.
+# -----------------------------------------------------------------------------------------------------------------
+
+echo
+echo "PostgreSQL  127.0.0.1:$(cat "$RUN_DIR/services/postgres/port")  (logs: $RUN_DIR/services/postgres/log)"
+echo "Redis       127.0.0.1:$(cat "$RUN_DIR/services/redis/port")"
+for i in "${!REPLICAS[@]}"; do
+    echo "${REPLICAS[$i]}   http://127.0.0.1:${REPLICA_PORTS[$i]}  (/health, /health/ready; log: $RUN_DIR/logs/${REPLICAS[$i]}.log)"
+done
+echo
+echo "All replicas ready. Press Ctrl-C to stop everything."
+
+# Wait until a signal arrives or a started process exits on its own (then stop the rest and report it).
+set +e
+wait -n
+status=$?
+set -e
+echo "A process exited unexpectedly (status $status); stopping everything. Logs are in $RUN_DIR/logs." >&2
+exit 1

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test target of the package against a throwaway PostgreSQL and Redis on free loopback ports.
+#
+# Installs missing Debian packages first, hands the servers to the tests through TEST_DATABASE_URL, TEST_REDIS_URL,
+# TEST_SERVICES_CTL and TEST_SERVICES_DIR, and stops them on exit, whether the tests pass or not.
+# Extra arguments go to `swift test` (e.g. `bash scripts/test.sh --filter HealthServiceTests`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# shellcheck source=scripts/install-deps.sh
+source scripts/install-deps.sh
+# shellcheck source=scripts/lib/services.sh
+source scripts/lib/services.sh
+
+install_deps
+
+# Under /tmp rather than $TMPDIR: the PostgreSQL user must be able to reach the data directory.
+state=$(mktemp -d /tmp/frontdoor-test.XXXXXX)
+cleanup() {
+    services_stop_all "$state"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "Starting PostgreSQL and Redis for the tests..."
+services_start_all "$state"
+TEST_DATABASE_URL=$(services_postgres_url "$state")
+TEST_REDIS_URL=$(services_redis_url "$state")
+export TEST_DATABASE_URL TEST_REDIS_URL
+export TEST_SERVICES_CTL="$PWD/scripts/lib/services-ctl.sh"
+export TEST_SERVICES_DIR="$state"
+echo "PostgreSQL on 127.0.0.1:$(cat "$state/postgres/port"), Redis on 127.0.0.1:$(cat "$state/redis/port")"
+
+swift build --build-tests
+swift test "$@"
