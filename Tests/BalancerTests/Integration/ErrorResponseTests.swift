@@ -10,7 +10,11 @@ import XCTest
 final class ErrorResponseTests: XCTestCase {
     private var fake: FakeUpstream!
     private var balancer: BalancerHarness!
-    private let client = HTTPClient.makeForTests()
+    private var client: HTTPClient!
+
+    override func setUp() async throws {
+        client = HTTPClient.makeForTests()
+    }
 
     private func start(_ behaviour: FakeUpstream.Behaviour, extra: String = "", servers: String? = nil) async throws {
         fake = try await FakeUpstream(behaviour)
@@ -38,13 +42,13 @@ final class ErrorResponseTests: XCTestCase {
     }
 
     override func tearDown() async throws {
-        try await client.shutdown()
+        try await client?.shutdown()
         await balancer?.shutdown()
         await fake?.shutdown()
     }
 
     private func statusLine(_ response: String) -> String {
-        String(response.prefix { $0 != "\r" })
+        response.components(separatedBy: "\r\n").first ?? ""
     }
 
     func testContentLengthAboveCapGets413WithZeroBytesUpstream() async throws {

@@ -35,7 +35,7 @@ final class ProxyIntegrationTests: XCTestCase {
                 routes:
                   - prefix: /api/
                     upstream: backend
-                  - exact: [/docs, /redoc, /openapi.json]
+                  - exact: [/docs, /redoc, /openapi.json, /health, /health/ready]
                     upstream: backend
                   - prefix: /
                     upstream: web
@@ -127,9 +127,9 @@ final class ProxyIntegrationTests: XCTestCase {
         XCTAssertEqual(id.count, 32)
         let insane = try await client.fetch(
             balancer.baseURL + "/api/instance",
-            headers: [("X-Request-ID", "bad id with spaces\u{7f}")]
+            headers: [("X-Request-ID", "bad id with spaces")]
         )
-        XCTAssertNotEqual(insane.headers.first(name: "x-request-id"), "bad id with spaces\u{7f}")
+        XCTAssertEqual(insane.headers.first(name: "x-request-id")?.count, 32, "replaced by a generated id")
     }
 
     func testTenMegabyteUploadArrivesIntact() async throws {
@@ -175,10 +175,12 @@ final class ProxyIntegrationTests: XCTestCase {
         let all = socket.receive()
         let statuses = all.components(separatedBy: "HTTP/1.1 200").count - 1
         XCTAssertEqual(statuses, 3, all)
-        let first = try XCTUnwrap(all.range(of: "\"slept_ms\":300"))
-        let second = try XCTUnwrap(all.range(of: "{\"instance_id\""))
-        let third = try XCTUnwrap(all.range(of: "\"slept_ms\":1"))
-        XCTAssertTrue(first.lowerBound < second.lowerBound && second.lowerBound < third.lowerBound, all)
+        let responses = all.components(separatedBy: "HTTP/1.1 200").dropFirst().map { String($0) }
+        XCTAssertEqual(responses.count, 3)
+        guard responses.count == 3 else { return }
+        XCTAssertTrue(responses[0].contains("\"slept_ms\":300}"), "the slow first request is answered first")
+        XCTAssertFalse(responses[1].contains("slept_ms"), "then the instance request")
+        XCTAssertTrue(responses[2].contains("\"slept_ms\":1}"), all)
     }
 
     func testHTTP10ClientGetsHTTP10AndClose() throws {

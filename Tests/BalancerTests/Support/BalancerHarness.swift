@@ -13,12 +13,14 @@ final class BalancerHarness: @unchecked Sendable {
 
     /// `yaml` must not contain `listen:`; the harness listens on 127.0.0.1:0 and reads back the port.
     init(yaml: String, accessLog: Bool = false) async throws {
-        var text = "listen: [127.0.0.1:0]\nworkers: 2\n"
+        // The loader rightly refuses port 0 in a config; the harness swaps it in after loading.
+        var text = "listen: [127.0.0.1:1]\nworkers: 2\n"
         if !accessLog { text += "access_log: off\n" }
         text += yaml
-        let config: BalancerConfig
+        var config: BalancerConfig
         do {
             config = try ConfigLoader.parse(yaml: text, path: "test.yaml")
+            config.listen = [HostPort(host: "127.0.0.1", port: 0)]
         } catch {
             throw TestFailure("test config refused: \(error)\n\(text)")
         }
