@@ -11,6 +11,15 @@ if [ "$#" -ne 3 ]; then
     exit 2
 fi
 state=$1 action=$2 server=$3
+
+# Daemons started below must not inherit the caller's descriptors: a test runner that watches a pipe or socket
+# for this script's exit would otherwise wait for PostgreSQL to exit too.
+for fd in "/proc/$$/fd"/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then
+        eval "exec $fd>&-" 2>/dev/null || true
+    fi
+done
 case "$action:$server" in
 start:postgres) services_start_postgres "$state" ;;
 stop:postgres) services_stop_postgres "$state" ;;

@@ -74,12 +74,16 @@ services_init_postgres() {
     }
 }
 
-# services_start_postgres STATE: starts the cluster on its port and waits until it accepts connections.
+# services_start_postgres STATE: starts the cluster on its port and waits until it accepts connections;
+# does nothing when it already runs.
 services_start_postgres() {
     local state=$1 bindir user port
     bindir=$(services_pg_bindir)
     user=$(cat "$state/postgres/user")
     port=$(cat "$state/postgres/port")
+    if services_as_pg_user "$user" "$bindir/pg_ctl" -D "$state/postgres/data" status >/dev/null 2>&1; then
+        return 0
+    fi
     services_as_pg_user "$user" "$bindir/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/log" -w -t 60 \
         -o "-p $port -k $state/postgres/socket -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null || {
         tail -n 20 "$state/postgres/log" >&2
@@ -103,9 +107,13 @@ services_postgres_url() {
     echo "postgresql://postgres:$(cat "$state/postgres/password")@127.0.0.1:$(cat "$state/postgres/port")/postgres"
 }
 
-# services_start_redis STATE: starts Redis on its port (picked on first start) and waits until it answers PING.
+# services_start_redis STATE: starts Redis on its port (picked on first start) and waits until it answers PING;
+# does nothing when it already runs.
 services_start_redis() {
     local state=$1 port
+    if [ -f "$state/redis/pid" ] && kill -0 "$(cat "$state/redis/pid")" 2>/dev/null; then
+        return 0
+    fi
     mkdir -p "$state/redis"
     [ -f "$state/redis/port" ] || services_free_port >"$state/redis/port"
     port=$(cat "$state/redis/port")

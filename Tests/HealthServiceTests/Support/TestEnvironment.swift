@@ -35,7 +35,12 @@ struct TestEnvironment {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [controlScript, stateDirectory, action, server]
         try process.run()
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(90)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            throw TestFailure("`\(controlScript) \(action) \(server)` did not finish within 90 s")
+        }
         guard process.terminationStatus == 0 else {
             throw TestFailure("`\(controlScript) \(action) \(server)` exited with \(process.terminationStatus)")
         }
