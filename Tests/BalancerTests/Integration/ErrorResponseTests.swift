@@ -92,6 +92,17 @@ final class ErrorResponseTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 1, "a refused connect is answered fast")
     }
 
+    func testAllServersEjectedGets503AtOnce() async throws {
+        let dead = try (0..<2).map { _ in "127.0.0.1:\(try FreePort.allocate())" }.joined(separator: ", ")
+        try await start(.silent, extra: "", servers: dead)
+        // max_fails defaults to 1: the first request tries both servers (502) and ejects them.
+        let first = try await client.fetch(balancer.baseURL + "/api/instance")
+        XCTAssertEqual(first.status, 502)
+        let second = try await client.fetch(balancer.baseURL + "/api/instance")
+        XCTAssertEqual(second.status, 503, "every server is ejected: no connect is even tried")
+        XCTAssertEqual(second.headers.first(name: "x-frame-options"), "SAMEORIGIN")
+    }
+
     func testSilentUpstreamGets504AfterReadTimeout() async throws {
         try await start(.silent)
         let started = Date()
