@@ -125,7 +125,7 @@ extension ClientConnectionHandler {
             loop.pool.checkin(connection, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
         case .sendRequest(let fromReplay, let end):
             upstream = connection
-            connection.beginExchange(delegate: self, readTimeout: snapshot.readTimeout)
+            connection.beginExchange(delegate: self, readTimeout: snapshot.readTimeout, sendTimeout: snapshot.sendTimeout)
             connection.write(.head(request.forwardedHead))
             let parts = fromReplay ? machine.replayParts : pending
             pending = []

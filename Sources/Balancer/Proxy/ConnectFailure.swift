@@ -29,6 +29,7 @@ extension ProxyStateMachine.AttemptFailure {
         case .error: return "connection closed or reset before a response"
         case .connectTimeout: return "connect timeout"
         case .readTimeout: return "read timeout"
+        case .sendTimeout: return "send timeout"
         case .httpStatus(let code): return "status \(code)"
         case .staleConnection: return "keep-alive connection closed by upstream"
         }

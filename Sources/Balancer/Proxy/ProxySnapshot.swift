@@ -21,6 +21,7 @@ final class ProxySnapshot: Sendable {
     /// Per-request limits and retry rules, handed to each request's state machine.
     let requestPolicy: ProxyStateMachine.Policy
     let readTimeout: TimeAmount
+    let sendTimeout: TimeAmount
     let connectTimeout: TimeAmount
     let keepaliveTimeout: TimeAmount
     let clientHeaderTimeout: TimeAmount
@@ -61,6 +62,7 @@ final class ProxySnapshot: Sendable {
             nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream
         )
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
+        self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)
         self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)
         self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
         self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)

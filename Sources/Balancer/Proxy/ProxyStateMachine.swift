@@ -203,6 +203,8 @@ struct ProxyStateMachine {
         case connectTimeout
         /// No response within `read_timeout`.
         case readTimeout
+        /// The upstream took no request bytes for `send_timeout`.
+        case sendTimeout
         /// The upstream answered 502/503/504 and `next_upstream` lists it.
         case httpStatus(Int)
         /// A pooled keep-alive connection was closed by the upstream as we reused it: not the server's fault.
@@ -230,7 +232,7 @@ struct ProxyStateMachine {
         let condition: NextUpstreamCondition?
         switch failure {
         case .error, .staleConnection: condition = .error
-        case .connectTimeout: condition = .timeout
+        case .connectTimeout, .sendTimeout: condition = .timeout
         case .readTimeout: condition = nil  // the request may have been processed: never replayed past read_timeout
         case .httpStatus(502): condition = .http502
         case .httpStatus(503): condition = .http503
@@ -253,7 +255,7 @@ struct ProxyStateMachine {
         }
         let status: HTTPResponseStatus
         switch failure {
-        case .readTimeout, .connectTimeout: status = .gatewayTimeout
+        case .readTimeout, .connectTimeout, .sendTimeout: status = .gatewayTimeout
         case .httpStatus(let code): status = HTTPResponseStatus(statusCode: code)
         case .error, .staleConnection: status = .badGateway
         }

@@ -30,6 +30,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     private var readTimer: DeadlineTimer?
     private var readTimeout: TimeAmount = .seconds(60)
+    /// Runs while the upstream is not writable: nginx's `proxy_send_timeout` between two successful writes.
+    private var sendTimer: DeadlineTimer?
+    private var sendTimeout: TimeAmount = .seconds(60)
     /// Whether a response is expected (a request was sent and its response is not complete).
     private var awaitingResponse = false
     private var responseKeepAlive = true
@@ -50,20 +53,23 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         readTimer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.readTimedOut() }
+        sendTimer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.sendTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         readTimer?.cancel()
+        sendTimer?.cancel()
         self.context = nil
     }
 
     // MARK: - Exchange control (called by the client connection)
 
     /// Starts an exchange: the response is now awaited within `readTimeout`.
-    func beginExchange(delegate: UpstreamConnectionDelegate, readTimeout: TimeAmount) {
+    func beginExchange(delegate: UpstreamConnectionDelegate, readTimeout: TimeAmount, sendTimeout: TimeAmount) {
         self.delegate = delegate
         self.onIdleClose = nil
         self.readTimeout = readTimeout
+        self.sendTimeout = sendTimeout
         self.awaitingResponse = true
         self.responseKeepAlive = true
         self.receivedResponseHead = false
@@ -88,6 +94,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         awaitingResponse = false
         completedExchanges += 1
         readTimer?.disarm()
+        sendTimer?.disarm()
     }
 
     /// Closes the connection, e.g. after an aborted exchange whose response would otherwise be left half-read.
@@ -137,6 +144,11 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            sendTimer?.disarm()
+        } else if delegate != nil {
+            sendTimer?.arm(.now() + sendTimeout)
+        }
         delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
         context.fireChannelWritabilityChanged()
     }
@@ -157,6 +169,14 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Parse errors and resets: the connection is unusable; channelInactive reports the failure.
         context.close(promise: nil)
+    }
+
+    private func sendTimedOut() {
+        guard let delegate, !(context?.channel.isWritable ?? true) else { return }
+        self.delegate = nil
+        awaitingResponse = false
+        delegate.upstreamFailed(.sendTimeout)
+        context?.close(promise: nil)
     }
 
     private func readTimedOut() {
