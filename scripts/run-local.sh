@@ -68,7 +68,8 @@ wait_until_ready() {
 require_free_port() {
     if ! python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
     then
-        echo "error: 127.0.0.1:$1 is in use by another process; stop it (see: ss -ltnp 'sport = :$1') and run again." >&2
+        echo "error: 127.0.0.1:$1 is in use by another process;" \
+            "stop it (see: ss -ltnp 'sport = :$1') and run again." >&2
         exit 1
     fi
 }
@@ -110,7 +111,7 @@ echo
 echo "PostgreSQL  127.0.0.1:$(cat "$RUN_DIR/services/postgres/port")  (logs: $RUN_DIR/services/postgres/log)"
 echo "Redis       127.0.0.1:$(cat "$RUN_DIR/services/redis/port")"
 for i in "${!REPLICAS[@]}"; do
-    echo "${REPLICAS[$i]}   http://127.0.0.1:${REPLICA_PORTS[$i]}  (/health, /health/ready; log: $RUN_DIR/logs/${REPLICAS[$i]}.log)"
+    echo "${REPLICAS[$i]}   http://127.0.0.1:${REPLICA_PORTS[$i]}   (log: $RUN_DIR/logs/${REPLICAS[$i]}.log)"
 done
 echo
 echo "All replicas ready. Press Ctrl-C to stop everything."

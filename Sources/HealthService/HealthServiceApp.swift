@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -32,13 +33,17 @@ enum HealthServiceApp {
         router.add(middleware: EchoMiddleware(instanceID: config.instanceID))
         HealthRoutes(config: config, readiness: readiness, timestamps: timestamps).register(on: router)
 
-        let webSocketRouter = WebSocketEcho.router(instanceID: config.instanceID, accessLogger: accessLogger)
+        let webSocketResponder = WebSocketEcho.router(instanceID: config.instanceID, accessLogger: accessLogger)
+            .buildResponder()
         let keepWarm = KeepWarmService(checker: readiness, interval: config.keepWarmInterval, logger: logger)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(ws: .init(maxFrameSize: WebSocketEcho.maximumMessageBytes))),
+            server: HTTPServerBuilder { responder in
+                HealthServiceChildChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, webSocketResponder: webSocketResponder,
+                        configuration: .init(ws: .init(maxFrameSize: WebSocketEcho.maximumMessageBytes))))
+            },
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
             services: [keepWarm],
             onServerRunning: onServerRunning,

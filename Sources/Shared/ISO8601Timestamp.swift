@@ -48,7 +48,8 @@ public enum ISO8601Timestamp {
         var text = ""
         text.reserveCapacity(19)
         text += pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
-        text += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        text += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay % 3600 / 60, 2)
+        text += ":" + pad(secondOfDay % 60, 2)
         return text
     }
 

@@ -87,7 +87,8 @@ final class ConnectionURLTests: XCTestCase {
     }
 
     func testBadRedisURLs() {
-        for url in ["cache:6379", "http://cache", "redis://", "redis://cache:99999", "redis://cache/-1", "redis://c/x"] {
+        let urls = ["cache:6379", "http://cache", "redis://", "redis://cache:99999", "redis://cache/-1", "redis://c/x"]
+        for url in urls {
             XCTAssertThrowsError(try RedisSettings(url: url), url) { error in
                 XCTAssertEqual((error as? ConfigError)?.variable, "REDIS_URL", url)
             }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Shared
 import XCTest
 
@@ -98,7 +99,9 @@ final class EndpointTests: XCTestCase {
         let size = 8 << 20
         let chunk = ByteBuffer(bytes: (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         var expected = SHA256()
-        for _ in 0..<(size / chunk.readableBytes) { chunk.withUnsafeReadableBytes { expected.update(bufferPointer: $0) } }
+        for _ in 0..<(size / chunk.readableBytes) {
+            chunk.withUnsafeReadableBytes { expected.update(bufferPointer: $0) }
+        }
         let hex = expected.finalize().map { String(format: "%02x", $0) }.joined()
 
         let chunks = AsyncStream<ByteBuffer> { continuation in
@@ -114,10 +117,34 @@ final class EndpointTests: XCTestCase {
     }
 
     func testEmptyUploadHasTheEmptyDigest() async throws {
-        let response = try await HTTPTestClient.send("POST", service.baseURL + "/api/upload", body: .bytes(ByteBuffer()))
+        let response = try await HTTPTestClient.send(
+            "POST", service.baseURL + "/api/upload", body: .bytes(ByteBuffer()))
         XCTAssertEqual(try response.json["bytes"] as? Int, 0)
         XCTAssertEqual(
             try response.json["sha256"] as? String, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    func testHTTP10ClientsGetTheirConnectionClosed() async throws {
+        let port = service.port
+        let answer = try await Task.detached {
+            try RawHTTPClient.exchange(port: port, request: "GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        }.value
+        let text = try XCTUnwrap(answer, "the replica must close an HTTP/1.0 connection after the response")
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 200 OK\r\n"), text)
+        XCTAssertTrue(text.lowercased().contains("\r\nconnection: close\r\n"), text)
+        XCTAssertTrue(text.contains("\"instance_id\":\"backend-t\""), text)
+    }
+
+    func testHTTP10ConnectionDecisions() throws {
+        func head(_ minor: Int, _ connection: String?) -> HTTPRequestHead {
+            var head = HTTPRequestHead(version: .init(major: 1, minor: minor), method: .GET, uri: "/health")
+            if let connection { head.headers.add(name: "Connection", value: connection) }
+            return head
+        }
+        XCTAssertEqual(HTTP10ConnectionHandler.answer(for: head(0, nil)), .close)
+        XCTAssertEqual(HTTP10ConnectionHandler.answer(for: head(0, "keep-alive")), .keepAlive)
+        XCTAssertEqual(HTTP10ConnectionHandler.answer(for: head(1, nil)), .unchanged)
+        XCTAssertEqual(HTTP10ConnectionHandler.answer(for: head(1, "close")), .unchanged)
     }
 
     func testUnknownPathIsAJSON404WithTheInstanceHeader() async throws {

@@ -39,7 +39,8 @@ final class ReadinessDecisionTests: XCTestCase {
             PostgresPing.shorten("connection to server on socket \"/run/pg/.s.PGSQL.5432\" failed: No such file"),
             "No such file")
         XCTAssertEqual(
-            PostgresPing.shorten("server closed the connection unexpectedly"), "server closed the connection unexpectedly")
+            PostgresPing.shorten("server closed the connection unexpectedly"),
+            "server closed the connection unexpectedly")
     }
 
     func testTimeoutDescriptions() {

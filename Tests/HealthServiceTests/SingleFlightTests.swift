@@ -40,9 +40,12 @@ final class SingleFlightTests: XCTestCase {
         }
 
         func open() {
-            for waiter in state.withLock({ state in state.open = true; defer { state.waiters = [] }; return state.waiters }) {
-                waiter.resume()
+            let waiters = state.withLock { state in
+                state.open = true
+                defer { state.waiters = [] }
+                return state.waiters
             }
+            for waiter in waiters { waiter.resume() }
         }
     }
 

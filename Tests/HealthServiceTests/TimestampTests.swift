@@ -9,7 +9,8 @@ final class TimestampTests: XCTestCase {
             ISO8601Timestamp.format(.init(seconds: 951_782_400, nanoseconds: 999_999_999)), "2000-02-29T00:00:00.999Z")
         XCTAssertEqual(
             ISO8601Timestamp.format(.init(seconds: 1_738_314_307, nanoseconds: 42_000_000)), "2025-01-31T09:05:07.042Z")
-        XCTAssertEqual(ISO8601Timestamp.format(.init(seconds: 4_102_444_799, nanoseconds: 0)), "2099-12-31T23:59:59.000Z")
+        XCTAssertEqual(
+            ISO8601Timestamp.format(.init(seconds: 4_102_444_799, nanoseconds: 0)), "2099-12-31T23:59:59.000Z")
         XCTAssertEqual(ISO8601Timestamp.format(.init(seconds: -1, nanoseconds: 0)), "1969-12-31T23:59:59.000Z")
     }
 

@@ -13,7 +13,8 @@ final class WebSocketEchoTests: XCTestCase {
     private let logger = Logger(label: "ws-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     override func setUp() async throws {
-        service = try await RunningService.start(config: try .forTests(instanceID: "backend-ws"), readiness: .scripted())
+        service = try await RunningService.start(
+            config: try .forTests(instanceID: "backend-ws"), readiness: .scripted())
     }
 
     override func tearDown() async throws {
@@ -32,7 +33,8 @@ final class WebSocketEchoTests: XCTestCase {
             if let message = try await messages.next() { received.withLock { $0.append(message) } }
             try await outbound.close(.init(codeNumber: 4001), reason: "bye")
         }
-        XCTAssertEqual(received.withLock { $0 }, [.text("hello, orchard"), .binary(ByteBuffer(bytes: [0, 1, 2, 254, 255]))])
+        XCTAssertEqual(
+            received.withLock { $0 }, [.text("hello, orchard"), .binary(ByteBuffer(bytes: [0, 1, 2, 254, 255]))])
         XCTAssertEqual(closeFrame?.closeCode, .init(codeNumber: 4001), "the server echoes the client's close code")
         XCTAssertEqual(closeFrame?.reason, "bye")
     }
@@ -49,7 +51,8 @@ final class WebSocketEchoTests: XCTestCase {
         let payload = ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131) })
         let echoed = LockedValue<ByteBuffer?>(nil)
         let configuration = WebSocketClientConfiguration(maxFrameSize: size)
-        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+            inbound, outbound, _ in
             try await outbound.write(.binary(payload))
             var messages = inbound.messages(maxSize: size).makeAsyncIterator()
             if case .binary(let bytes) = try await messages.next() { echoed.withLock { $0 = bytes } }

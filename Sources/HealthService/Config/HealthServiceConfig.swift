@@ -51,13 +51,15 @@ extension HealthServiceConfig {
         guard let port = Int(portText), (0...65_535).contains(port) else {
             throw ConfigError(
                 variable: "PORT",
-                message: "\"\(portText)\" is not a port number; set PORT (or --port) to a whole number from 0 to 65535.")
+                message: "\"\(portText)\" is not a port number; "
+                    + "set PORT (or --port) to a whole number from 0 to 65535.")
         }
         let host = value(overrides.host, "HOST")?.trimmingASCIIWhitespace() ?? "0.0.0.0"
         guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else {
             throw ConfigError(
                 variable: "HOST",
-                message: "\"\(host)\" is not an address to listen on; set HOST (or --host) to e.g. 0.0.0.0 or 127.0.0.1.")
+                message: "\"\(host)\" is not an address to listen on; "
+                    + "set HOST (or --host) to e.g. 0.0.0.0 or 127.0.0.1.")
         }
         let instanceID = try identifier(value(overrides.instanceID, "INSTANCE_ID") ?? hostName, variable: "INSTANCE_ID")
         let environmentName = try identifier(

@@ -21,7 +21,8 @@ struct RedisSettings: Sendable, Hashable {
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "redis" else {
             if scheme == "rediss" {
-                throw fail("TLS (rediss://) is not supported by the readiness check; use redis:// on a private network.")
+                throw fail(
+                    "TLS (rediss://) is not supported by the readiness check; use redis:// on a private network.")
             }
             throw fail("scheme \"\(scheme)://\" is not Redis; write it as \(Self.example).")
         }

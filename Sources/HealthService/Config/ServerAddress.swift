@@ -19,7 +19,8 @@ struct ServerAddress: Sendable, Hashable {
             if !rest.isEmpty {
                 guard rest.hasPrefix(":") else {
                     throw ConfigError(
-                        variable: variable, message: "expected \":port\" after the IPv6 address; write it as \(example).")
+                        variable: variable,
+                        message: "expected \":port\" after the IPv6 address; write it as \(example).")
                 }
                 portPart = rest.dropFirst()
             }

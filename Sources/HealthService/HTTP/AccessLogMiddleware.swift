@@ -26,9 +26,9 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant) {
-        logger.info(
-            "\(Self.line(method: request.method.rawValue, path: request.uri.path, status: status, elapsed: now() - start))",
-            metadata: ["instance": "\(instanceID)"])
+        let text = Self.line(
+            method: request.method.rawValue, path: request.uri.path, status: status, elapsed: now() - start)
+        logger.info("\(text)", metadata: ["instance": "\(instanceID)"])
     }
 
     /// `GET /health 200 0.21ms`; milliseconds with two decimals, the resolution that matters for a replica.

@@ -50,8 +50,9 @@ final class CloseCodeEchoHandler: ChannelDuplexHandler {
     /// Inserts the handler right after the WebSocket frame decoder of an upgraded channel.
     static func install(on channel: any Channel) async throws {
         try await channel.eventLoop.submit {
-            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(CloseCodeEchoHandler(), position: .after(decoder))
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+            try pipeline.addHandler(CloseCodeEchoHandler(), position: .after(decoder))
         }.get()
     }
 }

@@ -12,13 +12,16 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            let message = error.status == .notFound ? "not found" : (error.body ?? error.status.reasonPhrase.lowercased())
-            var response = try JSONResponse.make(ErrorPayload(error: message, path: request.uri.path), status: error.status)
+            let message =
+                error.status == .notFound ? "not found" : (error.body ?? error.status.reasonPhrase.lowercased())
+            var response = try JSONResponse.make(
+                ErrorPayload(error: message, path: request.uri.path), status: error.status)
             response.headers.append(contentsOf: error.headers)
             return response
         } catch let error as any HTTPResponseError {
             return try JSONResponse.make(
-                ErrorPayload(error: error.status.reasonPhrase.lowercased(), path: request.uri.path), status: error.status)
+                ErrorPayload(error: error.status.reasonPhrase.lowercased(), path: request.uri.path),
+                status: error.status)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return try JSONResponse.make(

@@ -25,9 +25,10 @@ enum WebSocketEcho {
     static func router(instanceID: String, accessLogger: Logger) -> Router<WebSocketEchoContext> {
         let router = Router(context: WebSocketEchoContext.self)
         router.ws("/api/ws") { request, _ in
-            accessLogger.info(
-                "\(AccessLogMiddleware<WebSocketEchoContext>.line(method: "GET", path: request.uri.path, status: 101, elapsed: .zero))",
-                metadata: ["instance": "\(instanceID)"])
+            // The upgrade bypasses the HTTP router and its access log: log the switch here, as nginx logs a 101.
+            let text = AccessLogMiddleware<WebSocketEchoContext>.line(
+                method: "GET", path: request.uri.path, status: 101, elapsed: .zero)
+            accessLogger.info("\(text)", metadata: ["instance": "\(instanceID)"])
             return .upgrade([InstanceHeaderMiddleware<WebSocketEchoContext>.headerName: instanceID])
         } onUpgrade: { inbound, outbound, context in
             try await CloseCodeEchoHandler.install(on: context.requestContext.channel)

@@ -53,7 +53,9 @@ final class RedisPing: DependencyPing {
         var outcome: CheckOutcome
     }
 
-    private func connect(until deadline: ContinuousClock.Instant) -> Result<UnsafeMutablePointer<redisContext>, Failure> {
+    private func connect(
+        until deadline: ContinuousClock.Instant
+    ) -> Result<UnsafeMutablePointer<redisContext>, Failure> {
         guard let opened = redisConnectWithTimeout(
             settings.host, Int32(settings.port), SocketWait.remainingTimeval(until: deadline))
         else { return .failure(Failure(outcome: .failed("hiredis could not allocate a connection"))) }
@@ -88,7 +90,9 @@ final class RedisPing: DependencyPing {
         let lengths = arguments.map { $0.utf8.count }
         let raw = copies.withUnsafeBufferPointer { argv in
             lengths.withUnsafeBufferPointer { argvlen in
-                redisCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: argv.baseAddress), argvlen.baseAddress)
+                redisCommandArgv(
+                    context, Int32(arguments.count), UnsafeMutablePointer(mutating: argv.baseAddress),
+                    argvlen.baseAddress)
             }
         }
         guard let raw else {
@@ -109,7 +113,9 @@ final class RedisPing: DependencyPing {
     }
 
     /// The context's error (`Connection refused`, `Server closed the connection`, a timeout) as an outcome.
-    private func outcomeForContextError(_ context: UnsafeMutablePointer<redisContext>, doing step: String) -> CheckOutcome {
+    private func outcomeForContextError(
+        _ context: UnsafeMutablePointer<redisContext>, doing step: String
+    ) -> CheckOutcome {
         var errstr = context.pointee.errstr
         let message = withUnsafeBytes(of: &errstr) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sends raw bytes over a TCP socket and reads until the server closes it, for what AsyncHTTPClient cannot speak
+/// (HTTP/1.0). A connection the server leaves open ends the read after `timeoutSeconds` and returns nil.
+enum RawHTTPClient {
+    static func exchange(port: Int, request: String, timeoutSeconds: Int = 5) throws -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestFailure("connect() to port \(port) failed") }
+        let bytes = Array(request.utf8)
+        guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw TestFailure("send failed") }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<10_000 {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { return String(decoding: received, as: UTF8.self) }  // closed by the server
+            if count < 0 { return nil }  // timed out: the server kept the connection open
+            received.append(contentsOf: buffer[0..<count])
+        }
+        return nil
+    }
+}
