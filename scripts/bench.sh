@@ -45,8 +45,9 @@ Options:
 What it does to the machine:
   - Installs wrk, nginx, haproxy, curl, python3, pkg-config, libpq-dev and libhiredis-dev with apt-get
     when missing (as root, or through sudo); `apt-get update` runs only when something is missing.
-    When it installs nginx or haproxy, it stops the service the package started, which would
-    otherwise hold port 80; it never starts anything on port 80 itself.
+    When it installs nginx or haproxy, it keeps their services from starting during the installation
+    (a temporary /usr/sbin/policy-rc.d, unless one exists) and stops them if they started anyway, so
+    nothing is left on port 80; it never starts anything on port 80 itself.
   - Builds `swift build -c release --product balancer` and `--product health-service` (several
     minutes the first time).
   - Picks free loopback ports, writes every config and log to a temporary directory, sends traffic
@@ -133,6 +134,14 @@ fi
 STARTED_PIDS=()
 WRK_PID=""
 WORK_DIR=""
+POLICY_RC_D_CREATED=0 # 1 while a policy-rc.d made here keeps services from starting during apt-get install
+
+remove_policy_rc_d() {
+    if [ "$POLICY_RC_D_CREATED" -eq 1 ]; then
+        as_root rm -f /usr/sbin/policy-rc.d || echo "bench: warning: could not remove /usr/sbin/policy-rc.d" >&2
+        POLICY_RC_D_CREATED=0
+    fi
+}
 
 # child_pids PID: the pids whose parent is PID.
 child_pids() {
@@ -179,6 +188,7 @@ cleanup() {
     trap - EXIT INT TERM
     # shellcheck disable=SC2086 # WRK_PID is empty or one pid
     stop_pids $WRK_PID "${STARTED_PIDS[@]}"
+    remove_policy_rc_d
     if [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ]; then
         if [ "$KEEP_TEMP" -eq 1 ]; then
             echo "bench: configs and logs kept in $WORK_DIR" >&2
@@ -220,7 +230,7 @@ find_tool() {
 
 # stop_distro_service NAME: stops the system service NAME, started by its package's installation.
 stop_distro_service() {
-    echo "bench: stopping the $1 service the package installation started"
+    echo "bench: stopping the $1 service in case its installation started it"
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
         as_root systemctl stop "$1" || true
     elif command -v service >/dev/null; then
@@ -242,8 +252,17 @@ install_missing() {
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available to install them"
     echo "bench: installing ${missing[*]}"
     as_root apt-get update -qq || die "apt-get update failed"
+    # Keep the packages' services from starting during the installation (they would bind port 80, and
+    # the installation fails when something else holds it): invoke-rc.d honours a policy-rc.d that
+    # answers 101. Only when there is none already; cleanup removes it even if the install is interrupted.
+    if [[ " ${missing[*]} " =~ \ (nginx|haproxy)\  ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+        POLICY_RC_D_CREATED=1
+        as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d' \
+            || die "creating /usr/sbin/policy-rc.d failed"
+    fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
+    remove_policy_rc_d
     for package in "${missing[@]}"; do
         case "$package" in
             nginx | haproxy) stop_distro_service "$package" ;;
