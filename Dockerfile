@@ -13,9 +13,9 @@ ARG SWIFT_VERSION=6.2
 ARG UBUNTU_CODENAME=noble
 
 # ---------------------------------------------------------------------------------------------------------------
-# build: both products in release mode, with the Swift runtime linked in statically (--static-swift-stdlib), so
-# the runtime image needs no Swift toolchain, only the C libraries the replicas talk to PostgreSQL and Redis with.
-FROM swift:${SWIFT_VERSION}-${UBUNTU_CODENAME} AS build
+# toolchain: Swift plus the C libraries' headers. compose/docker-compose.yml (development) runs the sources from a
+# mount on top of this stage.
+FROM swift:${SWIFT_VERSION}-${UBUNTU_CODENAME} AS toolchain
 
 # The distribution is pinned by the base image tag; package versions are left to it, so a rebuild picks up the
 # distribution's security updates instead of failing when a pinned version leaves the archive.
@@ -25,6 +25,11 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
+
+# ---------------------------------------------------------------------------------------------------------------
+# build: both products in release mode, with the Swift runtime linked in statically (--static-swift-stdlib), so
+# the runtime image needs no Swift toolchain, only the C libraries the replicas talk to PostgreSQL and Redis with.
+FROM toolchain AS build
 COPY Package.swift ./
 COPY Sources ./Sources
 # The manifest names the test targets too, so their folders must exist for it to load (they are not built).
