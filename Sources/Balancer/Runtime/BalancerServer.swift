@@ -15,6 +15,7 @@ final class BalancerServer: @unchecked Sendable {
     private let contexts: [ObjectIdentifier: LoopContext]
     private let accessLog: AccessLogWriter?
     private let logger: Logger
+    let healthChecker: HealthChecker
     private(set) var snapshot: ProxySnapshot
     private(set) var listeners: [Channel] = []
 
@@ -32,6 +33,7 @@ final class BalancerServer: @unchecked Sendable {
             }.wait()
         }
         self.contexts = contexts
+        self.healthChecker = HealthChecker(group: group, logger: logger)
     }
 
     /// Opens every `listen` address. Throws with the address in the message when one cannot be bound.
@@ -41,6 +43,7 @@ final class BalancerServer: @unchecked Sendable {
             listeners.append(channel)
             logger.info("listening on \(channel.localAddress.map(String.init(describing:)) ?? address.description)")
         }
+        healthChecker.update(snapshot)
     }
 
     /// The addresses actually bound (port 0 resolved), in `listen` order.
@@ -87,6 +90,7 @@ final class BalancerServer: @unchecked Sendable {
     func shutdown(timeout: TimeAmount) async {
         for listener in listeners { try? await listener.close() }
         listeners = []
+        healthChecker.stop()
         let deadline = NIODeadline.now() + timeout
         while stats.activeClients.load(ordering: .relaxed) > 0 && NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(50))

@@ -8,6 +8,7 @@ final class UpstreamGroup: Sendable {
     let config: UpstreamConfig
     let servers: [UpstreamServer]
     let hasBackups: Bool
+    let slowStartNanoseconds: Int64
     /// Tie-break counter of `least_conn`, shared by all event loops.
     let tieTicket = ManagedAtomic<UInt64>(0)
 
@@ -15,6 +16,7 @@ final class UpstreamGroup: Sendable {
         self.config = config
         self.servers = servers
         self.hasBackups = servers.contains { $0.config.backup }
+        self.slowStartNanoseconds = config.slowStart.nanoseconds
     }
 
     var name: String { config.name }
@@ -43,7 +45,7 @@ final class UpstreamGroup: Sendable {
             candidates.append(
                 PickCandidate(
                     index: index,
-                    weight: server.weight,
+                    weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
                     active: server.active.load(ordering: .relaxed)
                 )
             )

@@ -27,6 +27,12 @@ final class UpstreamServer: Sendable {
     private let passive: NIOLockedValueBox<PassiveHealthStateMachine>
     /// True while `passive` is not quiet (failures counted or ejected): only then is the lock taken.
     private let needsAttention = ManagedAtomic<Bool>(false)
+    /// Active health checks' verdict (`ActiveHealthStateMachine.State` raw value), read lock-free per pick.
+    private let activeState = ManagedAtomic<Int>(ActiveHealthStateMachine.State.unchecked.rawValue)
+    /// When the server last came back (monotonic ns), for slow start; 0 = not ramping.
+    private let recoveredAt = ManagedAtomic<Int64>(0)
+    /// The last active check, for the status page and logs.
+    let lastCheck = NIOLockedValueBox<HealthProbe.Result?>(nil)
 
     /// - Parameters:
     ///   - maxFails: the effective `max_fails` (the server's own, else the group's; 0 for a group's only server,
@@ -45,8 +51,9 @@ final class UpstreamServer: Sendable {
     /// Monotonic nanoseconds, the clock passive health runs on.
     static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
 
-    /// Whether the server may take a request now (not ejected, or its trial is due).
+    /// Whether the server may take a request now: not failing active checks, and not ejected (or its trial is due).
     func isAvailable(now: Int64) -> Bool {
+        if activeState.load(ordering: .relaxed) == ActiveHealthStateMachine.State.unhealthy.rawValue { return false }
         guard needsAttention.load(ordering: .relaxed) else { return true }
         return passive.withLockedValue { $0.isAvailable(now: now) }
     }
@@ -68,11 +75,36 @@ final class UpstreamServer: Sendable {
 
     func attemptSucceeded(now: Int64) -> PassiveHealthStateMachine.Change? {
         guard needsAttention.load(ordering: .relaxed) else { return nil }
-        return passive.withLockedValue { machine in
+        let change = passive.withLockedValue { machine in
             let change = machine.attemptSucceeded(now: now)
             needsAttention.store(!machine.isQuiet, ordering: .relaxed)
             return change
         }
+        if change == .recovered { recoveredAt.store(now, ordering: .relaxed) }
+        return change
+    }
+
+    /// Records the verdict of the active checks; a server they bring back also leaves any passive ejection.
+    func setActiveState(_ state: ActiveHealthStateMachine.State, now: Int64) {
+        let previous = activeState.exchange(state.rawValue, ordering: .relaxed)
+        if previous == ActiveHealthStateMachine.State.unhealthy.rawValue && state == .healthy {
+            passive.withLockedValue { machine in
+                _ = machine.reset()
+                needsAttention.store(false, ordering: .relaxed)
+            }
+            recoveredAt.store(now, ordering: .relaxed)
+        }
+    }
+
+    var activeHealth: ActiveHealthStateMachine.State {
+        ActiveHealthStateMachine.State(rawValue: activeState.load(ordering: .relaxed)) ?? .unchecked
+    }
+
+    /// The weight handed to the policy (× `SlowStart.scale`), ramped after a recovery when `slowStart` > 0.
+    func effectiveWeight(now: Int64, slowStart: Int64) -> Int {
+        let since = recoveredAt.load(ordering: .relaxed)
+        guard slowStart > 0, since != 0 else { return weight * SlowStart.scale }
+        return SlowStart.effectiveWeight(weight: weight, elapsed: now - since, window: slowStart)
     }
 
     /// The passive state as it stands (status page, tests).
