@@ -5,7 +5,24 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     var clientIsWritable: Bool { context.channel.isWritable }
 
     func upstreamResponseHead(_ head: HTTPResponseHead) {
-        if let server {
+        let code = Int(head.status.code)
+        if code >= 502 && code <= 504 && snapshot.requestPolicy.nextUpstream.contains(statusCondition(code)) {
+            // nginx's `proxy_next_upstream http_50x`: the answer counts as a failed attempt; it is discarded only
+            // when another server will be asked, otherwise the client gets the upstream's own answer.
+            if machine.wouldRetry(.httpStatus(code)) {
+                attemptFailed(.httpStatus(code))
+                return
+            }
+            if let server {
+                let change = server.attemptFailed(now: UpstreamServer.now())
+                loop.events.record(
+                    change,
+                    group: snapshot.groups[request.groupIndex].name,
+                    server: server.name,
+                    reason: "status \(code)"
+                )
+            }
+        } else if let server {
             let change = server.attemptSucceeded(now: UpstreamServer.now())
             loop.events.record(change, group: snapshot.groups[request.groupIndex].name, server: server.name, reason: "")
         }
@@ -25,6 +42,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         )
         request.keepAlive = rewritten.keepAlive
         context.write(wrapOutboundOut(.head(rewritten.head)), promise: nil)
+    }
+
+    private func statusCondition(_ code: Int) -> NextUpstreamCondition {
+        code == 502 ? .http502 : code == 503 ? .http503 : .http504
     }
 
     func upstreamResponseBody(_ part: ByteBuffer) {

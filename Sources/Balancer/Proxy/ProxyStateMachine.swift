@@ -264,6 +264,13 @@ struct ProxyStateMachine {
         return .respond(status, close: close)
     }
 
+    /// Whether `failure` would be retried now, without changing anything (an upstream 503 is only discarded when
+    /// another server will be asked; otherwise the upstream's own answer goes to the client, as nginx does).
+    func wouldRetry(_ failure: AttemptFailure) -> Bool {
+        var copy = self
+        return copy.attemptFailed(failure) == .retry
+    }
+
     /// No server is left to try (all tried or all down) after a failure that wanted a retry.
     mutating func noServerLeft() -> FailureAction {
         guard case .proxying(let request) = state else { return .none }

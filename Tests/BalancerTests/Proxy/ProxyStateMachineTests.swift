@@ -229,3 +229,25 @@ final class ProxyStateMachineTests: XCTestCase {
         XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient)
     }
 }
+
+/// `proxy_next_upstream http_503` and friends.
+final class ProxyStateMachineStatusRetryTests: XCTestCase {
+    func testUpstream503IsRetriedOnlyWhenConfigured() {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"])
+        var plain = ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: [.error])
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        XCTAssertFalse(machine.wouldRetry(.httpStatus(503)))
+
+        plain.nextUpstream = [.error, .http503]
+        var retrying = ProxyStateMachine()
+        _ = retrying.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
+        _ = retrying.requestEndReceived()
+        _ = retrying.upstreamAttached()
+        XCTAssertTrue(retrying.wouldRetry(.httpStatus(503)))
+        XCTAssertFalse(retrying.wouldRetry(.httpStatus(502)))
+        XCTAssertEqual(retrying.attemptFailed(.httpStatus(503)), .retry)
+    }
+}
