@@ -30,7 +30,9 @@ WORKDIR /src
 # build: both products in release mode, with the Swift runtime linked in statically (--static-swift-stdlib), so
 # the runtime image needs no Swift toolchain, only the C libraries the replicas talk to PostgreSQL and Redis with.
 FROM toolchain AS build
-COPY Package.swift ./
+# Package.resolved, when the checkout has one, pins the dependency versions the build resolves to; the pattern
+# matches nothing (and copies nothing) when it is absent.
+COPY Package.swift Package.resolve[d] ./
 COPY Sources ./Sources
 # The manifest names the test targets too, so their folders must exist for it to load (they are not built).
 COPY Tests ./Tests

@@ -118,8 +118,8 @@ compose_wait_ready() {
     return 1
 }
 
-# compose_reload_balancer: SIGHUP to the balancer (pid 1 of its container): it re-reads its config and the
-# backend addresses behind the `backend` DNS name.
+# compose_reload_balancer: SIGHUP to the balancer (pid 1 of its container), which re-reads its config like
+# `nginx -s reload`.
 compose_reload_balancer() {
     compose_run fp_compose kill -s HUP balancer
 }
