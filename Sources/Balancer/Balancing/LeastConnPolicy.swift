@@ -19,17 +19,27 @@ struct LeastConnPolicy: BalancingPolicy {
             best = candidate
         }
         tied.removeAll(keepingCapacity: true)
-        var totalWeight = 0
+        var divisor = 0
         for candidate in candidates where candidate.active * best.weight == best.active * candidate.weight {
             tied.append(candidate)
-            totalWeight += candidate.weight
+            divisor = LeastConnPolicy.gcd(divisor, candidate.weight)
         }
         if tied.count == 1 { return tied[0].index }
+        // Weights reduced by their common divisor, so equal weights rotate one by one (not in runs of the weight).
+        divisor = max(1, divisor)
+        var totalWeight = 0
+        for candidate in tied { totalWeight += candidate.weight / divisor }
         var position = Int(ticket() % UInt64(max(1, totalWeight)))
         for candidate in tied {
-            if position < candidate.weight { return candidate.index }
-            position -= candidate.weight
+            if position < candidate.weight / divisor { return candidate.index }
+            position -= candidate.weight / divisor
         }
         return tied[tied.count - 1].index
+    }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return x
     }
 }

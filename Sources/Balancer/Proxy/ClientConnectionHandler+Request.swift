@@ -35,10 +35,9 @@ extension ClientConnectionHandler {
                 bodyFraming: framing
             )
             if continue100 {
-                context.writeAndFlush(
-                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                    promise: nil
-                )
+                var interim = context.channel.allocator.buffer(capacity: 32)
+                interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
             }
             startAttempt()
         }
@@ -47,7 +46,7 @@ extension ClientConnectionHandler {
     func requestBodyReceived(_ part: ByteBuffer) {
         switch machine.requestBodyReceived(part) {
         case .forward:
-            upstream?.write(.body(.byteBuffer(part)))
+            upstream?.sendBody(part)
         case .hold:
             pending.append(part)
             pendingBytes += part.readableBytes
@@ -65,7 +64,7 @@ extension ClientConnectionHandler {
     func requestEndReceived() {
         switch machine.requestEndReceived() {
         case .forward:
-            upstream?.write(.end(nil))
+            upstream?.sendEnd()
             upstream?.flush()
         case .hold, .none:
             break
@@ -125,13 +124,18 @@ extension ClientConnectionHandler {
             loop.pool.checkin(connection, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
         case .sendRequest(let fromReplay, let end):
             upstream = connection
-            connection.beginExchange(delegate: self, readTimeout: snapshot.readTimeout, sendTimeout: snapshot.sendTimeout)
-            connection.write(.head(request.forwardedHead))
+            connection.beginExchange(
+                delegate: self,
+                readTimeout: snapshot.readTimeout,
+                sendTimeout: snapshot.sendTimeout,
+                isHeadRequest: request.head.method == .HEAD
+            )
+            connection.sendHead(request.forwardedHead)
             let parts = fromReplay ? machine.replayParts : pending
             pending = []
             pendingBytes = 0
-            for part in parts { connection.write(.body(.byteBuffer(part))) }
-            if end { connection.write(.end(nil)) }
+            for part in parts { connection.sendBody(part) }
+            if end { connection.sendEnd() }
             connection.flush()
             resumeClientReads()
         }

@@ -41,7 +41,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             dates: loop.dates
         )
         request.keepAlive = rewritten.keepAlive
-        context.write(wrapOutboundOut(.head(rewritten.head)), promise: nil)
+        responseFraming = rewritten.framing
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        HTTP1Encoder.writeResponseHead(rewritten.head, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     private func statusCondition(_ code: Int) -> NextUpstreamCondition {
@@ -50,7 +53,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     func upstreamResponseBody(_ part: ByteBuffer) {
         request.bytesSent += Int64(part.readableBytes)
-        context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        context.writeBodyPart(part, framing: responseFraming)
     }
 
     func upstreamResponseEnd(keepAlive: Bool) {
@@ -60,22 +63,27 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             finishAttempt(reuse: reuse)
             logRequest()
             if closeClient {
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete {
-                    [self] _ in self.close()
-                }
+                writeResponseEndThenClose()
             } else {
                 timer.arm(.now() + snapshot.keepaliveTimeout)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                context.writeBodyEnd(framing: responseFraming, promise: nil)
+                context.flush()
+                readNextRequest()
             }
         case .finishEarly:
             finishAttempt(reuse: false)
             logRequest()
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete {
-                [self] _ in self.close()
-            }
+            writeResponseEndThenClose()
         case .none:
             break
         }
+    }
+
+    private func writeResponseEndThenClose() {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeBodyEnd(framing: responseFraming, promise: promise)
+        context.flush()
+        promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
     }
 
     func upstreamReadComplete() {
@@ -113,19 +121,22 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         )
         request.bytesSent = Int64(body.readableBytes)
         logRequest()
-        // The transition happens before the end is written: writing it can deliver the next pipelined request.
         let finish = machine.localResponseWritten()
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: 512 + body.readableBytes)
+        HTTP1Encoder.writeResponseHead(head, into: &buffer)
+        var payload = body
+        buffer.writeBuffer(&payload)
         guard case .finishLocal(let mustClose) = finish, mustClose || close else {
             timer.arm(.now() + snapshot.keepaliveTimeout)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            // The request may still be open (its end not read yet); reading resumes once it is.
+            if machine.isIdle { readNextRequest() }
             return
         }
         closing = true
         timer.cancel()
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
             channel.close(mode: .output, promise: nil)
             // Drop what the client still sends for up to 2 s, then close for good.
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }

@@ -7,13 +7,18 @@ import NIOHTTP1
 /// The upstream connection serving a request lives on this handler's event loop, so every call between the two
 /// sides is a plain method call: no task, lock or thread hop per request.
 final class ClientConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let loop: LoopContext
     var context: ChannelHandlerContext!
     var machine = ProxyStateMachine()
+    /// The HTTP/1 framing layer: bytes in, request events out (replaceable without touching the decisions).
+    var decoder: HTTP1RequestDecoder
+    /// How the response body in progress is framed towards the client.
+    var responseFraming = HTTP1OutgoingFraming.raw
+    private var processingInbound = false
     var clientIP = "-"
     var timer: DeadlineTimer!
     /// A `read` was held back because the upstream could not take more.
@@ -35,6 +40,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     init(loop: LoopContext) {
         self.loop = loop
         self.snapshot = loop.snapshot
+        self.decoder = HTTP1RequestDecoder(maxHeadSize: loop.snapshot.maxHeaderSize)
     }
 
     // MARK: - Connection lifecycle
@@ -78,14 +84,43 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            requestHeadReceived(head)
-        case .body(let part):
-            requestBodyReceived(part)
-        case .end:
-            requestEndReceived()
+        decoder.feed(unwrapInboundIn(data))
+        processInbound()
+    }
+
+    /// Hands decoded request events to the state machine until the decoder needs more bytes or pauses after a
+    /// request (pipelined requests wait for the response in progress).
+    func processInbound() {
+        // Re-entered when handling an event completes a response (a local 404, say): the running loop goes on.
+        guard !processingInbound else { return }
+        processingInbound = true
+        defer { processingInbound = false }
+        while !closing {
+            let event: HTTP1RequestEvent?
+            do {
+                event = try decoder.next()
+            } catch {
+                requestParseFailed(error)
+                return
+            }
+            guard let event else { return }
+            switch event {
+            case .head(let head):
+                requestHeadReceived(head)
+            case .body(let part):
+                requestBodyReceived(part)
+            case .end:
+                requestEndReceived()
+                if machine.isIdle { decoder.resume() }
+            }
         }
+    }
+
+    /// The response in progress is complete and the connection stays: read the next pipelined request, if any.
+    func readNextRequest() {
+        decoder.resume()
+        processInbound()
+        if !closing && machine.isIdle { resumeClientReads() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -94,15 +129,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        let status: HTTPResponseStatus
-        switch error as? HTTPParserError {
-        case .some(.headerOverflow): status = .requestHeaderFieldsTooLarge
-        case .some: status = .badRequest
-        case .none:
-            // I/O errors (reset by peer): nothing to answer.
-            close()
-            return
-        }
+        // I/O errors (reset by peer): nothing to answer.
+        close()
+    }
+
+    private func requestParseFailed(_ error: HTTP1ParseError) {
+        let status: HTTPResponseStatus = error == .headTooLarge ? .requestHeaderFieldsTooLarge : .badRequest
         let action = machine.requestMalformed(status: status)
         if upstream != nil || server != nil { finishAttempt(reuse: false) }
         perform(action)
@@ -116,6 +148,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             return
         }
         if upstream == nil && pendingBytes >= ReplayBuffer.defaultLimit {
+            readPending = true
+            return
+        }
+        // A client pipelining far ahead of the responses waits until the buffered requests are served.
+        if decoder.isPaused && decoder.bufferedBytes >= 2 * decoder.maxHeadSize {
             readPending = true
             return
         }

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// configured headers added where the upstream did not set them, the request id echoed, static-asset caching
 /// applied, and the connection's keep-alive decided.
 enum ResponseHeadRewriter {
-    /// The rewritten head and whether the client connection can stay open after it.
+    /// The rewritten head, whether the client connection can stay open after it, and how its body is framed.
     static func clientHead(
         from upstreamHead: HTTPResponseHead,
         clientVersion: HTTPVersion,
@@ -15,7 +15,7 @@ enum ResponseHeadRewriter {
         uri: String,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache
-    ) -> (head: HTTPResponseHead, keepAlive: Bool) {
+    ) -> (head: HTTPResponseHead, keepAlive: Bool, framing: HTTP1OutgoingFraming) {
         var headers = upstreamHead.headers
         HopByHopHeaders.strip(&headers)
         // The upstream's own value wins: it knows its content better than a global default (e.g. a stricter
@@ -37,12 +37,16 @@ enum ResponseHeadRewriter {
         // An HTTP/1.0 client cannot read a chunked body, so without a length the body ends at connection close.
         let framed = bodyless || headers.contains(name: "content-length") || !isHTTP10
         let keepAlive = clientKeepAlive && framed
+        // Without a length, an HTTP/1.1 client gets the body chunked; an HTTP/1.0 one reads until the close.
+        let chunked = !bodyless && !isHTTP10 && !headers.contains(name: "content-length")
+        if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if isHTTP10 {
             headers.add(name: "Connection", value: "keep-alive")
         }
         let version: HTTPVersion = isHTTP10 ? .http1_0 : .http1_1
-        return (HTTPResponseHead(version: version, status: upstreamHead.status, headers: headers), keepAlive)
+        let head = HTTPResponseHead(version: version, status: upstreamHead.status, headers: headers)
+        return (head, keepAlive, chunked ? .chunked : .raw)
     }
 }

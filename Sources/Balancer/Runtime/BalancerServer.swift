@@ -51,31 +51,20 @@ final class BalancerServer: @unchecked Sendable {
 
     private func bind(_ address: HostPort) async throws -> Channel {
         let contexts = self.contexts
-        let limits = snapshot.config.limits
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = Int(limits.maxHeaderSize.bytes)
-        decoderLimits.maxHeaderFieldSize = Int(limits.maxHeaderSize.bytes)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
-            .childChannelInitializer { [decoderLimits] channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let loop = contexts[ObjectIdentifier(channel.eventLoop)] else {
                         preconditionFailure("child channel on an event loop outside the balancer's group")
                     }
+                    // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
+                    // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
-                    // Header validation on the way out is skipped: upstream headers were parsed by the response
-                    // decoder and configured ones validated at load, so re-checking every byte is wasted work.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
                     try sync.addHandler(ClientConnectionHandler(loop: loop))
                 }
             }

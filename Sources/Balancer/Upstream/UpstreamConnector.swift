@@ -16,9 +16,7 @@ enum UpstreamConnector {
             .channelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
-                    try sync.addHandler(UpstreamHandler(server: server))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(server: server))
                 }
             }
         let connected: EventLoopFuture<Channel>

@@ -20,9 +20,9 @@ protocol UpstreamConnectionDelegate: AnyObject {
 /// An idle connection has no delegate and sits in its event loop's `UpstreamConnectionPool`; if the upstream closes
 /// it there, it removes itself from the pool.
 final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let server: UpstreamServer
     weak var delegate: UpstreamConnectionDelegate?
@@ -36,6 +36,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether a response is expected (a request was sent and its response is not complete).
     private var awaitingResponse = false
     private var responseKeepAlive = true
+    /// The HTTP/1 framing layer of this connection.
+    private var decoder = HTTP1ResponseDecoder()
+    /// How the request body in progress is framed towards the upstream.
+    private var requestFraming = HTTP1OutgoingFraming.raw
     /// Set when the pool holds this connection; cleared on checkout.
     var onIdleClose: ((UpstreamHandler) -> Void)?
     /// Whether the response head arrived on the current exchange (a failure after it is not retryable).
@@ -65,8 +69,14 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Exchange control (called by the client connection)
 
     /// Starts an exchange: the response is now awaited within `readTimeout`.
-    func beginExchange(delegate: UpstreamConnectionDelegate, readTimeout: TimeAmount, sendTimeout: TimeAmount) {
+    func beginExchange(
+        delegate: UpstreamConnectionDelegate,
+        readTimeout: TimeAmount,
+        sendTimeout: TimeAmount,
+        isHeadRequest: Bool
+    ) {
         self.delegate = delegate
+        decoder.expectResponse(isHeadRequest: isHeadRequest)
         self.onIdleClose = nil
         self.readTimeout = readTimeout
         self.sendTimeout = sendTimeout
@@ -80,8 +90,21 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    /// Writes the request head; its headers decide the body framing (`Transfer-Encoding: chunked` or a length).
+    func sendHead(_ head: HTTPRequestHead) {
+        guard let context else { return }
+        requestFraming = head.headers.contains(name: "transfer-encoding") ? .chunked : .raw
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        HTTP1Encoder.writeRequestHead(head, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func sendBody(_ part: ByteBuffer) {
+        context?.writeBodyPart(part, framing: requestFraming)
+    }
+
+    func sendEnd() {
+        if requestFraming == .chunked { context?.writeBodyEnd(framing: .chunked, promise: nil) }
     }
 
     func flush() {
@@ -115,9 +138,32 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - NIO callbacks
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let delegate else { return }
+        guard delegate != nil else {
+            // Bytes on an idle connection (nothing was asked): it cannot be trusted with the next request.
+            context.close(promise: nil)
+            return
+        }
         if awaitingResponse { readTimer?.arm(.now() + readTimeout) }
-        switch unwrapInboundIn(data) {
+        decoder.feed(unwrapInboundIn(data))
+        processInbound()
+    }
+
+    private func processInbound() {
+        while let delegate {
+            let event: HTTP1ResponseEvent?
+            do {
+                event = try decoder.next()
+            } catch {
+                responseUnreadable()
+                return
+            }
+            guard let event else { return }
+            deliver(event, to: delegate)
+        }
+    }
+
+    private func deliver(_ event: HTTP1ResponseEvent, to delegate: UpstreamConnectionDelegate) {
+        switch event {
         case .head(let head):
             receivedResponseHead = true
             responseKeepAlive = head.isKeepAlive
@@ -127,8 +173,19 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             awaitingResponse = false
             readTimer?.disarm()
-            delegate.upstreamResponseEnd(keepAlive: responseKeepAlive)
+            // Bytes beyond the response mean the upstream and the balancer disagree on framing: never reuse.
+            let reusable = responseKeepAlive && decoder.bufferedBytes == 0
+            delegate.upstreamResponseEnd(keepAlive: reusable)
         }
+    }
+
+    /// A response that cannot be parsed is a failed attempt (502 if nothing reached the client yet).
+    private func responseUnreadable() {
+        guard let delegate else { return }
+        self.delegate = nil
+        awaitingResponse = false
+        delegate.upstreamFailed(.error)
+        context?.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -158,6 +215,11 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let onIdleClose {
             self.onIdleClose = nil
             onIdleClose(self)
+        }
+        // A body delimited by the close ends here.
+        if let delegate, receivedResponseHead, let event = try? decoder.connectionClosed() {
+            responseKeepAlive = false
+            deliver(event, to: delegate)
         }
         if let delegate {
             self.delegate = nil

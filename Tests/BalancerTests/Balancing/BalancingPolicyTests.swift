@@ -30,6 +30,12 @@ final class BalancingPolicyTests: XCTestCase {
         XCTAssertEqual(policy.pick(from: candidates([(1, 0), (1, 0), (1, 0)]), ticket: { 31 }), 1, "in turn")
     }
 
+    func testLeastConnTiesRotateOneByOneWithScaledWeights() {
+        var policy = LeastConnPolicy(serverCount: 3)
+        let picks = (0..<6).map { _ in policy.pick(from: candidates([(100, 0), (100, 0), (100, 0)]), ticket: ticket)! }
+        XCTAssertEqual(picks, [0, 1, 2, 0, 1, 2])
+    }
+
     func testLeastConnWeighsActiveByWeight() {
         var policy = LeastConnPolicy(serverCount: 2)
         // 3 in flight on weight 4 (0.75 each) beats 1 in flight on weight 1.

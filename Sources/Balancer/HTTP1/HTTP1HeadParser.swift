@@ -1,0 +1,128 @@
+import NIOHTTP1
+
+/// Parses a complete HTTP/1.1 head (start line + header lines + empty line) strictly: CRLF line ends, tokens where
+/// the grammar says token, no whitespace before a colon, no obs-fold, no control bytes. What a lenient parser would
+/// read one way and an upstream another is refused here, before anything is forwarded.
+enum HTTP1HeadParser {
+    /// The offset just past the `CRLF CRLF` that ends a head, searching `bytes` from `from`; nil if not there yet.
+    static func findHeadEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = max(from, 3)
+        let count = bytes.count
+        while i < count {
+            if bytes[i] == HTTP1Bytes.lf {
+                if bytes[i - 1] == HTTP1Bytes.cr && bytes[i - 2] == HTTP1Bytes.lf && bytes[i - 3] == HTTP1Bytes.cr {
+                    return i + 1
+                }
+                i += 1
+            } else {
+                // The earliest a head can end is 3 bytes after a non-LF byte.
+                i += bytes[i] == HTTP1Bytes.cr ? 1 : 2
+            }
+        }
+        return nil
+    }
+
+    static func parseRequest(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTPRequestHead {
+        var i = 0
+        let count = bytes.count
+        // method
+        while i < count && HTTP1Bytes.token[Int(bytes[i])] { i += 1 }
+        guard i > 0, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
+        let method = HTTPMethod(rawValue: string(bytes, 0, i))
+        i += 1
+        let targetStart = i
+        while i < count && HTTP1Bytes.target[Int(bytes[i])] { i += 1 }
+        guard i > targetStart, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
+        let uri = string(bytes, targetStart, i)
+        i += 1
+        let version = try parseVersion(bytes, at: i)
+        i += 8
+        guard i + 1 < count, bytes[i] == HTTP1Bytes.cr, bytes[i + 1] == HTTP1Bytes.lf else {
+            throw .invalidRequestLine
+        }
+        let headers = try parseHeaders(bytes, from: i + 2)
+        return HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
+    }
+
+    static func parseResponse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTPResponseHead {
+        let count = bytes.count
+        let version = try parseVersion(bytes, at: 0)
+        var i = 8
+        guard i + 4 <= count, bytes[i] == HTTP1Bytes.sp else { throw .invalidStatusLine }
+        i += 1
+        var code = 0
+        for _ in 0..<3 {
+            let digit = Int(bytes[i]) - 48
+            guard digit >= 0 && digit <= 9 else { throw .invalidStatusLine }
+            code = code * 10 + digit
+            i += 1
+        }
+        guard code >= 100 else { throw .invalidStatusLine }
+        var reasonStart = i
+        if i < count && bytes[i] == HTTP1Bytes.sp {
+            i += 1
+            reasonStart = i
+        }
+        while i < count && bytes[i] != HTTP1Bytes.cr {
+            guard HTTP1Bytes.fieldValue[Int(bytes[i])] else { throw .invalidStatusLine }
+            i += 1
+        }
+        guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
+        let reason = string(bytes, reasonStart, i)
+        let headers = try parseHeaders(bytes, from: i + 2)
+        let status = HTTPResponseStatus(statusCode: code, reasonPhrase: reason)
+        return HTTPResponseHead(version: version, status: status, headers: headers)
+    }
+
+    private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion {
+        guard i + 8 <= bytes.count,
+            bytes[i] == UInt8(ascii: "H"), bytes[i + 1] == UInt8(ascii: "T"), bytes[i + 2] == UInt8(ascii: "T"),
+            bytes[i + 3] == UInt8(ascii: "P"), bytes[i + 4] == UInt8(ascii: "/"), bytes[i + 5] == UInt8(ascii: "1"),
+            bytes[i + 6] == UInt8(ascii: ".")
+        else { throw .invalidVersion }
+        switch bytes[i + 7] {
+        case UInt8(ascii: "1"): return .http1_1
+        case UInt8(ascii: "0"): return .http1_0
+        default: throw .invalidVersion
+        }
+    }
+
+    /// Header lines from `start` up to the empty line that ends the head.
+    private static func parseHeaders(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(HTTP1ParseError)
+        -> HTTPHeaders
+    {
+        var fields: [(String, String)] = []
+        var i = start
+        let count = bytes.count
+        while i + 1 < count {
+            if bytes[i] == HTTP1Bytes.cr {
+                guard bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidHeader }
+                return HTTPHeaders(fields)
+            }
+            // A line starting with whitespace is obs-fold: refused (RFC 9112 §5.2 allows a proxy to reject it).
+            let nameStart = i
+            while i < count && HTTP1Bytes.token[Int(bytes[i])] { i += 1 }
+            guard i > nameStart, i < count, bytes[i] == HTTP1Bytes.colon else { throw .invalidHeader }
+            let name = string(bytes, nameStart, i)
+            i += 1
+            while i < count && (bytes[i] == HTTP1Bytes.sp || bytes[i] == HTTP1Bytes.ht) { i += 1 }
+            let valueStart = i
+            var valueEnd = i
+            while i < count && bytes[i] != HTTP1Bytes.cr {
+                let b = bytes[i]
+                guard HTTP1Bytes.fieldValue[Int(b)] else { throw .invalidHeader }
+                i += 1
+                if b != HTTP1Bytes.sp && b != HTTP1Bytes.ht { valueEnd = i }
+            }
+            guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidHeader }
+            fields.append((name, string(bytes, valueStart, valueEnd)))
+            i += 2
+        }
+        throw .invalidHeader
+    }
+
+    @inline(__always)
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+}

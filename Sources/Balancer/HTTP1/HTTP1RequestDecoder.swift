@@ -1,0 +1,115 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the request decoder hands the client connection.
+enum HTTP1RequestEvent {
+    case head(HTTPRequestHead)
+    case body(ByteBuffer)
+    case end
+}
+
+/// Turns the bytes of a client connection into request heads, body parts and ends, one request at a time.
+///
+/// After a request's end it pauses: pipelined requests stay buffered until the connection calls `resume()` once
+/// the response is complete, which is how responses leave in request order without a separate handler.
+struct HTTP1RequestDecoder {
+    private enum State {
+        case head(scanned: Int)
+        case body(HTTP1BodyDecoder)
+        case paused
+    }
+
+    private var buffer: ByteBuffer?
+    private var state = State.head(scanned: 0)
+    let maxHeadSize: Int
+
+    init(maxHeadSize: Int) {
+        self.maxHeadSize = maxHeadSize
+    }
+
+    /// Bytes received but not yet handed out.
+    var bufferedBytes: Int { buffer?.readableBytes ?? 0 }
+
+    var isPaused: Bool {
+        if case .paused = state { return true }
+        return false
+    }
+
+    mutating func feed(_ bytes: ByteBuffer) {
+        if var existing = buffer, existing.readableBytes > 0 {
+            var incoming = bytes
+            existing.writeBuffer(&incoming)
+            buffer = existing
+        } else {
+            buffer = bytes
+        }
+    }
+
+    /// Allows the next pipelined request to be read.
+    mutating func resume() {
+        if case .paused = state { state = .head(scanned: 0) }
+    }
+
+    mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
+        guard var buffer else { return nil }
+        defer { self.buffer = buffer }
+        switch state {
+        case .paused:
+            return nil
+        case .head(let scanned):
+            // Empty lines before a request line are skipped (RFC 9112 §2.2), e.g. a CRLF after a POST body.
+            while buffer.readableBytes >= 2,
+                buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == HTTP1Bytes.cr,
+                buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == HTTP1Bytes.lf
+            {
+                buffer.moveReaderIndex(forwardBy: 2)
+            }
+            let result: (head: HTTPRequestHead, length: Int)? = try buffer.withUnsafeReadableBytes {
+                bytes throws(HTTP1ParseError) in
+                guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
+                    if bytes.count > maxHeadSize { throw .headTooLarge }
+                    return nil
+                }
+                if end > maxHeadSize { throw .headTooLarge }
+                return (try HTTP1HeadParser.parseRequest(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
+            }
+            guard let result else {
+                state = .head(scanned: buffer.readableBytes)
+                return nil
+            }
+            buffer.moveReaderIndex(forwardBy: result.length)
+            let framing: HTTP1BodyDecoder.Framing
+            switch RequestHygiene.framing(of: result.head, maxHeaderSize: maxHeadSize) {
+            case .success(.none): framing = .none
+            case .success(.contentLength(let n)): framing = .length(n)
+            case .success(.chunked): framing = .chunked
+            case .failure(.headTooLarge): throw .headTooLarge
+            case .failure(.missingHost): framing = .none  // the state machine answers 400 with the reason
+            case .failure: throw .invalidTransferEncoding
+            }
+            state = .body(HTTP1BodyDecoder(framing: framing))
+            return .head(result.head)
+        case .body(var body):
+            let event = try body.next(&buffer)
+            switch event {
+            case .data(let part):
+                state = .body(body)
+                return .body(part)
+            case .end:
+                state = .paused
+                return .end
+            case nil:
+                state = .body(body)
+                return nil
+            }
+        }
+    }
+
+    /// The client closed its side; a request cut short is an error, otherwise nothing happens.
+    mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
+        guard case .body(var body) = state else { return nil }
+        let event = try body.connectionClosed()
+        state = .body(body)
+        return event == .end ? .end : nil
+    }
+}
