@@ -64,10 +64,14 @@ wait_until_ready() {
     return 1
 }
 
-# require_free_port PORT: fails with a hint when something else already listens there.
+# require_free_port PORT: fails with a hint when something else already listens there. SO_REUSEADDR as the
+# replicas set it, so connections of a previous run lingering in TIME_WAIT do not count as "in use".
 require_free_port() {
-    if ! python3 -c 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
-    then
+    if ! python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()' "$1" 2>/dev/null; then
         echo "error: 127.0.0.1:$1 is in use by another process;" \
             "stop it (see: ss -ltnp 'sport = :$1') and run again." >&2
         exit 1
