@@ -2,6 +2,8 @@ import NIOHTTP1
 
 /// Builds the request head the balancer sends upstream from the one the client sent: hop-by-hop headers removed,
 /// `X-Forwarded-*`, `X-Real-IP` and `X-Request-ID` set, framing made explicit, `Host` passed as the client sent it.
+///
+/// One pass over the client's headers into a new list sized up front: no repeated scans or removals.
 enum ForwardedRequest {
     /// - Parameters:
     ///   - head: the client's request head.
@@ -14,36 +16,45 @@ enum ForwardedRequest {
         requestID: String,
         bodyFraming: RequestBodyFraming
     ) -> HTTPRequestHead {
-        var headers = head.headers
-        HopByHopHeaders.strip(&headers)
-        // The balancer answers `Expect: 100-continue` itself (as nginx does), so the upstream never waits for it.
-        if headers.contains(name: "expect") { headers.remove(name: "expect") }
-
-        if let previous = headers.first(name: "x-forwarded-for") {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: previous + ", " + clientIP)
-        } else {
-            headers.add(name: "X-Forwarded-For", value: clientIP)
+        let listed = HopByHopHeaders.listedNames(in: head.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 6)
+        var forwardedFor: String?
+        var host: String?
+        for (name, value) in head.headers {
+            let kind = HeaderName.classify(name)
+            if HopByHopHeaders.isHopByHop(name, kind: kind, listed: listed) { continue }
+            switch kind {
+            case .xForwardedFor:
+                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+            case .host:
+                host = host ?? value
+                headers.add(name: name, value: value)
+            // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
+            case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
+                continue
+            case .contentLength:
+                if case .contentLength = bodyFraming { headers.add(name: name, value: value) }
+            default:
+                headers.add(name: name, value: value)
+            }
         }
-        headers.replaceOrAdd(name: "X-Real-IP", value: clientIP)
-        headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
-        if let host = head.headers.first(name: "host") {
-            headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        }
-        headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
-
+        headers.add(name: "X-Forwarded-For", value: forwardedFor.map { $0 + ", " + clientIP } ?? clientIP)
+        headers.add(name: "X-Real-IP", value: clientIP)
+        headers.add(name: "X-Forwarded-Proto", value: "http")
+        if let host { headers.add(name: "X-Forwarded-Host", value: host) }
+        headers.add(name: "X-Request-ID", value: requestID)
         switch bodyFraming {
         case .none:
             if head.method == .POST || head.method == .PUT || head.method == .PATCH {
-                headers.replaceOrAdd(name: "content-length", value: "0")
+                headers.add(name: "Content-Length", value: "0")
             }
         case .contentLength:
             break
         case .chunked:
-            headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
+            headers.add(name: "Transfer-Encoding", value: "chunked")
         }
-        var forwarded = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
-        forwarded.version = .http1_1
-        return forwarded
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
 }
 

@@ -1,32 +1,27 @@
 import NIOHTTP1
 
-/// Removes hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, so a proxy never forwards them.
+/// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, so a proxy never forwards them: the fixed names,
+/// `Proxy-*`, and every name listed in `Connection`.
 enum HopByHopHeaders {
-    /// Names that are always connection-specific. `upgrade` is handled by the caller (kept only when upgrading).
-    private static let fixed: [String] = [
-        "connection", "keep-alive", "te", "trailer", "transfer-encoding", "proxy-connection",
-        "proxy-authenticate", "proxy-authorization", "upgrade",
-    ]
-
-    /// Strips the fixed hop-by-hop names, every name listed in `Connection`, and any `Proxy-*` header.
-    /// Returns whether anything was removed beyond the fixed names (for tests and logs, not behaviour).
-    static func strip(_ headers: inout HTTPHeaders) {
+    /// The extra names a `Connection` header lists (besides `close`/`keep-alive`), lower-cased; usually empty, in
+    /// which case nothing is allocated.
+    static func listedNames(in headers: HTTPHeaders) -> [String] {
         var listed: [String] = []
-        for value in headers[canonicalForm: "connection"] {
-            let token = value.lowercased()
-            if token != "close" && token != "keep-alive" { listed.append(String(token)) }
+        for (name, value) in headers where HeaderName.classify(name) == .connection {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingASCIIWhitespaceSubstring()
+                let lower = trimmed.lowercased()
+                if !lower.isEmpty && lower != "close" && lower != "keep-alive" { listed.append(lower) }
+            }
         }
-        var hasProxyPrefixed = false
-        for (name, _) in headers where name.utf8.count > 6 {
-            if name.lowercased().hasPrefix("proxy-") { hasProxyPrefixed = true }
-        }
-        // Removal is by name; checking `contains` first avoids a rebuild of the header storage when absent,
-        // which is the common case on the hot path.
-        for name in fixed where headers.contains(name: name) { headers.remove(name: name) }
-        for name in listed where headers.contains(name: name) { headers.remove(name: name) }
-        if hasProxyPrefixed {
-            let names = headers.map { $0.name }.filter { $0.lowercased().hasPrefix("proxy-") }
-            for name in names { headers.remove(name: name) }
-        }
+        return listed
+    }
+
+    /// Whether `name` (already classified as `kind`) must not cross the proxy.
+    @inline(__always)
+    static func isHopByHop(_ name: String, kind: HeaderName, listed: [String]) -> Bool {
+        if kind.isHopByHop { return true }
+        if listed.isEmpty { return false }
+        return listed.contains { HeaderName.same($0, name) }
     }
 }

@@ -16,18 +16,37 @@ enum ResponseHeadRewriter {
         snapshot: ProxySnapshot,
         dates: HTTPDateCache
     ) -> (head: HTTPResponseHead, keepAlive: Bool, framing: HTTP1OutgoingFraming) {
-        var headers = upstreamHead.headers
-        HopByHopHeaders.strip(&headers)
-        // The upstream's own value wins: it knows its content better than a global default (e.g. a stricter
-        // X-Frame-Options: DENY stays).
-        for (name, value) in snapshot.responseHeaders where !headers.contains(name: name) {
+        let listed = HopByHopHeaders.listedNames(in: upstreamHead.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(upstreamHead.headers.count + snapshot.responseHeaders.count + 6)
+        var hasLength = false
+        var hasCacheControl = false
+        // Which configured headers the upstream already set: its own value wins, since it knows its content better
+        // than a global default (e.g. a stricter X-Frame-Options: DENY stays). A bit per configured header; past
+        // 64 of them the extra ones are simply always added.
+        var configuredSeen: UInt64 = 0
+        for (name, value) in upstreamHead.headers {
+            let kind = HeaderName.classify(name)
+            if HopByHopHeaders.isHopByHop(name, kind: kind, listed: listed) { continue }
+            switch kind {
+            case .contentLength: hasLength = true
+            case .cacheControl: hasCacheControl = true
+            case .xRequestID: continue
+            default: break
+            }
+            for (index, configured) in snapshot.responseHeaders.enumerated()
+            where index < 64 && configuredSeen & (1 << UInt64(index)) == 0 && HeaderName.same(configured.0, name) {
+                configuredSeen |= 1 << UInt64(index)
+            }
             headers.add(name: name, value: value)
         }
-        headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        for (index, configured) in snapshot.responseHeaders.enumerated()
+        where index >= 64 || configuredSeen & (1 << UInt64(index)) == 0 {
+            headers.add(name: configured.0, value: configured.1)
+        }
+        headers.add(name: "X-Request-ID", value: requestID)
         let code = upstreamHead.status.code
-        if let cache, (200..<300).contains(code) || code == 304, !headers.contains(name: "cache-control"),
-            cache.applies(toURI: uri)
-        {
+        if let cache, (200..<300).contains(code) || code == 304, !hasCacheControl, cache.applies(toURI: uri) {
             headers.add(name: "Cache-Control", value: cache.cacheControl)
             headers.replaceOrAdd(name: "Expires", value: dates.httpDate(secondsFromNow: cache.maxAgeSeconds))
         }
@@ -35,10 +54,10 @@ enum ResponseHeadRewriter {
         let isHTTP10 = clientVersion.major == 1 && clientVersion.minor == 0
         let bodyless = isHeadRequest || code == 204 || code == 304 || (100..<200).contains(code)
         // An HTTP/1.0 client cannot read a chunked body, so without a length the body ends at connection close.
-        let framed = bodyless || headers.contains(name: "content-length") || !isHTTP10
+        let framed = bodyless || hasLength || !isHTTP10
         let keepAlive = clientKeepAlive && framed
         // Without a length, an HTTP/1.1 client gets the body chunked; an HTTP/1.0 one reads until the close.
-        let chunked = !bodyless && !isHTTP10 && !headers.contains(name: "content-length")
+        let chunked = !bodyless && !isHTTP10 && !hasLength
         if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")

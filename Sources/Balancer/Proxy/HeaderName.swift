@@ -1,0 +1,69 @@
+/// The header names the proxy treats specially, recognised by one case-insensitive pass over the bytes and
+/// without allocating (no `lowercased()` per header on the hot path).
+enum HeaderName: Equatable {
+    /// Connection-specific: never forwarded (RFC 9110 §7.6.1).
+    case connection, keepAlive, te, trailer, transferEncoding, upgrade, proxyPrefixed
+    case contentLength, host, expect
+    case xForwardedFor, xForwardedProto, xForwardedHost, xRealIP, xRequestID
+    case cacheControl, expires
+    case other
+
+    static func classify(_ name: String) -> HeaderName {
+        var name = name
+        return name.withUTF8 { bytes in
+            switch bytes.count {
+            case 2: return equal(bytes, "te") ? .te : .other
+            case 4: return equal(bytes, "host") ? .host : .other
+            case 6: return equal(bytes, "expect") ? .expect : .other
+            case 7:
+                if equal(bytes, "upgrade") { return .upgrade }
+                if equal(bytes, "trailer") { return .trailer }
+                if equal(bytes, "expires") { return .expires }
+                return .other
+            case 9: return equal(bytes, "x-real-ip") ? .xRealIP : prefixed(bytes)
+            case 10:
+                if equal(bytes, "connection") { return .connection }
+                if equal(bytes, "keep-alive") { return .keepAlive }
+                return prefixed(bytes)
+            case 12: return equal(bytes, "x-request-id") ? .xRequestID : prefixed(bytes)
+            case 13: return equal(bytes, "cache-control") ? .cacheControl : prefixed(bytes)
+            case 14: return equal(bytes, "content-length") ? .contentLength : prefixed(bytes)
+            case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
+            case 16: return equal(bytes, "x-forwarded-host") ? .xForwardedHost : prefixed(bytes)
+            case 17:
+                if equal(bytes, "transfer-encoding") { return .transferEncoding }
+                if equal(bytes, "x-forwarded-proto") { return .xForwardedProto }
+                return prefixed(bytes)
+            default: return prefixed(bytes)
+            }
+        }
+    }
+
+    /// `Proxy-*` (Proxy-Authorization, Proxy-Connection, …) are hop-by-hop as well.
+    private static func prefixed(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderName {
+        guard bytes.count > 6 else { return .other }
+        return equal(UnsafeBufferPointer(rebasing: bytes[0..<6]), "proxy-") ? .proxyPrefixed : .other
+    }
+
+    /// ASCII case-insensitive equality with a lower-case literal.
+    @inline(__always)
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+        guard bytes.count == lower.utf8CodeUnitCount else { return false }
+        let other = lower.utf8Start
+        for i in 0..<bytes.count where bytes[i] | 0x20 != other[i] | 0x20 { return false }
+        return true
+    }
+
+    /// ASCII case-insensitive equality of two names.
+    static func same(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 }
+    }
+
+    var isHopByHop: Bool {
+        switch self {
+        case .connection, .keepAlive, .te, .trailer, .transferEncoding, .upgrade, .proxyPrefixed: return true
+        default: return false
+        }
+    }
+}
