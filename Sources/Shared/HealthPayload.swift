@@ -14,6 +14,7 @@ public struct HealthPayload: Codable, Sendable, Hashable {
         self.instanceID = instanceID
     }
 
+    /// Wire names: snake_case, as the Python services of the stack write them.
     enum CodingKeys: String, CodingKey {
         case status, service, timestamp, environment
         case instanceID = "instance_id"

@@ -26,6 +26,7 @@ struct EchoPayload: Encodable, Sendable, Hashable {
         }
     }
 
+    /// Wire names: snake_case, as the Python services of the stack write them.
     enum CodingKeys: String, CodingKey {
         case method, path, query, headers
         case bodyBytes = "body_bytes"

@@ -18,6 +18,7 @@ struct SlowPayload: Codable, Sendable, Hashable {
     var instanceID: String
     var sleptMilliseconds: Int
 
+    /// Wire names: snake_case, as the Python services of the stack write them.
     enum CodingKeys: String, CodingKey {
         case instanceID = "instance_id"
         case sleptMilliseconds = "slept_ms"
@@ -28,6 +29,7 @@ struct SlowPayload: Codable, Sendable, Hashable {
 struct InstancePayload: Codable, Sendable, Hashable {
     var instanceID: String
 
+    /// Wire names: snake_case, as the Python services of the stack write them.
     enum CodingKeys: String, CodingKey {
         case instanceID = "instance_id"
     }

@@ -43,6 +43,7 @@ struct UploadPayload: Codable, Sendable, Hashable {
     var sha256: String
     var instanceID: String
 
+    /// Wire names: snake_case, as the Python services of the stack write them.
     enum CodingKeys: String, CodingKey {
         case bytes, sha256
         case instanceID = "instance_id"

@@ -6,11 +6,13 @@ import Shared
 /// keeps running and later callers keep joining it instead of starting another. A hung dependency therefore pins
 /// one worker thread, never one per request.
 final class SingleFlight<Value: Sendable>: Sendable {
+    /// A caller waiting for the result, with the timer that gives up for it.
     private struct Waiter {
         var continuation: CheckedContinuation<Value, Never>
         var timer: Task<Void, Never>?
     }
 
+    /// Whether an operation runs, and who waits for it.
     private struct State {
         var running = false
         var nextID: UInt64 = 0

@@ -11,6 +11,7 @@ import Darwin
 /// This is what bounds every blocking libpq call: the connection runs in non-blocking mode and the worker thread
 /// sleeps in `poll(2)` with the time left, so a hung server costs at most the check's timeout.
 enum SocketWait {
+    /// What the client library waits for.
     enum Direction { case readable, writable }
 
     /// True when the socket is ready (or has an error the library will report); false when the deadline passed.
