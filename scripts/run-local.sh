@@ -14,7 +14,9 @@ source scripts/lib/services.sh
 RUN_DIR=/tmp/frontdoor-run-local
 REPLICAS=(backend-1 backend-2 backend-3)
 REPLICA_PORTS=(8001 8002 8003)
-PRODUCTS=(health-service)
+FRONT_DOOR_PORT=8080
+FRONT_DOOR_CONFIG=config/balancer.local.yaml
+PRODUCTS=(health-service balancer)
 
 # Stops every process recorded in RUN_DIR/pids (SIGTERM, then SIGKILL after 35 s), then PostgreSQL and Redis.
 stop_everything() {
@@ -87,7 +89,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 install_deps
-for port in "${REPLICA_PORTS[@]}"; do require_free_port "$port"; done
+for port in "${REPLICA_PORTS[@]}" "$FRONT_DOOR_PORT"; do require_free_port "$port"; done
 
 echo "Building ${PRODUCTS[*]} (release)..."
 for product in "${PRODUCTS[@]}"; do swift build -c release --product "$product"; done
@@ -107,8 +109,11 @@ for i in "${!REPLICAS[@]}"; do
 done
 
 # --- Front door ------------------------------------------------------------------------------------------------
-# The balancer joins here in one block: add `balancer` to PRODUCTS above, then start_process and
-# wait_until_ready it on 127.0.0.1:8080, and echo its URL below.
+# The balancer on 127.0.0.1:8080 in front of the three replicas (config/balancer.local.yaml); checked first, like
+# `nginx -t` before a start. Its access log and upstream events go to its log file.
+"$BIN/balancer" check --config "$FRONT_DOOR_CONFIG" >/dev/null
+start_process balancer "$BIN/balancer" serve --config "$FRONT_DOOR_CONFIG"
+wait_until_ready balancer "http://127.0.0.1:$FRONT_DOOR_PORT/health"
 # -----------------------------------------------------------------------------------------------------------------
 
 echo
@@ -118,7 +123,10 @@ for i in "${!REPLICAS[@]}"; do
     echo "${REPLICAS[$i]}   http://127.0.0.1:${REPLICA_PORTS[$i]}   (log: $RUN_DIR/logs/${REPLICAS[$i]}.log)"
 done
 echo
-echo "All replicas ready. Press Ctrl-C to stop everything."
+echo "Front door  http://127.0.0.1:$FRONT_DOOR_PORT   (log: $RUN_DIR/logs/balancer.log)"
+echo "            try: curl http://127.0.0.1:$FRONT_DOOR_PORT/health   (answers from the replicas in turn)"
+echo
+echo "All replicas and the balancer are ready. Press Ctrl-C to stop everything."
 
 # Wait until a signal arrives or a started process exits on its own (then stop the rest and report it).
 set +e
