@@ -70,10 +70,21 @@ final class LoopContext {
         return choice.map { group.servers[$0] }
     }
 
-    /// A fresh request id: 16 hex digits of loop prefix and 16 of counter.
+    /// A fresh request id: 16 hex digits of loop prefix and 16 of counter, formatted without intermediate strings.
     func nextRequestID() -> String {
         requestCounter &+= 1
-        return idPrefix + String(requestCounter, radix: 16).leftPadded(to: 16)
+        let counter = requestCounter
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var prefix = idPrefix
+            prefix.withUTF8 { bytes in
+                for i in 0..<16 { buffer[i] = bytes[i] }
+            }
+            for i in 0..<16 {
+                buffer[31 - i] = digits.utf8Start[Int((counter >> (4 * UInt64(i))) & 0xF)]
+            }
+            return 32
+        }
     }
 
     private static func makePolicies(_ snapshot: ProxySnapshot) -> [AnyBalancingPolicy] {

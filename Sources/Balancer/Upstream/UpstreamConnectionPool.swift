@@ -12,8 +12,8 @@ final class UpstreamConnectionPool {
     /// An idle, still-open connection to `server`, or nil.
     func checkout(_ server: UpstreamServer) -> UpstreamHandler? {
         let key = ObjectIdentifier(server)
-        while var list = idle[key], let connection = list.popLast() {
-            idle[key] = list
+        // Mutating through the subscript keeps the array uniquely referenced: no copy per checkout.
+        while let connection = idle[key]?.popLast() {
             connection.onIdleClose = nil
             if connection.isActive { return connection }
         }
@@ -23,14 +23,15 @@ final class UpstreamConnectionPool {
     /// Gives `connection` back after a complete exchange, or closes it when `keepalive` idle ones are already kept.
     func checkin(_ connection: UpstreamHandler, keepalive: Int) {
         let key = ObjectIdentifier(connection.server)
-        var list = idle[key] ?? []
-        guard connection.isActive, list.count < keepalive else {
+        guard connection.isActive, idle[key, default: []].count < keepalive else {
             connection.abort()
             return
         }
-        connection.onIdleClose = { [weak self] closed in self?.remove(closed) }
-        list.append(connection)
-        idle[key] = list
+        if connection.onIdleCloseHook == nil {
+            connection.onIdleCloseHook = { [weak self] closed in self?.remove(closed) }
+        }
+        connection.onIdleClose = connection.onIdleCloseHook
+        idle[key, default: []].append(connection)
     }
 
     func noteOpened() { opened += 1 }

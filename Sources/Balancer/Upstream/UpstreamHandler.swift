@@ -42,6 +42,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestFraming = HTTP1OutgoingFraming.raw
     /// Set when the pool holds this connection; cleared on checkout.
     var onIdleClose: ((UpstreamHandler) -> Void)?
+    /// The pool's removal closure, made once per connection rather than once per check-in.
+    var onIdleCloseHook: ((UpstreamHandler) -> Void)?
     /// Whether the response head arrived on the current exchange (a failure after it is not retryable).
     private(set) var receivedResponseHead = false
     /// Exchanges completed on this connection; > 0 means it was reused from the pool.
