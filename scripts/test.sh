@@ -34,4 +34,9 @@ export TEST_SERVICES_DIR="$state"
 echo "PostgreSQL on 127.0.0.1:$(cat "$state/postgres/port"), Redis on 127.0.0.1:$(cat "$state/redis/port")"
 
 swift build --build-tests
+# Deployment files (Dockerfile, compose, Kubernetes, deploy script) checked without a Docker engine; skipped when
+# only some tests were asked for.
+if [ "$#" -eq 0 ]; then
+    bash scripts/check-deploy.sh
+fi
 swift test "$@"
