@@ -42,6 +42,8 @@ final class ReplicaProcess: @unchecked Sendable {
 
     var address: String { "127.0.0.1:\(port)" }
     var isRunning: Bool { process.isRunning }
+    /// The child's process id, for signals other than the ones below (see ReplicaProcess+Signals.swift).
+    var pid: Int32 { process.processIdentifier }
 
     private func waitUntilHealthy() async throws {
         let deadline = Date().addingTimeInterval(20)
