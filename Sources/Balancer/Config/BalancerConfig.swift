@@ -43,9 +43,20 @@ struct HeaderField: Sendable, Hashable {
     var value: String
 }
 
-/// `admin:` — the status page and metrics listener.
+/// `admin:` — the status page and metrics listener, and who may reach it.
 struct AdminConfig: Sendable, Equatable {
     var listen: HostPort
+    /// `basic_auth:` — one user whose password is stored as a SHA-256 hex digest, never in clear.
+    var basicAuth: AdminBasicAuth? = nil
+    /// `allow:` — client networks (CIDR) that may connect; empty = no address restriction.
+    var allow: [CIDRRange] = []
+}
+
+/// `admin.basic_auth:` — `{user: ops, password_sha256: <64 hex digits>}`.
+struct AdminBasicAuth: Sendable, Equatable {
+    var user: String
+    /// Lower-case hex SHA-256 of the password.
+    var passwordSHA256: String
 }
 
 /// `limits:` — what a client may send and how long it may take.

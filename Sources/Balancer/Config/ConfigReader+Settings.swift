@@ -50,16 +50,62 @@ extension ConfigReader {
         return listeners.map(\.address)
     }
 
+    /// `admin:` — a listener off the loopback interface must say who may use it (basic auth or CIDR list):
+    /// the status page names every upstream, which is not for the whole network to read.
     mutating func readAdmin(_ node: ConfigNode, publicListeners: [HostPort]) -> AdminConfig {
         var admin = AdminConfig(listen: BalancerConfig.defaultAdminListen)
-        guard let map = mapping(node, allowed: ["listen"]) else { return admin }
+        guard let map = mapping(node, allowed: ["listen", "basic_auth", "allow"]) else { return admin }
+        if let authNode = map["basic_auth"] { admin.basicAuth = readBasicAuth(authNode) }
+        if let allowNode = map["allow"] { admin.allow = readAllow(allowNode) }
         guard let listenNode = map["listen"], let address = address(listenNode) else { return admin }
         if let index = publicListeners.firstIndex(where: { $0.overlaps(address) }) {
             report(listenNode, "\(address) binds the same port as listen[\(index)] (\(publicListeners[index])); "
                 + "give the admin listener a port of its own")
         }
+        if !address.isLoopback && map["basic_auth"] == nil && map["allow"] == nil {
+            report(listenNode, "\(address) is reachable from other hosts; add admin.basic_auth or admin.allow, "
+                + "or listen on 127.0.0.1")
+        }
         admin.listen = address
         return admin
+    }
+
+    /// `admin.basic_auth:` — the password only as its SHA-256, so the file never holds it in clear.
+    mutating func readBasicAuth(_ node: ConfigNode) -> AdminBasicAuth? {
+        guard let map = mapping(node, allowed: ["user", "password_sha256"]) else { return nil }
+        let userNode = required(map, "user", hint: "add e.g. user: ops")
+        let user = userNode.flatMap { nonEmptyText($0, expected: "a user name") }
+        let hint = "add password_sha256: the output of printf %s 'password' | sha256sum"
+        guard let digestNode = required(map, "password_sha256", hint: hint) else { return nil }
+        guard let digest = text(digestNode, expected: "64 hex digits") else { return nil }
+        let lower = digest.lowercased()
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ HexDigits.value(of: $0) != nil }) else {
+            report(digestNode, "expected 64 hex digits (a SHA-256), got \(digestNode.valueDescription); "
+                + "compute it with printf %s 'password' | sha256sum")
+            return nil
+        }
+        if let user, user.contains(":") {
+            report(map["user"] ?? node, "a user name cannot contain \":\" (basic auth separates it from the password)")
+            return nil
+        }
+        return user.map { AdminBasicAuth(user: $0, passwordSHA256: lower) }
+    }
+
+    /// `admin.allow:` — CIDR ranges such as 10.0.0.0/8 or a single address.
+    mutating func readAllow(_ node: ConfigNode) -> [CIDRRange] {
+        let list = items(node, expected: "a list of networks such as [10.0.0.0/8]",
+            ifEmpty: "list at least one network such as 10.0.0.0/8, or remove allow")
+        var ranges: [CIDRRange] = []
+        for item in list {
+            guard let text = text(item, expected: "a network such as 10.0.0.0/8") else { continue }
+            if let range = CIDRRange(text) {
+                ranges.append(range)
+            } else {
+                report(item, "\(item.valueDescription) is not a network; write an address with an optional "
+                    + "prefix length, e.g. 10.0.0.0/8 or 192.168.1.20")
+            }
+        }
+        return ranges
     }
 
     /// `workers:` — `auto` or a count of event loops.

@@ -120,6 +120,7 @@ final class ServerCheckLoop: @unchecked Sendable {
         server.lastCheck.withLockedValue { $0 = result }
         let change = result.passed ? machine.checkPassed() : machine.checkFailed()
         server.setActiveState(machine.state, now: UpstreamServer.now())
+        server.checkTally.withLockedValue { $0.add(result, change: change) }
         guard let change else { return }
         let prefix = "upstream \(groupName): server \(server.name)"
         switch change {

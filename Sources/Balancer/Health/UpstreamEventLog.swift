@@ -6,8 +6,11 @@ import Shared
 /// A server that stays down logs nothing more until it changes again.
 struct UpstreamEventLog: Sendable {
     let logger: Logger
+    /// Ejections, recoveries and last failures for the status page and metrics (touched on failures only).
+    let journal = UpstreamJournal()
 
     func record(_ change: PassiveHealthStateMachine.Change?, group: String, server: String, reason: String) {
+        if change != nil || !reason.isEmpty { journal.note(change, group: group, server: server, reason: reason) }
         guard let change else { return }
         logger.notice("\(UpstreamEventLog.message(change, group: group, server: server, reason: reason))")
     }

@@ -145,6 +145,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     func logRequest() {
         loop.stats.requests.wrappingIncrement(ordering: .relaxed)
+        loop.metrics.record(request, in: snapshot)
         guard let log = loop.accessLog else { return }
         loop.dates.refresh()
         let head = request.head

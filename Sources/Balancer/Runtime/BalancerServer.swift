@@ -18,6 +18,7 @@ final class BalancerServer: @unchecked Sendable {
     let healthChecker: HealthChecker
     private(set) var snapshot: ProxySnapshot
     private(set) var listeners: [Channel] = []
+    private(set) var adminServer: AdminServer?
 
     init(config: BalancerConfig, logger: Logger) throws {
         self.logger = logger
@@ -38,6 +39,7 @@ final class BalancerServer: @unchecked Sendable {
 
     /// Opens every `listen` address. Throws with the address in the message when one cannot be bound.
     func start() async throws {
+        adminServer = try await AdminServer.start(balancer: self, contexts: Array(contexts.values))
         for address in snapshot.config.listen {
             let channel = try await bind(address)
             listeners.append(channel)
@@ -80,6 +82,7 @@ final class BalancerServer: @unchecked Sendable {
         for listener in listeners { try? await listener.close() }
         listeners = []
         healthChecker.stop()
+        await adminServer?.shutdown()
         let deadline = NIODeadline.now() + timeout
         while stats.activeClients.load(ordering: .relaxed) > 0 && NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(50))

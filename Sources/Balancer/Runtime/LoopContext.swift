@@ -13,6 +13,7 @@ final class LoopContext {
     let accessLog: AccessLogBuffer?
     let stats: ConnectionStats
     let events: UpstreamEventLog
+    let metrics = LoopMetrics()
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]

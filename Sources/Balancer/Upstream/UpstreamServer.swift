@@ -33,6 +33,8 @@ final class UpstreamServer: Sendable {
     private let recoveredAt = ManagedAtomic<Int64>(0)
     /// The last active check, for the status page and logs.
     let lastCheck = NIOLockedValueBox<HealthProbe.Result?>(nil)
+    /// Active checks counted (pass/fail, transitions, time of the last), for `/metrics` and the status page.
+    let checkTally = NIOLockedValueBox(HealthCheckTally())
 
     /// - Parameters:
     ///   - maxFails: the effective `max_fails` (the server's own, else the group's; 0 for a group's only server,

@@ -1,0 +1,103 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Shared
+
+/// The admin side's view of a running balancer: it adds up the loops' counters when asked, samples them every
+/// 5 seconds for rates and history, and builds `StatusReport`s.
+final class AdminState: Sendable {
+    /// One event loop's metrics and journal, reached on that loop only.
+    struct LoopSource: @unchecked Sendable {
+        // @unchecked: `metrics` is read only inside `eventLoop.submit`, on its own loop.
+        let eventLoop: EventLoop
+        let metrics: LoopMetrics
+        let journal: UpstreamJournal
+    }
+
+    static let sampleInterval = TimeAmount.seconds(5)
+
+    private let balancer: BalancerServer
+    private let sources: [LoopSource]
+    private let history = NIOLockedValueBox(RateHistory())
+    private let startedMono: Int64
+    private let startedWall: WallClockInstant
+    private let sampler = NIOLockedValueBox<RepeatedTask?>(nil)
+
+    init(balancer: BalancerServer, sources: [LoopSource]) {
+        self.balancer = balancer
+        self.sources = sources
+        self.startedMono = UpstreamServer.now()
+        self.startedWall = WallClockInstant.now()
+        history.withLockedValue { $0.append(MetricsSnapshot(), at: startedMono) }
+    }
+
+    /// Starts sampling on one loop of the balancer's group.
+    func startSampling(on eventLoop: EventLoop) {
+        let task = eventLoop.scheduleRepeatedAsyncTask(initialDelay: Self.sampleInterval, delay: Self.sampleInterval) {
+            _ in
+            self.gather(on: eventLoop).map { metrics in
+                let now = UpstreamServer.now()
+                self.history.withLockedValue { $0.append(metrics, at: now) }
+            }
+        }
+        sampler.withLockedValue { $0 = task }
+    }
+
+    func stopSampling() {
+        sampler.withLockedValue { $0?.cancel() }
+    }
+
+    /// Every loop's counters added up (each read on its own loop).
+    func gather(on eventLoop: EventLoop) -> EventLoopFuture<MetricsSnapshot> {
+        let parts = sources.map { source in source.eventLoop.submit { source.metrics.snapshot() } }
+        return EventLoopFuture.reduce(MetricsSnapshot(), parts, on: eventLoop, +)
+    }
+
+    /// A report as of now.
+    func report(on eventLoop: EventLoop) -> EventLoopFuture<StatusReport> {
+        gather(on: eventLoop).map { live in self.build(live: live) }
+    }
+
+    private func build(live: MetricsSnapshot) -> StatusReport {
+        let nowMono = UpstreamServer.now()
+        let nowWall = WallClockInstant.now()
+        let history = self.history.withLockedValue { $0 }
+        var journal: [ServerKey: UpstreamJournalEntry] = [:]
+        for source in sources { journal.merge(source.journal.all, uniquingKeysWith: +) }
+        let snapshot = balancer.snapshot
+        let upstreams = snapshot.groups.map { group in
+            (name: group.name, servers: group.servers.map { server in
+                var status = ServerStatus(server: server, nowMono: nowMono, nowWall: nowWall)
+                let key = ServerKey(group: group.name, server: server.name)
+                StatusReport.enrich(
+                    &status, key: key, live: live, history: history, journal: journal, nowMono: nowMono)
+                return status
+            })
+        }
+        let baseline = history.baseline(window: 10_000_000_000, now: nowMono)
+        var rate = 0.0
+        if let baseline, nowMono > baseline.at {
+            rate = Double(max(0, live.totalRequests - baseline.metrics.totalRequests)) * 1e9
+                / Double(nowMono - baseline.at)
+        }
+        let reloads = balancer.reloadStatus
+        let loaded = reloads.loadedAt.timeIntervalSince1970
+        return StatusReport(
+            version: BalancerVersion.current,
+            uptimeSeconds: Double(nowMono - startedMono) / 1e9,
+            generatedAt: nowWall,
+            generation: reloads.generation,
+            loadedAt: WallClockInstant(
+                seconds: Int64(loaded.rounded(.down)),
+                nanoseconds: Int32((loaded - loaded.rounded(.down)) * 1e9)),
+            reloadsApplied: reloads.reloadsApplied,
+            reloadsRefused: reloads.reloadsRefused,
+            lastReloadRefusedReason: reloads.lastRefusedReason,
+            activeClients: balancer.stats.activeClients.load(ordering: .relaxed),
+            acceptedClients: balancer.stats.acceptedClients.load(ordering: .relaxed),
+            requestsPerSecond: rate,
+            upstreams: upstreams,
+            metrics: live
+        )
+    }
+}

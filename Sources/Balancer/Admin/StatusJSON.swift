@@ -1,0 +1,75 @@
+import Shared
+
+/// Renders a `StatusReport` as the `/status.json` document (the contract documented in the README).
+enum StatusJSON {
+    static func render(_ report: StatusReport) -> String {
+        document(report).rendered
+    }
+
+    static func document(_ report: StatusReport) -> JSONValue {
+        .object([
+            ("version", .string(report.version)),
+            ("uptime_seconds", .double(report.uptimeSeconds)),
+            ("generated_at", .string(ISO8601Timestamp.format(report.generatedAt))),
+            ("config", .object([
+                ("generation", .int(report.generation)),
+                ("loaded_at", .string(ISO8601Timestamp.format(report.loadedAt))),
+                ("reloads_applied", .int(report.reloadsApplied)),
+                ("reloads_refused", .int(report.reloadsRefused)),
+                ("last_refused_reason", .optional(report.lastReloadRefusedReason)),
+            ])),
+            ("connections", .object([
+                ("active", .int(report.activeClients)),
+                ("accepted", .int(report.acceptedClients)),
+            ])),
+            ("requests", .object([
+                ("total", .int(report.metrics.totalRequests)),
+                ("per_second", .double(report.requestsPerSecond)),
+            ])),
+            ("upstreams", .object(report.upstreams.map { group in
+                (group.name, .object([("servers", .array(group.servers.map(server)))]))
+            })),
+        ])
+    }
+
+    static func server(_ status: ServerStatus) -> JSONValue {
+        var responses: [(String, JSONValue)] = []
+        for index in 1...5 { responses.append((MetricsSnapshot.classLabel(index), .int(status.counts.byClass[index]))) }
+        return .object([
+            ("address", .string(status.address)),
+            ("state", .string(status.state.rawValue)),
+            ("active", .int(status.active)),
+            ("requests", .int(status.requests)),
+            ("failures", .int(status.failures)),
+            ("instance_id", .optional(status.lastCheck?.instanceID)),
+            ("weight", .int(status.weight)),
+            ("backup", .bool(status.backup)),
+            ("checks", .string(status.checks)),
+            ("ejected_until", .optional(status.ejectedUntil.map(ISO8601Timestamp.format))),
+            ("ejection_reason", .optional(status.ejectionReason)),
+            ("ejections", .int(status.ejections)),
+            ("recoveries", .int(status.recoveries)),
+            ("last_failure", status.lastFailure.map { failure in
+                .object([("reason", .string(failure.reason)), ("time", .string(ISO8601Timestamp.format(failure.time)))])
+            } ?? .null),
+            ("last_check", status.lastCheck.map { check in
+                .object([
+                    ("time", .optional(status.lastCheckAt.map(ISO8601Timestamp.format))),
+                    ("latency_ms", .double(Double(check.latencyNanoseconds) / 1e6)),
+                    ("status", check.status.map(JSONValue.int) ?? .null),
+                    ("instance_id", .optional(check.instanceID)),
+                    ("passed", .bool(check.passed)),
+                    ("failure", .optional(check.failure)),
+                ])
+            } ?? .null),
+            ("requests_per_second", .double(status.requestsPerSecond)),
+            ("p50_ms", .optional(status.p50Milliseconds)),
+            ("p99_ms", .optional(status.p99Milliseconds)),
+            ("responses", .object(responses)),
+            ("history", .object([
+                ("interval_seconds", .int(5)),
+                ("requests_per_second", .array(status.history.map(JSONValue.double))),
+            ])),
+        ])
+    }
+}

@@ -1,0 +1,53 @@
+import Shared
+
+/// Everything `/status.json`, `/status` and `/metrics` show, gathered at one moment into plain values.
+struct StatusReport: Sendable, Equatable {
+    var version: String
+    var uptimeSeconds: Double
+    var generatedAt: WallClockInstant
+    var generation: Int
+    var loadedAt: WallClockInstant
+    var reloadsApplied: Int
+    var reloadsRefused: Int
+    var lastReloadRefusedReason: String?
+    var activeClients: Int
+    var acceptedClients: Int
+    var requestsPerSecond: Double
+    /// Upstream groups in config order, each with its servers in config order.
+    var upstreams: [(name: String, servers: [ServerStatus])]
+    var metrics: MetricsSnapshot
+
+    static func == (a: StatusReport, b: StatusReport) -> Bool {
+        StatusJSON.render(a) == StatusJSON.render(b)
+    }
+
+    /// Fills the per-server figures that come from counters, samples and the journal into `servers` read live.
+    static func enrich(
+        _ status: inout ServerStatus,
+        key: ServerKey,
+        live: MetricsSnapshot,
+        history: RateHistory,
+        journal: [ServerKey: UpstreamJournalEntry],
+        nowMono: Int64
+    ) {
+        let tenSeconds: Int64 = 10_000_000_000
+        let minute: Int64 = 60_000_000_000
+        status.counts = live.servers[key] ?? ServerCounts()
+        status.requestsPerSecond = RateHistory.rate(
+            key, live: live, now: nowMono, baseline: history.baseline(window: tenSeconds, now: nowMono))
+        let earlier = history.baseline(window: minute, now: nowMono)?.metrics.servers[key]
+        let recent = status.counts.buckets(since: earlier)
+        status.p50Milliseconds = LatencyBuckets.quantileMilliseconds(0.5, counts: recent)
+        status.p99Milliseconds = LatencyBuckets.quantileMilliseconds(0.99, counts: recent)
+        status.history = history.series(key)
+        let entry = journal[key] ?? UpstreamJournalEntry()
+        status.lastFailure = entry.lastFailure
+        status.ejectionReason = entry.ejectionReason
+        // Times out of rotation: passive ejections plus active checks' verdicts.
+        status.ejections = entry.ejections + status.tally.wentUnhealthy
+        status.recoveries = entry.recoveries + status.tally.cameBack
+        if status.state == .unhealthy, let failure = status.lastCheck?.failure {
+            status.ejectionReason = "health check: " + failure
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// Identifies a server across loops, samples and reloads: its group's name and its `host:port`.
+struct ServerKey: Sendable, Hashable, Comparable {
+    var group: String
+    var server: String
+
+    static func < (a: ServerKey, b: ServerKey) -> Bool { (a.group, a.server) < (b.group, b.server) }
+}
+
+/// Cumulative request counters of one server: by status class and as a latency histogram.
+struct ServerCounts: Sendable, Equatable {
+    /// Index = status / 100 (0 for anything outside 1xx–5xx).
+    var byClass = [Int](repeating: 0, count: 6)
+    /// Non-cumulative bucket counts, `LatencyBuckets` order.
+    var buckets = [Int](repeating: 0, count: LatencyBuckets.count)
+    var sumNanoseconds: Int64 = 0
+
+    var total: Int { byClass.reduce(0, +) }
+
+    static func + (a: ServerCounts, b: ServerCounts) -> ServerCounts {
+        var sum = a
+        for i in 0..<sum.byClass.count { sum.byClass[i] += b.byClass[i] }
+        for i in 0..<sum.buckets.count { sum.buckets[i] += b.buckets[i] }
+        sum.sumNanoseconds += b.sumNanoseconds
+        return sum
+    }
+
+    /// The bucket counts gained since `earlier` (for windows such as the last minute).
+    func buckets(since earlier: ServerCounts?) -> [Int] {
+        guard let earlier else { return buckets }
+        return zip(buckets, earlier.buckets).map { max(0, $0 - $1) }
+    }
+}
+
+/// Request counters of the whole balancer at one moment, summed over event loops. A plain value: samples of it
+/// are kept for rates, and the Prometheus writer renders it.
+struct MetricsSnapshot: Sendable, Equatable {
+    /// Finished requests by status class (index = status / 100), local answers included.
+    var requestsByClass = [Int](repeating: 0, count: 6)
+    var bytesSent: Int64 = 0
+    var servers: [ServerKey: ServerCounts] = [:]
+
+    var totalRequests: Int { requestsByClass.reduce(0, +) }
+
+    static func + (a: MetricsSnapshot, b: MetricsSnapshot) -> MetricsSnapshot {
+        var sum = a
+        for i in 0..<sum.requestsByClass.count { sum.requestsByClass[i] += b.requestsByClass[i] }
+        sum.bytesSent += b.bytesSent
+        sum.servers.merge(b.servers, uniquingKeysWith: +)
+        return sum
+    }
+
+    /// `2xx` for index 2; `other` for statuses outside 1xx–5xx.
+    static func classLabel(_ index: Int) -> String { index == 0 ? "other" : "\(index)xx" }
+}
