@@ -81,6 +81,27 @@ final class WebSocketEchoTests: XCTestCase {
         XCTAssertEqual(closeFrame?.closeCode, .init(codeNumber: 4002))
     }
 
+    func testCloseSentRightAfterTheHandshakeIsEchoed() async throws {
+        // Handshake and close frame in one write: the close reaches the replica while it is still upgrading.
+        var bytes = Array(
+            ("GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
+        let mask: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        let payload: [UInt8] = [0x0F, 0xA3] + Array("bye".utf8)  // 4003, "bye"
+        bytes += [0x88, 0x80 | UInt8(payload.count)] + mask
+        bytes += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        let port = service.port
+        let answer = try await Task.detached { try RawHTTPClient.exchange(port: port, bytes: bytes) }.value
+        let received = try XCTUnwrap(answer, "the replica must close the connection after the close handshake")
+        let text = String(decoding: received, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 101 "), text)
+        XCTAssertTrue(text.contains("X-Instance-Id: backend-ws\r\n"), text)
+        let headEnd = try XCTUnwrap(received.indices.first { received[$0...].starts(with: [13, 10, 13, 10]) })
+        let frame = Array(received[(headEnd + 4)...])
+        XCTAssertEqual(frame.first, 0x88, "a close frame")
+        XCTAssertEqual(Array(frame.dropFirst(2).prefix(2)), [0x0F, 0xA3], "carrying the client's code 4003")
+    }
+
     func testCloseCodeEchoRules() {
         XCTAssertTrue(CloseCodeEchoHandler.isSendable(1001))
         XCTAssertTrue(CloseCodeEchoHandler.isSendable(4999))

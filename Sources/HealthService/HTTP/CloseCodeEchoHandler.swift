@@ -47,12 +47,4 @@ final class CloseCodeEchoHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Inserts the handler right after the WebSocket frame decoder of an upgraded channel.
-    static func install(on channel: any Channel) async throws {
-        try await channel.eventLoop.submit {
-            let pipeline = channel.pipeline.syncOperations
-            let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-            try pipeline.addHandler(CloseCodeEchoHandler(), position: .after(decoder))
-        }.get()
-    }
 }

@@ -52,10 +52,11 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// After a WebSocket upgrade the channel carries frames, not HTTP: step aside before they arrive.
+    /// The event is passed on first: a removed handler's context no longer reaches the rest of the pipeline.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
         if event is HTTPServerUpgradeEvents {
             context.pipeline.syncOperations.removeHandler(self, promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 
 /// The replica's connection setup: hummingbird-websocket's HTTP/1.1 channel with WebSocket upgrade, plus
-/// `HTTP10ConnectionHandler` between the HTTP decoder and Hummingbird's conversion to swift-http-types.
+/// `HTTP10ConnectionHandler` between the HTTP decoder and Hummingbird's conversion to swift-http-types, and
+/// `CloseCodeEchoInstaller` waiting for an upgrade to WebSocket.
 struct HealthServiceChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
 
@@ -13,7 +14,7 @@ struct HealthServiceChildChannel<Inner: ServerChildChannel>: ServerChildChannel 
         // The inner setup installs the HTTP decoder and the upgrade handler at once; the conversion handlers are
         // appended only when a request turns out not to be an upgrade. Appending here therefore lands between them.
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try channel.pipeline.syncOperations.addHandler(HTTP10ConnectionHandler())
+            try channel.pipeline.syncOperations.addHandlers(HTTP10ConnectionHandler(), CloseCodeEchoInstaller())
             return value
         }
     }

@@ -6,6 +6,13 @@ import Glibc
 /// (HTTP/1.0). A connection the server leaves open ends the read after `timeoutSeconds` and returns nil.
 enum RawHTTPClient {
     static func exchange(port: Int, request: String, timeoutSeconds: Int = 5) throws -> String? {
+        try exchange(port: port, bytes: Array(request.utf8), timeoutSeconds: timeoutSeconds).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+    }
+
+    /// The same for arbitrary bytes (a WebSocket handshake followed by frames, say).
+    static func exchange(port: Int, bytes: [UInt8], timeoutSeconds: Int = 5) throws -> [UInt8]? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
@@ -21,13 +28,12 @@ enum RawHTTPClient {
             }
         }
         guard connected == 0 else { throw TestFailure("connect() to port \(port) failed") }
-        let bytes = Array(request.utf8)
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw TestFailure("send failed") }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         for _ in 0..<10_000 {
             let count = recv(fd, &buffer, buffer.count, 0)
-            if count == 0 { return String(decoding: received, as: UTF8.self) }  // closed by the server
+            if count == 0 { return received }  // closed by the server
             if count < 0 { return nil }  // timed out: the server kept the connection open
             received.append(contentsOf: buffer[0..<count])
         }
