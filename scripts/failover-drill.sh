@@ -215,7 +215,7 @@ read -r -a PORTS <<<"$(python3 - <<'EOF'
 import socket
 
 sockets = []
-for _ in range(4):
+for _ in range(5):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     sockets.append(s)
@@ -224,10 +224,11 @@ for s in sockets:
     s.close()
 EOF
 )" || die "picking free ports failed"
-[ "${#PORTS[@]}" -eq 4 ] || die "picking free ports failed"
+[ "${#PORTS[@]}" -eq 5 ] || die "picking free ports failed"
 REPLICAS=(backend-1 backend-2 backend-3)
 REPLICA_PORTS=("${PORTS[0]}" "${PORTS[1]}" "${PORTS[2]}")
 BALANCER_PORT=${PORTS[3]}
+ADMIN_PORT=${PORTS[4]}
 VICTIM=backend-2
 VICTIM_PORT=${REPLICA_PORTS[1]}
 VICTIM_ADDRESS=127.0.0.1:$VICTIM_PORT
@@ -235,6 +236,8 @@ BASE_URL=http://127.0.0.1:$BALANCER_PORT
 
 cat >"$WORK_DIR/balancer.yaml" <<EOF
 listen: [127.0.0.1:$BALANCER_PORT]
+admin:
+  listen: 127.0.0.1:$ADMIN_PORT   # a port of its own: the default 9090 may belong to a balancer already running
 workers: 2
 access_log: $WORK_DIR/access.log
 log_format: combined
@@ -353,7 +356,8 @@ BALANCER_PID=$!
 STARTED_PIDS+=("$BALANCER_PID")
 wait_until_answers balancer "$BALANCER_PID" "$BASE_URL/api/instance" "$WORK_DIR/balancer.log"
 
-echo "failover-drill: replicas ${REPLICAS[*]} on ports ${REPLICA_PORTS[*]}, balancer on $BASE_URL"
+echo "failover-drill: replicas ${REPLICAS[*]} on ports ${REPLICA_PORTS[*]}, balancer on $BASE_URL" \
+    "(admin on 127.0.0.1:$ADMIN_PORT)"
 echo "failover-drill: ${DURATION} s of GET /api/instance and POST /api/echo, ${CONNECTIONS} connections each;" \
     "SIGKILL $VICTIM ($VICTIM_ADDRESS) at $((DURATION / 3)) s, restart at $((DURATION * 2 / 3)) s"
 
