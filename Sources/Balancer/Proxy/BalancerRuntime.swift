@@ -1,54 +1,48 @@
-import Dispatch
 import Logging
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
-/// Runs the proxy for a loaded configuration until SIGTERM, SIGINT or SIGQUIT, then drains and exits.
+/// Runs the proxy for a loaded configuration: SIGHUP reloads the config file, SIGTERM, SIGINT or SIGQUIT drain
+/// and stop (a second one closes everything at once).
 enum BalancerRuntime {
     static func serve(config: BalancerConfig, configPath: String) async throws {
         var logger = Logger(label: "balancer")
         logger.logLevel = .info
+        // Signals are taken over before anything starts, so an early SIGHUP queues instead of killing the process.
+        let signals = ProcessSignals()
         let server = try BalancerServer(config: config, logger: logger)
         try await server.start()
+        let pidFile = try config.pidFile.map(PidFileWriter.init(path:))
+        defer { pidFile?.remove() }
+        let reloader = ConfigReloader(server: server, path: configPath, logger: logger)
         logger.info("balancer started with \(config.workers) workers, config \(configPath)")
-        let signal = await waitForTerminationSignal()
-        logger.info("received \(signal), draining for up to \(config.shutdownTimeout)")
-        await server.shutdown(timeout: .milliseconds(config.shutdownTimeout.milliseconds))
-        logger.info("stopped")
-    }
 
-    /// Suspends until one of the termination signals arrives; returns its name.
-    private static func waitForTerminationSignal() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "balancer.signals")
-            let box = SignalSources()
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT"), (SIGQUIT, "SIGQUIT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    guard box.fire() else { return }
-                    continuation.resume(returning: name)
+        var shutdown: Task<Void, Never>?
+        for await received in signals.stream {
+            switch received {
+            case .reload:
+                guard shutdown == nil else {
+                    logger.notice("SIGHUP ignored: shutting down")
+                    continue
                 }
-                source.resume()
-                box.sources.append(source)
+                // Not awaited here, so a termination signal is still seen during a reload; the actor queues them.
+                Task { await reloader.reload() }
+            case .terminate(let name):
+                if shutdown != nil {
+                    logger.notice("received \(name) again: closing all connections now")
+                    server.closeNow()
+                    continue
+                }
+                // The running config's timeout: a reload may have changed it.
+                let timeout = server.snapshot.config.shutdownTimeout
+                logger.notice("received \(name), draining for up to \(timeout)")
+                shutdown = Task {
+                    // A reload in progress finishes first; later ones are refused by the closed signal loop.
+                    await server.shutdown(timeout: .milliseconds(timeout.milliseconds))
+                    signals.finish()
+                }
             }
         }
-    }
-}
-
-/// Keeps signal sources alive and resumes the waiter once. Only touched on the signal queue.
-private final class SignalSources: @unchecked Sendable {
-    var sources: [DispatchSourceSignal] = []
-    private var fired = false
-
-    func fire() -> Bool {
-        if fired { return false }
-        fired = true
-        return true
+        await shutdown?.value
+        logger.notice("stopped")
     }
 }

@@ -32,7 +32,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         let rewritten = ResponseHeadRewriter.clientHead(
             from: head,
             clientVersion: request.head.version,
-            clientKeepAlive: request.head.isKeepAlive,
+            clientKeepAlive: request.head.isKeepAlive && !loop.draining,
             isHeadRequest: request.head.method == .HEAD,
             requestID: request.requestID,
             cache: request.cache,
@@ -106,6 +106,8 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     /// client sees the response instead of a reset (nginx's lingering close).
     func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool) {
         guard !closing else { return }
+        // Shutting down: this is the connection's last response.
+        let close = close || loop.draining
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
         loop.dates.refresh()

@@ -128,6 +128,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Shutdown: a connection between requests closes now; one mid-request closes after its response.
+        if event is DrainingStarted {
+            if machine.isIdle { close() }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // I/O errors (reset by peer): nothing to answer.
         close()

@@ -1,30 +1,42 @@
 import Atomics
+import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// The running proxy: one event loop group, one `LoopContext` per loop, and the public listeners.
 ///
-/// Created by `BalancerRuntime` for `serve`, and directly by tests (port 0, then `boundAddresses`).
+/// Created by `BalancerRuntime` for `serve`, and directly by tests (port 0, then `boundAddresses`). Reloads reach
+/// it through `ConfigReloader`, which calls `apply` one at a time.
 final class BalancerServer: @unchecked Sendable {
-    // @unchecked: `contexts` is fixed after init and each context is only touched on its own event loop;
-    // `listeners` and `snapshot` are only changed on `controlLoop`.
+    // @unchecked: `contexts` is fixed after init and each context is only touched on its own event loop; the
+    // mutable state (snapshot, listeners, reload counters) sits behind locks.
     let group: MultiThreadedEventLoopGroup
     let stats = ConnectionStats()
     private let contexts: [ObjectIdentifier: LoopContext]
     private let accessLog: AccessLogWriter?
     private let logger: Logger
     let healthChecker: HealthChecker
-    private(set) var snapshot: ProxySnapshot
-    private(set) var listeners: [Channel] = []
+    private let current: NIOLockedValueBox<ProxySnapshot>
+    private let listening = NIOLockedValueBox<[Listener]>([])
+    private let reloads = NIOLockedValueBox(ReloadStatus())
+    /// Set by a second termination signal: the drain stops waiting.
+    private let closeNowRequested = ManagedAtomic<Bool>(false)
     private(set) var adminServer: AdminServer?
+
+    /// One open listening socket and the configured address it serves.
+    private struct Listener {
+        var address: HostPort
+        var channel: Channel
+    }
 
     init(config: BalancerConfig, logger: Logger) throws {
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, config.workers))
         let snapshot = ProxySnapshot(config: config, generation: 1)
-        self.snapshot = snapshot
+        self.current = NIOLockedValueBox(snapshot)
         self.accessLog = try AccessLogWriter(target: config.accessLog)
         var contexts: [ObjectIdentifier: LoopContext] = [:]
         for loop in group.makeIterator() {
@@ -37,19 +49,25 @@ final class BalancerServer: @unchecked Sendable {
         self.healthChecker = HealthChecker(group: group, logger: logger)
     }
 
+    /// The snapshot new requests start on.
+    var snapshot: ProxySnapshot { current.withLockedValue { $0 } }
+
     /// Opens every `listen` address. Throws with the address in the message when one cannot be bound.
     func start() async throws {
         adminServer = try await AdminServer.start(balancer: self, contexts: Array(contexts.values))
         for address in snapshot.config.listen {
             let channel = try await bind(address)
-            listeners.append(channel)
+            listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
             logger.info("listening on \(channel.localAddress.map(String.init(describing:)) ?? address.description)")
         }
         healthChecker.update(snapshot)
     }
 
-    /// The addresses actually bound (port 0 resolved), in `listen` order.
-    var boundAddresses: [SocketAddress] { listeners.compactMap(\.localAddress) }
+    /// The addresses actually bound (port 0 resolved), in `listen` order (listeners added by reloads last).
+    var boundAddresses: [SocketAddress] { listening.withLockedValue { $0.compactMap(\.channel.localAddress) } }
+
+    /// Listening sockets open now, as configured.
+    var listenAddresses: [HostPort] { listening.withLockedValue { $0.map(\.address) } }
 
     private func bind(_ address: HostPort) async throws -> Channel {
         let contexts = self.contexts
@@ -68,6 +86,7 @@ final class BalancerServer: @unchecked Sendable {
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ClientConnectionHandler(loop: loop))
+                    loop.register(channel)
                 }
             }
         do {
@@ -77,24 +96,108 @@ final class BalancerServer: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting, waits up to `timeout` for in-flight requests and connections, then closes everything.
+    // MARK: - Reload
+
+    /// Switches to `plan.effective`: new listeners first (a bind failure throws and changes nothing), then the new
+    /// snapshot on every loop, health checks, and finally removed listeners stop accepting. Callers serialize
+    /// calls (`ConfigReloader`); requests in flight keep the snapshot they started with.
+    @discardableResult
+    func apply(_ plan: ReloadPlan) async throws -> ProxySnapshot {
+        var opened: [Listener] = []
+        do {
+            for address in plan.listenersToOpen {
+                opened.append(Listener(address: address, channel: try await bind(address)))
+            }
+        } catch {
+            for listener in opened { try? await listener.channel.close() }
+            throw error
+        }
+        let old = snapshot
+        let new = ProxySnapshot(config: plan.effective, generation: old.generation + 1, reusing: old)
+        // Each loop switches between two of its own tasks, so no request sees half a configuration.
+        await onEveryLoop { $0.install(new) }
+        current.withLockedValue { $0 = new }
+        healthChecker.update(new)
+        let closing = listening.withLockedValue { list -> [Listener] in
+            let removed = list.filter { plan.listenersToClose.contains($0.address) }
+            list.removeAll { plan.listenersToClose.contains($0.address) }
+            list += opened
+            return removed
+        }
+        for listener in opened {
+            let bound = listener.channel.localAddress.map(String.init(describing:)) ?? listener.address.description
+            logger.info("listening on \(bound)")
+        }
+        for listener in closing {
+            // Only the listening socket closes: connections it accepted stay and drain on their own.
+            try? await listener.channel.close()
+            logger.info("stopped listening on \(listener.address)")
+        }
+        return new
+    }
+
+    /// Reload counters and the running generation, for the status page.
+    var reloadStatus: ReloadStatus { reloads.withLockedValue { $0 } }
+    var reloadsApplied: Int { reloadStatus.reloadsApplied }
+    var reloadsRefused: Int { reloadStatus.reloadsRefused }
+    var generation: Int { reloadStatus.generation }
+    var loadedAt: Date { reloadStatus.loadedAt }
+    var lastRefusedAt: Date? { reloadStatus.lastRefusedAt }
+    var lastRefusedReason: String? { reloadStatus.lastRefusedReason }
+
+    func recordReload(_ update: (inout ReloadStatus) -> Void) {
+        reloads.withLockedValue { update(&$0) }
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops accepting, lets in-flight requests finish (their responses close their connections), closes idle
+    /// connections, and at `timeout` — or at `closeNow()` — closes whatever is still open.
     func shutdown(timeout: TimeAmount) async {
-        for listener in listeners { try? await listener.close() }
-        listeners = []
+        let listeners = listening.withLockedValue { list -> [Listener] in
+            defer { list = [] }
+            return list
+        }
+        for listener in listeners { try? await listener.channel.close() }
+        await onEveryLoop { $0.beginDraining() }
+        let deadline = NIODeadline.now() + timeout
+        var lastNudge = NIODeadline.now()
+        while stats.activeClients.load(ordering: .relaxed) > 0 && NIODeadline.now() < deadline
+            && !closeNowRequested.load(ordering: .relaxed)
+        {
+            try? await Task.sleep(for: .milliseconds(20))
+            // A response whose head went out before draining began kept its connection: nudge it again once idle.
+            if NIODeadline.now() - lastNudge > .milliseconds(200) {
+                await onEveryLoop { $0.beginDraining() }
+                lastNudge = NIODeadline.now()
+            }
+        }
+        let left = stats.activeClients.load(ordering: .relaxed)
+        if left > 0 {
+            let why = closeNowRequested.load(ordering: .relaxed) ? "on a second signal" : "at the shutdown deadline"
+            logger.notice("closing \(left) client connections still open \(why)")
+        }
         healthChecker.stop()
         await adminServer?.shutdown()
-        let deadline = NIODeadline.now() + timeout
-        while stats.activeClients.load(ordering: .relaxed) > 0 && NIODeadline.now() < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        for context in contexts.values {
-            try? await context.eventLoop.submit {
-                context.accessLog?.stop()
-                context.pool.closeIdle()
-            }.get()
+        await onEveryLoop { context in
+            context.closeAllClients()
+            context.accessLog?.stop()
+            context.pool.closeIdle()
         }
         accessLog?.shutdown()
         try? await group.shutdownGracefully()
+    }
+
+    /// A second termination signal: stop waiting for the drain and close everything.
+    func closeNow() {
+        closeNowRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Runs `body` on every loop with its context, and waits until all have run it.
+    private func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
+        for context in contexts.values {
+            try? await context.eventLoop.submit { body(context) }.get()
+        }
     }
 
     /// Requests answered so far, and upstream connections opened (tests check keep-alive reuse with these).

@@ -21,6 +21,10 @@ final class LoopContext {
     private var candidates: [PickCandidate] = []
     private var requestCounter: UInt64 = 0
     private let idPrefix: String
+    /// Set when shutdown begins: responses then carry `Connection: close` and idle connections are closed.
+    private(set) var draining = false
+    /// Open client connections of this loop, so shutdown can reach idle ones and close what outlives the deadline.
+    private var clients: [ObjectIdentifier: Channel] = [:]
 
     init(
         eventLoop: EventLoop,
@@ -49,6 +53,25 @@ final class LoopContext {
         self.policies = LoopContext.makePolicies(snapshot)
         let keep = Set(snapshot.groups.flatMap { $0.servers.map { ObjectIdentifier($0) } })
         pool.closeIdle(except: keep)
+    }
+
+    /// Tracks a newly accepted client connection until it closes.
+    func register(_ channel: Channel) {
+        let key = ObjectIdentifier(channel)
+        clients[key] = channel
+        channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in clients[key] = nil }
+    }
+
+    /// Shutdown began: from now on every response closes its connection, and connections between requests are
+    /// told to close now (`DrainingStarted`; the handler closes only if no request is in progress).
+    func beginDraining() {
+        draining = true
+        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(DrainingStarted()) }
+    }
+
+    /// The shutdown deadline passed (or a second signal came): ends every connection, requests in flight included.
+    func closeAllClients() {
+        for channel in clients.values { channel.close(promise: nil) }
     }
 
     /// Picks a server of `group` in `snapshot`, skipping `excluded`; nil when none is eligible (empty or all down).

@@ -1,0 +1,37 @@
+/// What a reload changes in the running server, decided from the running config and the newly loaded one alone,
+/// so every decision can be tested without sockets.
+///
+/// Settings fixed at start (the number of event loops, the access log target and format, the pid file) keep their
+/// running values in `effective`: the next reload then compares against what really runs, and keeps saying that
+/// a restart is needed for them.
+struct ReloadPlan: Sendable, Equatable {
+    /// The config the server runs after the reload.
+    var effective: BalancerConfig
+    /// Listen addresses to open (in the new file's order).
+    var listenersToOpen: [HostPort]
+    /// Listen addresses whose listening socket closes; connections accepted on them drain.
+    var listenersToClose: [HostPort]
+    /// Top-level keys that changed but apply only at the next start.
+    var needsRestart: [String]
+    /// What changed, for the log line.
+    var diff: ConfigDiff
+
+    /// Keys read once at start: the event loops, the access-log writer and per-loop buffers, the pid file path.
+    static let restartOnlyKeys = ["workers", "access_log", "log_format", "pid_file"]
+
+    init(running: BalancerConfig, loaded: BalancerConfig) {
+        diff = ConfigDiff(old: running, new: loaded)
+        listenersToOpen = diff.listenersAdded
+        listenersToClose = diff.listenersRemoved
+        needsRestart = diff.otherChanged.filter { Self.restartOnlyKeys.contains($0) }
+        var effective = loaded
+        effective.workers = running.workers
+        effective.accessLog = running.accessLog
+        effective.logFormat = running.logFormat
+        effective.pidFile = running.pidFile
+        self.effective = effective
+    }
+
+    /// Nothing at all differs from the running config.
+    var isNoOp: Bool { diff.isEmpty }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// The reload counters the status page shows: which configuration generation runs, since when, and how many
+/// reloads were applied or refused (with the last refusal's reason).
+struct ReloadStatus: Sendable, Equatable {
+    /// 1 at start, + 1 per applied reload.
+    var generation = 1
+    /// When the running configuration was loaded (start or last applied reload).
+    var loadedAt = Date()
+    var reloadsApplied = 0
+    var reloadsRefused = 0
+    var lastRefusedAt: Date?
+    /// The first error of the last refused reload, as `FILE:LINE: key.path: message`.
+    var lastRefusedReason: String?
+
+    /// Attempts so far, applied or refused; the next reload's number in the log is this plus one.
+    var attempts: Int { reloadsApplied + reloadsRefused }
+
+    mutating func recordApplied(generation: Int, at date: Date = Date()) {
+        self.generation = generation
+        loadedAt = date
+        reloadsApplied += 1
+    }
+
+    mutating func recordRefused(reason: String, at date: Date = Date()) {
+        reloadsRefused += 1
+        lastRefusedAt = date
+        lastRefusedReason = reason
+    }
+}
