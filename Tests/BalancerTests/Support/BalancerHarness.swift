@@ -21,6 +21,7 @@ final class BalancerHarness: @unchecked Sendable {
         do {
             config = try ConfigLoader.parse(yaml: text, path: "test.yaml")
             config.listen = [HostPort(host: "127.0.0.1", port: 0)]
+            config.admin.listen = HostPort(host: "127.0.0.1", port: 0)
         } catch {
             throw TestFailure("test config refused: \(error)\n\(text)")
         }
