@@ -35,6 +35,13 @@ struct HTTP1RequestDecoder {
         return false
     }
 
+    /// Everything received but not decoded, handed over when the connection becomes a tunnel.
+    mutating func takeBuffered() -> ByteBuffer? {
+        defer { buffer = nil }
+        guard let buffer, buffer.readableBytes > 0 else { return nil }
+        return buffer
+    }
+
     mutating func feed(_ bytes: ByteBuffer) {
         if var existing = buffer, existing.readableBytes > 0 {
             var incoming = bytes

@@ -36,6 +36,13 @@ struct HTTP1ResponseDecoder {
 
     var bufferedBytes: Int { buffer?.readableBytes ?? 0 }
 
+    /// Everything received but not decoded, handed over when the connection becomes a tunnel.
+    mutating func takeBuffered() -> ByteBuffer? {
+        defer { buffer = nil }
+        guard let buffer, buffer.readableBytes > 0 else { return nil }
+        return buffer
+    }
+
     mutating func feed(_ bytes: ByteBuffer) {
         if var existing = buffer, existing.readableBytes > 0 {
             var incoming = bytes

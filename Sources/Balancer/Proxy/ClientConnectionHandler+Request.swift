@@ -32,7 +32,8 @@ extension ClientConnectionHandler {
                 from: head,
                 clientIP: clientIP,
                 requestID: request.requestID,
-                bodyFraming: framing
+                bodyFraming: framing,
+                upgrade: machine.isUpgradeRequest
             )
             if continue100 {
                 var interim = context.channel.allocator.buffer(capacity: 32)

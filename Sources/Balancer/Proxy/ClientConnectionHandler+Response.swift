@@ -26,7 +26,16 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             let change = server.attemptSucceeded(now: UpstreamServer.now())
             loop.events.record(change, group: snapshot.groups[request.groupIndex].name, server: server.name, reason: "")
         }
-        machine.responseHeadReceived()
+        switch machine.responseHeadReceived(status: code) {
+        case .relay:
+            break
+        case .reject:
+            attemptFailed(.error, detail: "101 Switching Protocols without an upgrade request")
+            return
+        case .openTunnel:
+            openTunnel(head)
+            return
+        }
         request.upstreamStatus = Int(head.status.code)
         request.status = Int(head.status.code)
         let rewritten = ResponseHeadRewriter.clientHead(
@@ -79,6 +88,34 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         }
     }
 
+    /// Relays the 101 and turns both connections into a tunnel; bytes the client sent behind its request go first.
+    private func openTunnel(_ head: HTTPResponseHead) {
+        request.upstreamStatus = 101
+        request.status = 101
+        var headers = HTTPHeaders()
+        for (name, value) in head.headers {
+            let kind = HeaderName.classify(name)
+            if kind == .upgrade || !kind.isHopByHop { headers.add(name: name, value: value) }
+        }
+        headers.add(name: "Connection", value: "Upgrade")
+        headers.replaceOrAdd(name: "X-Request-ID", value: request.requestID)
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        HTTP1Encoder.writeResponseHead(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers), into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        logRequest()
+        upstream?.startTunnel()
+        timer.arm(.now() + snapshot.websocketIdleTimeout)
+        if let early = decoder.takeBuffered() {
+            upstream?.sendRaw(early)
+            upstream?.flush()
+        }
+    }
+
+    func upstreamTunnelData(_ bytes: ByteBuffer) {
+        timer.arm(.now() + snapshot.websocketIdleTimeout)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
     private func writeResponseEndThenClose() {
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeBodyEnd(framing: responseFraming, promise: promise)
@@ -92,6 +129,16 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
         guard upstream != nil else { return }
+        if machine.isTunnel {
+            // The upstream ended the tunnel (a normal WebSocket close, or a crash): not a failed attempt. What it
+            // sent last is delivered, then the client's connection is closed.
+            _ = machine.attemptFailed(failure)
+            finishAttempt(reuse: false)
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+            flushed.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
+            return
+        }
         attemptFailed(failure)
     }
 

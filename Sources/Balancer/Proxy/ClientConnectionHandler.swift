@@ -71,7 +71,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private func clientTimedOut() {
         // Idle past keepalive_timeout, or no complete head within client_header_timeout (slowloris): close quietly,
         // as nginx does — there is no request to answer.
-        guard machine.isIdle || closing else { return }
+        guard machine.isIdle || machine.isTunnel || closing else { return }
+        if machine.isTunnel && machine.clientClosed() { finishAttempt(reuse: false) }
         close()
     }
 
@@ -84,6 +85,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if machine.isTunnel {
+            timer.arm(.now() + snapshot.websocketIdleTimeout)
+            upstream?.sendRaw(unwrapInboundIn(data))
+            return
+        }
         decoder.feed(unwrapInboundIn(data))
         processInbound()
     }

@@ -14,7 +14,8 @@ enum ForwardedRequest {
         from head: HTTPRequestHead,
         clientIP: String,
         requestID: String,
-        bodyFraming: RequestBodyFraming
+        bodyFraming: RequestBodyFraming,
+        upgrade: Bool = false
     ) -> HTTPRequestHead {
         let listed = HopByHopHeaders.listedNames(in: head.headers)
         var headers = HTTPHeaders()
@@ -23,6 +24,11 @@ enum ForwardedRequest {
         var host: String?
         for (name, value) in head.headers {
             let kind = HeaderName.classify(name)
+            if upgrade && kind == .upgrade {
+                // A WebSocket upgrade is the one case where `Upgrade` crosses the proxy.
+                headers.add(name: name, value: value)
+                continue
+            }
             if HopByHopHeaders.isHopByHop(name, kind: kind, listed: listed) { continue }
             switch kind {
             case .xForwardedFor:
@@ -44,6 +50,7 @@ enum ForwardedRequest {
         headers.add(name: "X-Forwarded-Proto", value: "http")
         if let host { headers.add(name: "X-Forwarded-Host", value: host) }
         headers.add(name: "X-Request-ID", value: requestID)
+        if upgrade { headers.add(name: "Connection", value: "Upgrade") }
         switch bodyFraming {
         case .none:
             if head.method == .POST || head.method == .PUT || head.method == .PATCH {

@@ -22,6 +22,7 @@ final class ProxySnapshot: Sendable {
     let requestPolicy: ProxyStateMachine.Policy
     let readTimeout: TimeAmount
     let sendTimeout: TimeAmount
+    let websocketIdleTimeout: TimeAmount
     let connectTimeout: TimeAmount
     let keepaliveTimeout: TimeAmount
     let clientHeaderTimeout: TimeAmount
@@ -63,6 +64,7 @@ final class ProxySnapshot: Sendable {
         )
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
         self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)
+        self.websocketIdleTimeout = .milliseconds(config.proxy.websocketIdleTimeout.milliseconds)
         self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)
         self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
         self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)

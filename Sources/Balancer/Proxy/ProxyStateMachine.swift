@@ -28,6 +28,8 @@ struct ProxyStateMachine {
         var clientKeepAlive: Bool
         var framing: RequestBodyFraming
         var idempotent: Bool
+        /// A WebSocket upgrade request: a 101 answer turns the connection into a tunnel.
+        var isUpgrade = false
         var bodyBytes: Int64 = 0
         var requestEnded = false
         /// An upstream connection is attached (false while connecting).
@@ -46,6 +48,8 @@ struct ProxyStateMachine {
         case proxying(Request)
         /// Writing a response of our own; the rest of the request body is read and dropped.
         case localResponse(closeAfter: Bool, requestEnded: Bool)
+        /// The upstream accepted an upgrade: bytes flow both ways untouched until either side closes.
+        case tunnel
         case closed
     }
 
@@ -87,12 +91,13 @@ struct ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
         }
-        let request = Request(
+        var request = Request(
             policy: policy,
             clientKeepAlive: head.isKeepAlive,
             framing: framing,
             idempotent: ProxyStateMachine.isIdempotent(head.method)
         )
+        request.isUpgrade = WebSocketUpgrade.isRequest(head)
         state = .proxying(request)
         let hasBody: Bool
         switch framing {
@@ -135,7 +140,7 @@ struct ProxyStateMachine {
             return attached ? .forward : .hold
         case .localResponse:
             return .discard
-        case .idle, .closed:
+        case .idle, .closed, .tunnel:
             return .discard
         }
     }
@@ -158,7 +163,7 @@ struct ProxyStateMachine {
         case .localResponse(let closeAfter, _):
             state = .localResponse(closeAfter: closeAfter, requestEnded: true)
             return .none
-        case .idle, .closed:
+        case .idle, .closed, .tunnel:
             return .none
         }
     }
@@ -224,6 +229,11 @@ struct ProxyStateMachine {
     /// The current attempt failed. Retried when no response byte reached the client, tries remain, the body can be
     /// replayed, and the method is idempotent or the request never left (nginx's `proxy_next_upstream` rules).
     mutating func attemptFailed(_ failure: AttemptFailure) -> FailureAction {
+        if case .tunnel = state {
+            // An upstream gone mid-tunnel: the client's connection is closed at once, never left hanging.
+            state = .closed
+            return .closeClient
+        }
         guard case .proxying(var request) = state else { return .none }
         if request.response != .waiting {
             state = .closed
@@ -279,11 +289,37 @@ struct ProxyStateMachine {
         return .respond(request.attempts > 1 ? .badGateway : .serviceUnavailable, close: close)
     }
 
-    /// The upstream's response head arrived; `upstreamKeepAlive` false when it said `Connection: close`.
-    mutating func responseHeadReceived() {
-        guard case .proxying(var request) = state else { return }
+    enum ResponseHeadAction: Equatable {
+        /// Relay the response as usual.
+        case relay
+        /// Relay the 101 and turn both connections into a byte tunnel.
+        case openTunnel
+        /// A 101 nobody asked for: the upstream is broken, treat the attempt as failed.
+        case reject
+    }
+
+    /// The upstream's response head arrived.
+    mutating func responseHeadReceived(status: Int = 200) -> ResponseHeadAction {
+        guard case .proxying(var request) = state else { return .relay }
+        if status == 101 {
+            guard request.isUpgrade, request.requestEnded else { return .reject }
+            state = .tunnel
+            return .openTunnel
+        }
         request.response = .streaming
         state = .proxying(request)
+        return .relay
+    }
+
+    /// Whether the request in progress asks for a WebSocket upgrade.
+    var isUpgradeRequest: Bool {
+        if case .proxying(let request) = state { return request.isUpgrade }
+        return false
+    }
+
+    var isTunnel: Bool {
+        if case .tunnel = state { return true }
+        return false
     }
 
     enum ResponseEndAction: Equatable {
@@ -317,7 +353,7 @@ struct ProxyStateMachine {
         case .proxying(let request) where request.response == .waiting:
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(status, close: true)
-        case .proxying, .localResponse:
+        case .proxying, .localResponse, .tunnel:
             state = .closed
             return .closeClient
         case .closed:
@@ -327,9 +363,12 @@ struct ProxyStateMachine {
 
     /// The client connection closed or failed.
     mutating func clientClosed() -> Bool {
-        if case .proxying = state {
+        switch state {
+        case .proxying, .tunnel:
             state = .closed
-            return true  // an upstream attempt must be aborted
+            return true  // an upstream attempt or tunnel must be closed
+        default:
+            break
         }
         state = .closed
         return false

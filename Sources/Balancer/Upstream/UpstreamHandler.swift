@@ -6,6 +6,8 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamResponseHead(_ head: HTTPResponseHead)
     func upstreamResponseBody(_ part: ByteBuffer)
     func upstreamResponseEnd(keepAlive: Bool)
+    /// Bytes from the upstream after a 101: passed to the client untouched.
+    func upstreamTunnelData(_ bytes: ByteBuffer)
     func upstreamReadComplete()
     /// The connection failed or closed before the response was complete.
     func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure)
@@ -46,6 +48,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var onIdleCloseHook: ((UpstreamHandler) -> Void)?
     /// Whether the response head arrived on the current exchange (a failure after it is not retryable).
     private(set) var receivedResponseHead = false
+    /// After a 101 the connection carries raw bytes both ways; it is never reused.
+    private(set) var isTunnel = false
     /// Exchanges completed on this connection; > 0 means it was reused from the pool.
     private(set) var completedExchanges = 0
 
@@ -105,6 +109,19 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.writeBodyPart(part, framing: requestFraming)
     }
 
+    /// Bytes for the tunnel, written as they are.
+    func sendRaw(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// Switches to a byte tunnel (after a 101): no more HTTP framing and no `read_timeout` (the tunnel's idle timeout
+    /// is the client side's); bytes that arrived right behind the 101 are handed on once the head is delivered.
+    func startTunnel() {
+        isTunnel = true
+        awaitingResponse = false
+        readTimer?.cancel()
+    }
+
     func sendEnd() {
         if requestFraming == .chunked { context?.writeBodyEnd(framing: .chunked, promise: nil) }
     }
@@ -145,6 +162,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        if isTunnel {
+            delegate?.upstreamTunnelData(unwrapInboundIn(data))
+            return
+        }
         if awaitingResponse { readTimer?.arm(.now() + readTimeout) }
         decoder.feed(unwrapInboundIn(data))
         processInbound()
@@ -152,6 +173,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func processInbound() {
         while let delegate {
+            if isTunnel {
+                if let rest = decoder.takeBuffered() { delegate.upstreamTunnelData(rest) }
+                return
+            }
             let event: HTTP1ResponseEvent?
             do {
                 event = try decoder.next()
