@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Shared
 
 /// `balancer serve` — load the config and proxy until stopped; the default subcommand.
 struct ServeCommand: AsyncParsableCommand {
@@ -10,6 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        // Operators read logs on stdout (as in a container), with millisecond timestamps; LOG_LEVEL overrides info.
+        LoggingBootstrap.bootstrapStdout(environment: ProcessInfo.processInfo.environment)
         let config = try options.loadOrExit()
         try await BalancerRuntime.serve(config: config, configPath: options.config)
     }
