@@ -13,6 +13,8 @@ final class ReloadProcessTests: XCTestCase {
     private var replicas: [ReplicaProcess] = []
     private var balancer: BalancerProcess?
     private var client: HTTPClient!
+    /// The admin listener's port, free per test so balancers never collide on the default.
+    private var adminPort = 0
 
     override func setUp() async throws {
         var configuration = HTTPClient.Configuration()
@@ -20,6 +22,7 @@ final class ReloadProcessTests: XCTestCase {
         // Enough connections for every concurrent slow request to be in flight at once.
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        adminPort = try FreePort.allocate()
     }
 
     override func tearDown() async throws {
@@ -39,6 +42,7 @@ final class ReloadProcessTests: XCTestCase {
                       pidFile: String, extra: String = "") -> String {
         """
         listen: [\(listen.map { "127.0.0.1:\($0)" }.joined(separator: ", "))]
+        admin: {listen: "127.0.0.1:\(adminPort)"}
         workers: 2
         access_log: off
         pid_file: \(pidFile)
