@@ -23,7 +23,12 @@ extension ClientConnectionHandler {
         } else {
             unavailable = .notFound
         }
-        let action = machine.requestHeadReceived(head, policy: snapshot.requestPolicy, unavailableStatus: unavailable)
+        let action = machine.requestHeadReceived(
+            head,
+            policy: snapshot.requestPolicy,
+            unavailableStatus: unavailable,
+            now: UpstreamServer.now()
+        )
         switch action {
         case .respond(let status, let close):
             sendLocalResponse(status, close: close)
@@ -160,7 +165,7 @@ extension ClientConnectionHandler {
             }
         }
         finishAttempt(reuse: false)
-        perform(machine.attemptFailed(failure))
+        perform(machine.attemptFailed(failure, now: UpstreamServer.now()))
     }
 
     /// Ends the current attempt: releases the server's in-flight slot and the connection (to the pool or closed).

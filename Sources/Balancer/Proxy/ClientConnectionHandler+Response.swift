@@ -9,7 +9,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         if code >= 502 && code <= 504 && snapshot.requestPolicy.nextUpstream.contains(statusCondition(code)) {
             // nginx's `proxy_next_upstream http_50x`: the answer counts as a failed attempt; it is discarded only
             // when another server will be asked, otherwise the client gets the upstream's own answer.
-            if machine.wouldRetry(.httpStatus(code)) {
+            if machine.wouldRetry(.httpStatus(code), now: UpstreamServer.now()) {
                 attemptFailed(.httpStatus(code))
                 return
             }

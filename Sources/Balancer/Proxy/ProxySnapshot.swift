@@ -60,7 +60,8 @@ final class ProxySnapshot: Sendable {
             maxBodySize: config.limits.clientMaxBodySize.bytes,
             maxHeaderSize: Int(config.limits.maxHeaderSize.bytes),
             tries: max(1, config.proxy.nextUpstreamTries),
-            nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream
+            nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream,
+            nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds
         )
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
         self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)

@@ -13,6 +13,8 @@ struct ProxyStateMachine {
         var maxHeaderSize: Int
         var tries: Int
         var nextUpstream: Set<NextUpstreamCondition>
+        /// `next_upstream_timeout` in nanoseconds; 0 = no limit on how long retries may go on.
+        var nextUpstreamTimeout: Int64 = 0
     }
 
     /// Where the response stands.
@@ -31,6 +33,8 @@ struct ProxyStateMachine {
         /// A WebSocket upgrade request: a 101 answer turns the connection into a tunnel.
         var isUpgrade = false
         var bodyBytes: Int64 = 0
+        /// When the head arrived (monotonic ns), for `next_upstream_timeout`.
+        var startedAt: Int64 = 0
         var requestEnded = false
         /// An upstream connection is attached (false while connecting).
         var attached = false
@@ -68,7 +72,8 @@ struct ProxyStateMachine {
     mutating func requestHeadReceived(
         _ head: HTTPRequestHead,
         policy: Policy,
-        unavailableStatus: HTTPResponseStatus?
+        unavailableStatus: HTTPResponseStatus?,
+        now: Int64 = 0
     ) -> HeadAction {
         guard case .idle = state else { invalid("request head while busy") }
         let framing: RequestBodyFraming
@@ -98,6 +103,7 @@ struct ProxyStateMachine {
             idempotent: ProxyStateMachine.isIdempotent(head.method)
         )
         request.isUpgrade = WebSocketUpgrade.isRequest(head)
+        request.startedAt = now
         state = .proxying(request)
         let hasBody: Bool
         switch framing {
@@ -228,7 +234,7 @@ struct ProxyStateMachine {
 
     /// The current attempt failed. Retried when no response byte reached the client, tries remain, the body can be
     /// replayed, and the method is idempotent or the request never left (nginx's `proxy_next_upstream` rules).
-    mutating func attemptFailed(_ failure: AttemptFailure) -> FailureAction {
+    mutating func attemptFailed(_ failure: AttemptFailure, now: Int64 = 0) -> FailureAction {
         if case .tunnel = state {
             // An upstream gone mid-tunnel: the client's connection is closed at once, never left hanging.
             state = .closed
@@ -255,7 +261,9 @@ struct ProxyStateMachine {
         let methodAllows = request.idempotent || neverSent || request.policy.nextUpstream.contains(.nonIdempotent)
         let bodyReplayable = request.replay.isComplete
         let triesLeft = failure == .staleConnection || request.attempts < request.policy.tries
-        if allowedByConfig && methodAllows && bodyReplayable && triesLeft {
+        let timeLeft =
+            request.policy.nextUpstreamTimeout == 0 || now - request.startedAt < request.policy.nextUpstreamTimeout
+        if allowedByConfig && methodAllows && bodyReplayable && triesLeft && timeLeft {
             if failure != .staleConnection { request.attempts += 1 }
             request.attached = false
             request.sentToUpstream = false
@@ -276,9 +284,9 @@ struct ProxyStateMachine {
 
     /// Whether `failure` would be retried now, without changing anything (an upstream 503 is only discarded when
     /// another server will be asked; otherwise the upstream's own answer goes to the client, as nginx does).
-    func wouldRetry(_ failure: AttemptFailure) -> Bool {
+    func wouldRetry(_ failure: AttemptFailure, now: Int64 = 0) -> Bool {
         var copy = self
-        return copy.attemptFailed(failure) == .retry
+        return copy.attemptFailed(failure, now: now) == .retry
     }
 
     /// No server is left to try (all tried or all down) after a failure that wanted a retry.

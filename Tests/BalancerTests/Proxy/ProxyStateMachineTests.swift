@@ -251,3 +251,22 @@ final class ProxyStateMachineStatusRetryTests: XCTestCase {
         XCTAssertEqual(retrying.attemptFailed(.httpStatus(503)), .retry)
     }
 }
+
+/// `proxy.next_upstream_timeout`: retries stop once the request is older than the limit.
+final class ProxyStateMachineRetryTimeoutTests: XCTestCase {
+    func testRetriesStopAfterNextUpstreamTimeout() {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"])
+        let policy = ProxyStateMachine.Policy(
+            maxBodySize: 0,
+            maxHeaderSize: 16384,
+            tries: 5,
+            nextUpstream: [.error],
+            nextUpstreamTimeout: 1_000_000_000
+        )
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(head, policy: policy, unavailableStatus: nil, now: 10_000_000_000)
+        _ = machine.requestEndReceived()
+        XCTAssertEqual(machine.attemptFailed(.error, now: 10_500_000_000), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 11_000_000_001), .respond(.badGateway, close: false))
+    }
+}
