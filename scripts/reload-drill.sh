@@ -162,7 +162,9 @@ EOF
 write_config a "127.0.0.1:${PORTS[0]}, 127.0.0.1:${PORTS[1]}, 127.0.0.1:${PORTS[2]}" >"$WORK_DIR/config-a.yaml"
 write_config b "127.0.0.1:${PORTS[0]}, 127.0.0.1:${PORTS[1]}, 127.0.0.1:${PORTS[2]}, 127.0.0.1:${PORTS[3]}" \
     >"$WORK_DIR/config-b.yaml"
-sed 's/^    keepalive: 64$/    keepalive: 64\n    max_fails: three/' "$WORK_DIR/config-b.yaml" >"$WORK_DIR/config-invalid.yaml"
+# Invalid in semantics, not syntax: the refusal must name the line and key.
+sed 's/^    keepalive: 64$/    keepalive: 64\n    max_fails: three/' "$WORK_DIR/config-b.yaml" \
+    >"$WORK_DIR/config-invalid.yaml"
 grep -q 'max_fails: three' "$WORK_DIR/config-invalid.yaml" || die "could not make the invalid config"
 cp "$WORK_DIR/config-a.yaml" "$WORK_DIR/balancer.yaml"
 
