@@ -2,11 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What the request decoder hands the client connection.
-enum HTTP1RequestEvent {
-    case head(HTTPRequestHead)
-    case body(ByteBuffer)
-    case end
-}
+typealias HTTP1RequestEvent = HTTP1Event<HTTPRequestHead>
 
 /// Turns the bytes of a client connection into request heads, body parts and ends, one request at a time.
 ///
@@ -19,7 +15,7 @@ struct HTTP1RequestDecoder {
         case paused
     }
 
-    private var buffer: ByteBuffer?
+    private var input = HTTP1InputBuffer()
     private var state = State.head(scanned: 0)
     let maxHeadSize: Int
 
@@ -28,7 +24,7 @@ struct HTTP1RequestDecoder {
     }
 
     /// Bytes received but not yet handed out.
-    var bufferedBytes: Int { buffer?.readableBytes ?? 0 }
+    var bufferedBytes: Int { input.readableBytes }
 
     var isPaused: Bool {
         if case .paused = state { return true }
@@ -36,21 +32,9 @@ struct HTTP1RequestDecoder {
     }
 
     /// Everything received but not decoded, handed over when the connection becomes a tunnel.
-    mutating func takeBuffered() -> ByteBuffer? {
-        defer { buffer = nil }
-        guard let buffer, buffer.readableBytes > 0 else { return nil }
-        return buffer
-    }
+    mutating func takeBuffered() -> ByteBuffer? { input.takeAll() }
 
-    mutating func feed(_ bytes: ByteBuffer) {
-        if var existing = buffer, existing.readableBytes > 0 {
-            var incoming = bytes
-            existing.writeBuffer(&incoming)
-            buffer = existing
-        } else {
-            buffer = bytes
-        }
-    }
+    mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
 
     /// Allows the next pipelined request to be read.
     mutating func resume() {
@@ -58,8 +42,12 @@ struct HTTP1RequestDecoder {
     }
 
     mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
-        guard var buffer else { return nil }
-        defer { self.buffer = buffer }
+        guard var buffer = input.checkOut() else { return nil }
+        defer { input.checkIn(buffer) }
+        return try step(&buffer)
+    }
+
+    private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1RequestEvent? {
         switch state {
         case .paused:
             return nil
@@ -97,18 +85,9 @@ struct HTTP1RequestDecoder {
             state = .body(HTTP1BodyDecoder(framing: framing))
             return .head(result.head)
         case .body(var body):
-            let event = try body.next(&buffer)
-            switch event {
-            case .data(let part):
-                state = .body(body)
-                return .body(part)
-            case .end:
-                state = .paused
-                return .end
-            case nil:
-                state = .body(body)
-                return nil
-            }
+            let event: HTTP1RequestEvent? = try body.nextEvent(&buffer)
+            if case .end = event { state = .paused } else { state = .body(body) }
+            return event
         }
     }
 

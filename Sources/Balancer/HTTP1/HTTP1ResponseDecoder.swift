@@ -2,11 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What the response decoder hands the upstream connection.
-enum HTTP1ResponseEvent {
-    case head(HTTPResponseHead)
-    case body(ByteBuffer)
-    case end
-}
+typealias HTTP1ResponseEvent = HTTP1Event<HTTPResponseHead>
 
 /// Turns the bytes of an upstream connection into response heads, body parts and ends.
 ///
@@ -19,7 +15,7 @@ struct HTTP1ResponseDecoder {
         case body(HTTP1BodyDecoder)
     }
 
-    private var buffer: ByteBuffer?
+    private var input = HTTP1InputBuffer()
     private var state = State.idle
     private var isHeadRequest = false
     let maxHeadSize: Int
@@ -34,28 +30,20 @@ struct HTTP1ResponseDecoder {
         state = .head(scanned: 0)
     }
 
-    var bufferedBytes: Int { buffer?.readableBytes ?? 0 }
+    var bufferedBytes: Int { input.readableBytes }
 
     /// Everything received but not decoded, handed over when the connection becomes a tunnel.
-    mutating func takeBuffered() -> ByteBuffer? {
-        defer { buffer = nil }
-        guard let buffer, buffer.readableBytes > 0 else { return nil }
-        return buffer
-    }
+    mutating func takeBuffered() -> ByteBuffer? { input.takeAll() }
 
-    mutating func feed(_ bytes: ByteBuffer) {
-        if var existing = buffer, existing.readableBytes > 0 {
-            var incoming = bytes
-            existing.writeBuffer(&incoming)
-            buffer = existing
-        } else {
-            buffer = bytes
-        }
-    }
+    mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
 
     mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
-        guard var buffer else { return nil }
-        defer { self.buffer = buffer }
+        guard var buffer = input.checkOut() else { return nil }
+        defer { input.checkIn(buffer) }
+        return try step(&buffer)
+    }
+
+    private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
         while true {
             switch state {
             case .idle:
@@ -82,18 +70,9 @@ struct HTTP1ResponseDecoder {
                 state = .body(HTTP1BodyDecoder(framing: try framing(of: result.head)))
                 return .head(result.head)
             case .body(var body):
-                let event = try body.next(&buffer)
-                switch event {
-                case .data(let part):
-                    state = .body(body)
-                    return .body(part)
-                case .end:
-                    state = .idle
-                    return .end
-                case nil:
-                    state = .body(body)
-                    return nil
-                }
+                let event: HTTP1ResponseEvent? = try body.nextEvent(&buffer)
+                if case .end = event { state = .idle } else { state = .body(body) }
+                return event
             }
         }
     }

@@ -1,0 +1,55 @@
+import NIOCore
+
+/// What a decoder hands its connection: a head, a piece of body, or the end of a message.
+enum HTTP1Event<Head> {
+    case head(Head)
+    case body(ByteBuffer)
+    case end
+}
+
+/// Bytes received on a connection and not yet decoded. Most reads arrive when nothing is pending, so the incoming
+/// buffer is simply kept (no copy); only a partial message makes it append.
+struct HTTP1InputBuffer {
+    private(set) var buffer: ByteBuffer?
+
+    var readableBytes: Int { buffer?.readableBytes ?? 0 }
+
+    mutating func append(_ bytes: ByteBuffer) {
+        if var existing = buffer, existing.readableBytes > 0 {
+            var incoming = bytes
+            existing.writeBuffer(&incoming)
+            buffer = existing
+        } else {
+            buffer = bytes
+        }
+    }
+
+    /// Everything not decoded yet, handed over when the connection becomes a tunnel.
+    mutating func takeAll() -> ByteBuffer? {
+        defer { buffer = nil }
+        guard let buffer, buffer.readableBytes > 0 else { return nil }
+        return buffer
+    }
+
+    /// Takes the pending bytes out for decoding (nil when there are none); `checkIn` puts back what is left.
+    /// Taking them out keeps the storage uniquely referenced while the decoder reads it.
+    mutating func checkOut() -> ByteBuffer? {
+        defer { buffer = nil }
+        return buffer
+    }
+
+    mutating func checkIn(_ rest: ByteBuffer) {
+        buffer = rest
+    }
+}
+
+extension HTTP1BodyDecoder {
+    /// The next body event as a message event.
+    mutating func nextEvent<Head>(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1Event<Head>? {
+        switch try next(&buffer) {
+        case .data(let part): return .body(part)
+        case .end: return .end
+        case nil: return nil
+        }
+    }
+}
