@@ -71,14 +71,16 @@ PIDS+=($!)
 wait_for "http://127.0.0.1:$ADMIN/status.json"
 
 load() {  # SECONDS: a few sequential clients
-    local end=$((SECONDS + $1))
+    local end=$((SECONDS + $1)) clients=()
     for _ in 1 2 3; do
-        (while [[ $SECONDS -lt $end ]]; do curl -s -o /dev/null "http://127.0.0.1:$PUBLIC/api/instance"; done) &
+        (while [[ $SECONDS -lt $end ]]; do curl -s -o /dev/null "http://127.0.0.1:$PUBLIC/api/instance" || true; done) &
+        clients+=($!)
     done
-    wait
+    wait "${clients[@]}" || true
 }
 load 12
 kill -9 "${REPLICA_PIDS[1]}"
+echo "status-screenshot: killed backend-2 (127.0.0.1:${PORTS[1]})"
 load 6
 mkdir -p "$(dirname "$OUT")"
 chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --virtual-time-budget=3000 \
