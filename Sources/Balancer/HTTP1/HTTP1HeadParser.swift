@@ -74,7 +74,8 @@ enum HTTP1HeadParser {
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }
 
-    private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion {
+    private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion
+    {
         guard i + 8 <= bytes.count,
             bytes[i] == UInt8(ascii: "H"), bytes[i + 1] == UInt8(ascii: "T"), bytes[i + 2] == UInt8(ascii: "T"),
             bytes[i + 3] == UInt8(ascii: "P"), bytes[i + 4] == UInt8(ascii: "/"), bytes[i + 5] == UInt8(ascii: "1"),

@@ -99,7 +99,13 @@ private final class HealthProbeHandler: ChannelInboundHandler, @unchecked Sendab
         guard !done else { return }
         done = true
         promise.succeed(
-            HealthProbe.Result(passed: false, status: status, latencyNanoseconds: elapsed, instanceID: nil, failure: reason)
+            HealthProbe.Result(
+                passed: false,
+                status: status,
+                latencyNanoseconds: elapsed,
+                instanceID: nil,
+                failure: reason
+            )
         )
     }
 

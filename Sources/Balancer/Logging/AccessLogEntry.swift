@@ -19,7 +19,8 @@ struct AccessLogEntry {
 
 extension AccessLogEntry {
     /// nginx's `combined` format followed by the upstream fields:
-    /// `ip - - [time] "GET / HTTP/1.1" 200 12 "referer" "agent" upstream=… upstream_status=… request_time=… request_id=…`
+    /// `ip - - [time] "GET / HTTP/1.1" 200 12 "referer" "agent" upstream=… upstream_status=… request_time=…
+    /// request_id=…` (one line).
     func writeCombined(into buffer: inout ByteBuffer, localTime: String) {
         buffer.writeString(clientAddress)
         buffer.writeStaticString(" - - [")

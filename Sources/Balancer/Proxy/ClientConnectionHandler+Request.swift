@@ -119,7 +119,10 @@ extension ClientConnectionHandler {
                 case .failure(let error):
                     guard id == self.attemptID, self.server === chosen else { return }
                     let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } }
-                    self.attemptFailed(timedOut == true ? .connectTimeout : .error, detail: ConnectFailure.describe(error))
+                    self.attemptFailed(
+                        timedOut == true ? .connectTimeout : .error,
+                        detail: ConnectFailure.describe(error)
+                    )
                 }
             }
     }

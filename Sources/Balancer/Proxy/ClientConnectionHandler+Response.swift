@@ -100,7 +100,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         headers.add(name: "Connection", value: "Upgrade")
         headers.replaceOrAdd(name: "X-Request-ID", value: request.requestID)
         var buffer = context.channel.allocator.buffer(capacity: 256)
-        HTTP1Encoder.writeResponseHead(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers), into: &buffer)
+        HTTP1Encoder.writeResponseHead(
+            HTTPResponseHead(version: .http1_1, status: head.status, headers: headers),
+            into: &buffer
+        )
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         logRequest()
         upstream?.startTunnel()
@@ -158,7 +161,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
         loop.dates.refresh()
-        let body = LocalResponse.body(status: status, requestID: request.requestID, allocator: context.channel.allocator)
+        let body = LocalResponse.body(
+            status: status,
+            requestID: request.requestID,
+            allocator: context.channel.allocator
+        )
         let head = LocalResponse.head(
             status: status,
             version: request.head.version,

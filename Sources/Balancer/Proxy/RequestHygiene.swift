@@ -33,7 +33,9 @@ enum RequestHygiene {
         if !transferEncodings.isEmpty {
             if !lengths.isEmpty { return .failure(.contentLengthWithTransferEncoding) }
             // Only `chunked` as the final coding delimits a request body (RFC 9112 §6.3); anything else is refused.
-            guard transferEncodings.last?.lowercased() == "chunked" else { return .failure(.unsupportedTransferEncoding) }
+            guard transferEncodings.last?.lowercased() == "chunked" else {
+                return .failure(.unsupportedTransferEncoding)
+            }
             if transferEncodings.count > 1 { return .failure(.unsupportedTransferEncoding) }
             return .success(.chunked)
         }

@@ -11,13 +11,17 @@ enum WebSocketUpgrade {
         for (name, value) in head.headers {
             switch HeaderName.classify(name) {
             case .upgrade:
-                upgrade = upgrade || value.split(separator: ",").contains {
-                    $0.trimmingASCIIWhitespaceSubstring().lowercased() == "websocket"
-                }
+                upgrade =
+                    upgrade
+                    || value.split(separator: ",").contains {
+                        $0.trimmingASCIIWhitespaceSubstring().lowercased() == "websocket"
+                    }
             case .connection:
-                connection = connection || value.split(separator: ",").contains {
-                    $0.trimmingASCIIWhitespaceSubstring().lowercased() == "upgrade"
-                }
+                connection =
+                    connection
+                    || value.split(separator: ",").contains {
+                        $0.trimmingASCIIWhitespaceSubstring().lowercased() == "upgrade"
+                    }
             default:
                 break
             }

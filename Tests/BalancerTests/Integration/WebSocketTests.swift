@@ -67,7 +67,9 @@ final class WebSocketTests: XCTestCase {
         let payload = built
         let configuration = WebSocketClientConfiguration(maxFrameSize: size)
         try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
-            inbound, outbound, _ in
+            inbound,
+            outbound,
+            _ in
             try await outbound.write(.binary(payload))
             var messages = inbound.messages(maxSize: size).makeAsyncIterator()
             guard case .binary(let echoed) = try await messages.next() else { return XCTFail("no binary echo") }
@@ -97,7 +99,9 @@ final class WebSocketTests: XCTestCase {
         // while the test reads messages, so the test reads more often than it pings.)
         let configuration = WebSocketClientConfiguration(autoPing: .enabled(timePeriod: .milliseconds(100)))
         let closeFrame = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
-            inbound, outbound, _ in
+            inbound,
+            outbound,
+            _ in
             var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
             for round in 0..<15 {
                 try await Task.sleep(for: .milliseconds(30))
