@@ -3,7 +3,7 @@
 # Runs `apt-get update` at most once, and only when something is missing. Usable as a script or sourced.
 set -euo pipefail
 
-FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev postgresql redis-server curl apache2-utils)
+FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev postgresql redis-server curl apache2-utils dnsmasq-base)
 
 install_deps() {
     local missing=() package

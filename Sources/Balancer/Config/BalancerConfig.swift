@@ -26,6 +26,9 @@ struct BalancerConfig: Sendable, Equatable {
     var shutdownTimeout: NginxDuration
     /// The file this snapshot was read from (for messages).
     var sourcePath: String
+    /// `resolver:` — the DNS server (an IP literal and port) asked for upstream names, as nginx's `resolver`;
+    /// nil = the system resolver (getaddrinfo, so /etc/hosts and /etc/resolv.conf apply).
+    var resolver: HostPort? = nil
 
     func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 }
@@ -114,6 +117,9 @@ struct UpstreamConfig: Sendable, Equatable {
     var failTimeout: NginxDuration = .seconds(10)
     var healthCheck: HealthCheckConfig?
     var slowStart: NginxDuration = .seconds(0)
+    /// How often servers written as DNS names are looked up again (each address becomes a server); 0 = never,
+    /// the name is then resolved when connecting, as before.
+    var resolveInterval: NginxDuration = .seconds(5)
     var servers: [ServerConfig]
 }
 

@@ -4,7 +4,7 @@ import Shared
 extension ConfigReader {
     static let topLevelKeys = [
         "listen", "admin", "workers", "limits", "proxy", "response_headers", "access_log", "log_format",
-        "pid_file", "shutdown_timeout", "upstreams", "routes",
+        "pid_file", "shutdown_timeout", "resolver", "upstreams", "routes",
     ]
 
     /// The whole document; returns the defaults filled with what could be read.
@@ -25,6 +25,7 @@ extension ConfigReader {
         if let node = top["shutdown_timeout"] {
             config.shutdownTimeout = duration(node, .nonNegative) ?? config.shutdownTimeout
         }
+        if let node = top["resolver"] { config.resolver = readResolver(node) }
         let upstreamsHint = "add e.g. upstreams: {backend: {servers: [127.0.0.1:8001]}}"
         if let node = required(top, "upstreams", hint: upstreamsHint) { config.upstreams = readUpstreams(node) }
         if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {

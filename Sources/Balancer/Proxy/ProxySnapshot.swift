@@ -27,25 +27,45 @@ final class ProxySnapshot: Sendable {
     let keepaliveTimeout: TimeAmount
     let clientHeaderTimeout: TimeAmount
 
+    /// The DNS lookups the servers written as names were expanded with (see `UpstreamResolution`).
+    let resolved: ResolvedAddresses
+
     /// Builds a snapshot; `reusing` supplies servers from the previous snapshot so their counters carry over.
-    init(config: BalancerConfig, generation: Int, reusing previous: ProxySnapshot? = nil) {
+    /// `resolved` turns each server written as a DNS name into one server per address found, in groups whose
+    /// `resolve_interval` is on; a name without addresses stays one server resolved when connecting.
+    init(
+        config: BalancerConfig,
+        generation: Int,
+        reusing previous: ProxySnapshot? = nil,
+        resolved: ResolvedAddresses = ResolvedAddresses()
+    ) {
         self.config = config
         self.generation = generation
+        self.resolved = resolved
         self.router = Router(routes: config.routes)
         var existing: [String: UpstreamServer] = [:]
         for group in previous?.groups ?? [] {
             for server in group.servers { existing["\(group.name)/\(server.name)"] = server }
         }
         let groups = config.upstreams.map { upstream in
-            UpstreamGroup(
+            let members = upstream.servers.flatMap { server -> [(ServerConfig, String?)] in
+                let found =
+                    upstream.resolveInterval.milliseconds == 0
+                    ? nil : resolved.addresses(group: upstream.name, server: server.address)
+                guard let found, !found.isEmpty else { return [(server, nil)] }
+                return found.map { (server, $0) }
+            }
+            return UpstreamGroup(
                 config: upstream,
-                servers: upstream.servers.map { server in
-                    if let kept = existing["\(upstream.name)/\(server.address)"], kept.config == server { return kept }
+                servers: members.map { server, address in
+                    let name = address.map { "\(server.address) (\($0))" } ?? server.address.description
+                    if let kept = existing["\(upstream.name)/\(name)"], kept.config == server { return kept }
                     return UpstreamServer(
                         config: server,
                         // nginx never ejects a group's only server: there would be nothing to fail over to.
-                        maxFails: upstream.servers.count == 1 ? 0 : server.maxFails ?? upstream.maxFails,
-                        failTimeout: server.failTimeout ?? upstream.failTimeout
+                        maxFails: members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails,
+                        failTimeout: server.failTimeout ?? upstream.failTimeout,
+                        resolvedAddress: address
                     )
                 }
             )

@@ -25,6 +25,10 @@ final class BalancerServer: @unchecked Sendable {
     /// Set by a second termination signal: the drain stops waiting.
     private let closeNowRequested = ManagedAtomic<Bool>(false)
     private(set) var adminServer: AdminServer?
+    /// Re-resolves upstream servers written as DNS names (`resolve_interval`).
+    private let resolution: UpstreamResolution
+    /// Reloads and re-resolutions switch snapshots one at a time.
+    private let installQueue = SnapshotInstallQueue()
 
     /// One open listening socket and the configured address it serves.
     private struct Listener {
@@ -47,6 +51,7 @@ final class BalancerServer: @unchecked Sendable {
         }
         self.contexts = contexts
         self.healthChecker = HealthChecker(group: group, logger: logger)
+        self.resolution = UpstreamResolution(eventLoop: group.next(), logger: logger)
     }
 
     /// The snapshot new requests start on.
@@ -55,6 +60,10 @@ final class BalancerServer: @unchecked Sendable {
     /// Opens every `listen` address. Throws with the address in the message when one cannot be bound.
     func start() async throws {
         adminServer = try await AdminServer.start(balancer: self, contexts: Array(contexts.values))
+        // Names are looked up before the first request, so it already goes to the addresses found.
+        await resolution.restart(config: snapshot.config, waitForFirstRound: true) { [weak self] update in
+            await self?.installResolved(update)
+        }
         for address in snapshot.config.listen {
             let channel = try await bind(address)
             listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
@@ -103,6 +112,10 @@ final class BalancerServer: @unchecked Sendable {
     /// calls (`ConfigReloader`); requests in flight keep the snapshot they started with.
     @discardableResult
     func apply(_ plan: ReloadPlan) async throws -> ProxySnapshot {
+        try await installQueue.run { try await self.applyNow(plan) }
+    }
+
+    private func applyNow(_ plan: ReloadPlan) async throws -> ProxySnapshot {
         var opened: [Listener] = []
         do {
             for address in plan.listenersToOpen {
@@ -113,11 +126,18 @@ final class BalancerServer: @unchecked Sendable {
             throw error
         }
         let old = snapshot
-        let new = ProxySnapshot(config: plan.effective, generation: old.generation + 1, reusing: old)
+        // The last lookups carry over, so names keep their addresses until the restarted lookups answer.
+        let new = ProxySnapshot(
+            config: plan.effective, generation: old.generation + 1, reusing: old, resolved: old.resolved)
         // Each loop switches between two of its own tasks, so no request sees half a configuration.
         await onEveryLoop { $0.install(new) }
         current.withLockedValue { $0 = new }
         healthChecker.update(new)
+        if new.config != old.config {
+            await resolution.restart(config: new.config, waitForFirstRound: false) { [weak self] update in
+                await self?.installResolved(update)
+            }
+        }
         let closing = listening.withLockedValue { list -> [Listener] in
             let removed = list.filter { plan.listenersToClose.contains($0.address) }
             list.removeAll { plan.listenersToClose.contains($0.address) }
@@ -134,6 +154,22 @@ final class BalancerServer: @unchecked Sendable {
             logger.info("stopped listening on \(listener.address)")
         }
         return new
+    }
+
+    /// Installs the servers a re-resolution found, the way a reload installs a snapshot. The generation stays:
+    /// it counts configurations loaded (status page, reload replies), and the configuration did not change.
+    /// An update found under a configuration a reload has since replaced is dropped.
+    private func installResolved(_ update: UpstreamResolution.Update) async {
+        _ = try? await installQueue.run { () async -> Void in
+            let old = self.snapshot
+            guard old.config == update.config else { return }
+            let resolved = old.resolved.replacing(group: update.group, with: update.addresses)
+            guard resolved != old.resolved else { return }
+            let new = ProxySnapshot(config: old.config, generation: old.generation, reusing: old, resolved: resolved)
+            await self.onEveryLoop { $0.install(new) }
+            self.current.withLockedValue { $0 = new }
+            self.healthChecker.update(new)
+        }
     }
 
     /// Reload counters and the running generation, for the status page.
@@ -178,6 +214,7 @@ final class BalancerServer: @unchecked Sendable {
             logger.notice("closing \(left) client connections still open \(why)")
         }
         healthChecker.stop()
+        await resolution.shutdown()
         await adminServer?.shutdown()
         await onEveryLoop { context in
             context.closeAllClients()

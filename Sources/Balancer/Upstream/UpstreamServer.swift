@@ -39,10 +39,20 @@ final class UpstreamServer: Sendable {
     /// - Parameters:
     ///   - maxFails: the effective `max_fails` (the server's own, else the group's; 0 for a group's only server,
     ///     which nginx never ejects).
-    init(config: ServerConfig, maxFails: Int = 1, failTimeout: NginxDuration = .seconds(10)) {
+    ///   - resolvedAddress: one address a DNS lookup of `config.address`'s name found; the server then connects
+    ///     there and is named `name:port (address)`, unique in its group and still showing where it came from.
+    init(
+        config: ServerConfig,
+        maxFails: Int = 1,
+        failTimeout: NginxDuration = .seconds(10),
+        resolvedAddress: String? = nil
+    ) {
         self.config = config
-        self.name = config.address.description
-        self.socketAddress = try? SocketAddress(ipAddress: config.address.host, port: config.address.port)
+        self.name = resolvedAddress.map { "\(config.address) (\($0))" } ?? config.address.description
+        self.socketAddress = try? SocketAddress(
+            ipAddress: resolvedAddress ?? config.address.host,
+            port: config.address.port
+        )
         self.passive = NIOLockedValueBox(
             PassiveHealthStateMachine(maxFails: maxFails, failTimeoutNanoseconds: failTimeout.nanoseconds)
         )
