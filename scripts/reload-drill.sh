@@ -115,7 +115,9 @@ fi
 BIN_DIR=$(swift build -c release --show-bin-path) || die "swift build --show-bin-path failed"
 BALANCER=$BIN_DIR/balancer
 HEALTH_SERVICE=$BIN_DIR/health-service
-[ -x "$BALANCER" ] && [ -x "$HEALTH_SERVICE" ] || die "release binaries missing; run without --no-build"
+if [ ! -x "$BALANCER" ] || [ ! -x "$HEALTH_SERVICE" ]; then
+    die "release binaries missing; run without --no-build"
+fi
 
 WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/reload-drill.XXXXXX") || die "mktemp failed"
 

@@ -41,5 +41,18 @@ deploy_status=0
 if [ "$#" -eq 0 ]; then
     bash scripts/check-deploy.sh || deploy_status=$?
 fi
-swift test "$@"
-[ "$deploy_status" -eq 0 ]
+# swift test prints XCTest's summary and then Swift Testing's own (which finds no tests of its kind); the plain
+# closing line below states the XCTest totals so the last word of a run is the real count.
+results=$(mktemp)
+set +e
+swift test "$@" 2>&1 | tee "$results"
+test_status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$results" | tail -n 1)
+rm -f "$results"
+if [ -n "$summary" ]; then
+    executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+    failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+    echo "tests: $((executed - failed)) passed, $failed failed"
+fi
+[ "$test_status" -eq 0 ] && [ "$deploy_status" -eq 0 ]
