@@ -49,10 +49,11 @@ swift test "$@" 2>&1 | tee "$results"
 test_status=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$results" | tail -n 1)
+# Failed test cases, not failed assertions (one test can fail several).
+failed=$(grep -cE "^Test Case '.*' failed" "$results" || true)
 rm -f "$results"
 if [ -n "$summary" ]; then
     executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-    failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
     echo "tests: $((executed - failed)) passed, $failed failed"
 fi
 [ "$test_status" -eq 0 ] && [ "$deploy_status" -eq 0 ]
