@@ -12,7 +12,12 @@ source scripts/install-deps.sh
 # shellcheck source=scripts/lib/services.sh
 source scripts/lib/services.sh
 
-install_deps
+# Beyond what the stack needs: headless Chromium renders the status page in its tests, and Prometheus' own
+# parser reads /metrics.
+install_deps chromium
+if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    python3 -m pip install --quiet prometheus_client
+fi
 
 # Under /tmp rather than $TMPDIR: the PostgreSQL user must be able to reach the data directory.
 state=$(mktemp -d /tmp/frontdoor-test.XXXXXX)
