@@ -9,7 +9,7 @@ import Foundation
 final class RawHTTP {
     private let fd: Int32
 
-    init(port: Int, timeout: TimeInterval = 5) throws {
+    init(port: Int, host: String = "127.0.0.1", timeout: TimeInterval = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - floor(timeout)) * 1_000_000))
@@ -17,7 +17,7 @@ final class RawHTTP {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -25,7 +25,7 @@ final class RawHTTP {
         }
         guard result == 0 else {
             close(fd)
-            throw TestFailure("connect to 127.0.0.1:\(port) failed")
+            throw TestFailure("connect to \(host):\(port) failed")
         }
     }
 
@@ -67,7 +67,7 @@ final class RawHTTP {
     }
 
     /// Whether something accepts connections on `port` (readiness probe).
-    static func isListening(port: Int) async -> Bool {
-        (try? RawHTTP(port: port, timeout: 1)) != nil
+    static func isListening(port: Int, host: String = "127.0.0.1") async -> Bool {
+        (try? RawHTTP(port: port, host: host, timeout: 1)) != nil
     }
 }

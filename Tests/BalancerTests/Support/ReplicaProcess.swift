@@ -7,6 +7,8 @@ import XCTest
 final class ReplicaProcess: @unchecked Sendable {
     let instanceID: String
     let port: Int
+    /// The loopback address it listens on; other 127.0.0.0/8 addresses let two replicas share a port.
+    let host: String
     private let process: Process
     private let output: Pipe
 
@@ -22,12 +24,15 @@ final class ReplicaProcess: @unchecked Sendable {
     }
 
     /// Starts a replica and waits (bounded) until `/health` answers.
-    init(instanceID: String, port: Int? = nil, extraEnvironment: [String: String] = [:]) async throws {
+    init(
+        instanceID: String, port: Int? = nil, host: String = "127.0.0.1", extraEnvironment: [String: String] = [:]
+    ) async throws {
         self.instanceID = instanceID
+        self.host = host
         self.port = try port ?? FreePort.allocate()
         process = Process()
         process.executableURL = ReplicaProcess.binary
-        process.arguments = ["--host", "127.0.0.1", "--port", String(self.port), "--instance-id", instanceID]
+        process.arguments = ["--host", host, "--port", String(self.port), "--instance-id", instanceID]
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extraEnvironment { environment[key] = value }
         process.environment = environment
@@ -40,7 +45,7 @@ final class ReplicaProcess: @unchecked Sendable {
         try await waitUntilHealthy()
     }
 
-    var address: String { "127.0.0.1:\(port)" }
+    var address: String { "\(host):\(port)" }
     var isRunning: Bool { process.isRunning }
     /// The child's process id, for signals other than the ones below (see ReplicaProcess+Signals.swift).
     var pid: Int32 { process.processIdentifier }
@@ -49,7 +54,7 @@ final class ReplicaProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if !process.isRunning { throw TestFailure("replica \(instanceID) exited with \(process.terminationStatus)") }
-            if await RawHTTP.isListening(port: port) { return }
+            if await RawHTTP.isListening(port: port, host: host) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestFailure("replica \(instanceID) did not listen on \(port) within 20 s")
