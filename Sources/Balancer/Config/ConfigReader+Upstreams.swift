@@ -37,7 +37,7 @@ extension ConfigReader {
         if let value = map["fail_timeout"].flatMap({ duration($0, .positive) }) { upstream.failTimeout = value }
         if let value = map["slow_start"].flatMap({ duration($0, .nonNegative) }) { upstream.slowStart = value }
         if let node = map["health_check"] { upstream.healthCheck = readHealthCheck(node) }
-        if let node = map["resolve_interval"], let value = readResolveInterval(node) { upstream.resolveInterval = value }
+        if let value = map["resolve_interval"].flatMap({ readResolveInterval($0) }) { upstream.resolveInterval = value }
         let hint = "list the servers of \(name), e.g. servers: [127.0.0.1:8001]"
         if let node = required(map, "servers", hint: hint) { upstream.servers = readServers(node, upstream: name) }
         return upstream

@@ -25,8 +25,9 @@ struct ResolverUDPClient: UpstreamNameResolver {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .bind(host: wildcard, port: 0).get()
-        let timer = eventLoop.scheduleTask(in: timeout) { [server, timeout] in
-            promise.fail(ResolverFailure(description: "\(server) did not answer within \(timeout.nanoseconds / 1_000_000) ms"))
+        let milliseconds = timeout.nanoseconds / 1_000_000
+        let timer = eventLoop.scheduleTask(in: timeout) { [server] in
+            promise.fail(ResolverFailure(description: "\(server) did not answer within \(milliseconds) ms"))
         }
         let envelope = AddressedEnvelope(remoteAddress: server, data: ByteBuffer(bytes: query))
         channel.writeAndFlush(envelope).whenFailure { error in
