@@ -62,6 +62,10 @@ EOF
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=scripts/lib/harness.sh
+source scripts/lib/harness.sh
+harness_init bench 1 "configs and logs kept in"
+
 # ----------------------------------------------------------------------------------------------------
 # Options
 
@@ -75,17 +79,6 @@ BUILD=1
 KEEP_TEMP=0
 WARMUP_SECONDS=2
 PROXIES=(balancer nginx haproxy)
-
-die() {
-    echo "bench: error: $*" >&2
-    exit 1
-}
-
-need_value() {
-    if [ "$#" -lt 2 ] || [ -z "$2" ]; then
-        die "$1 needs a value (see --help)"
-    fi
-}
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -131,9 +124,7 @@ fi
 # ----------------------------------------------------------------------------------------------------
 # Cleanup: every process started here is recorded in STARTED_PIDS and stopped on exit, Ctrl-C included.
 
-STARTED_PIDS=()
 WRK_PID=""
-WORK_DIR=""
 POLICY_RC_D_CREATED=0 # 1 while a policy-rc.d made here keeps services from starting during apt-get install
 
 remove_policy_rc_d() {
@@ -157,63 +148,30 @@ child_pids() {
     done
 }
 
-# stop_pids PID...: SIGTERM to every PID, then, after 5 s at most, SIGKILL to those still running and to
-# any children they had (nginx workers).
-stop_pids() {
-    local pid children=() i running
+# stop_pids_and_children PID...: stop_pids, then SIGKILL to any children the PIDs had (nginx workers).
+stop_pids_and_children() {
+    local pid children=()
     for pid in "$@"; do
         kill -0 "$pid" 2>/dev/null || continue
         # shellcheck disable=SC2207 # one pid per word
         children+=($(child_pids "$pid"))
-        kill -TERM "$pid" 2>/dev/null || true
     done
-    for ((i = 0; i < 50; i++)); do
-        running=0
-        for pid in "$@"; do
-            if kill -0 "$pid" 2>/dev/null; then
-                running=1
-                break
-            fi
-        done
-        [ "$running" -eq 1 ] || break
-        sleep 0.1
-    done
-    for pid in "$@" "${children[@]}"; do
+    stop_pids "$@"
+    for pid in "${children[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
     done
 }
 
-cleanup() {
-    local status=$? pid
-    trap - EXIT INT TERM
+# stop_started: on exit, wrk, the started processes and nginx's workers, and any policy-rc.d made here.
+stop_started() {
     # shellcheck disable=SC2086 # WRK_PID is empty or one pid
-    stop_pids $WRK_PID "${STARTED_PIDS[@]}"
+    stop_pids_and_children $WRK_PID "${STARTED_PIDS[@]}"
     remove_policy_rc_d
-    if [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ]; then
-        if [ "$KEEP_TEMP" -eq 1 ]; then
-            echo "bench: configs and logs kept in $WORK_DIR" >&2
-        else
-            rm -rf "$WORK_DIR"
-        fi
-    fi
-    exit "$status"
 }
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+set_traps
 
 # ----------------------------------------------------------------------------------------------------
 # Dependencies
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null; then
-        sudo "$@"
-    else
-        die "'$*' needs root and sudo is not installed; run it as root"
-    fi
-}
 
 # find_tool NAME: prints the path of NAME, looking in /usr/sbin and /sbin too (not on a user's PATH).
 find_tool() {
@@ -251,7 +209,7 @@ install_missing() {
     [ "${#missing[@]}" -gt 0 ] || return 0
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available to install them"
     echo "bench: installing ${missing[*]}"
-    as_root apt-get update -qq || die "apt-get update failed"
+    apt_update
     # Keep the packages' services from starting during the installation (they would bind port 80, and
     # the installation fails when something else holds it): invoke-rc.d honours a policy-rc.d that
     # answers 101. Only when there is none already; cleanup removes it even if the install is interrupted.
@@ -260,8 +218,7 @@ install_missing() {
         as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d' \
             || die "creating /usr/sbin/policy-rc.d failed"
     fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
-        || die "apt-get install ${missing[*]} failed"
+    apt_install "${missing[@]}"
     remove_policy_rc_d
     for package in "${missing[@]}"; do
         case "$package" in
@@ -282,46 +239,17 @@ CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
 # ----------------------------------------------------------------------------------------------------
 # Build
 
-command -v swift >/dev/null || die "swift is not on PATH; install the Swift toolchain first"
-if [ "$BUILD" -eq 1 ]; then
-    for product in balancer health-service; do
-        echo "bench: swift build -c release --product $product"
-        swift build -c release --product "$product" || die "building $product failed"
-    done
-fi
-BIN_DIR=$(swift build -c release --show-bin-path) || die "swift build --show-bin-path failed"
-BALANCER=$BIN_DIR/balancer
-HEALTH_SERVICE=$BIN_DIR/health-service
-[ -x "$BALANCER" ] || die "$BALANCER is missing; run without --no-build"
-[ -x "$HEALTH_SERVICE" ] || die "$HEALTH_SERVICE is missing; run without --no-build"
+build_release "$BUILD"
 
 # ----------------------------------------------------------------------------------------------------
 # Temporary directory, ports and configs
 
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/balancer-bench.XXXXXX") || die "mktemp failed"
+make_work_dir balancer-bench
 # nginx workers drop to an unprivileged user when started as root; let them reach their temp paths.
 chmod 755 "$WORK_DIR"
 mkdir -p "$WORK_DIR/nginx-temp" "$WORK_DIR/wrk"
 
-# free_ports COUNT: COUNT distinct loopback ports that were free a moment ago (bound to port 0 by the kernel).
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket
-import sys
-
-sockets = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    sockets.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-for s in sockets:
-    s.close()
-EOF
-}
-
-read -r -a PORTS <<<"$(free_ports 7)" || die "picking free ports failed"
-[ "${#PORTS[@]}" -eq 7 ] || die "picking free ports failed"
+pick_ports 7
 REPLICA_PORTS=("${PORTS[0]}" "${PORTS[1]}" "${PORTS[2]}")
 BALANCER_PORT=${PORTS[3]}
 BALANCER_ADMIN_PORT=${PORTS[4]}
@@ -437,29 +365,22 @@ show_log() {
 # Processes
 
 # start NAME COMMAND...: starts COMMAND in the background with its output in WORK_DIR/NAME.log and
-# sets STARTED_PID (the command itself, not a subshell: a simple command is exec'ed).
+# sets STARTED_PID.
 start() {
     local name=$1
     shift
-    "$@" >"$WORK_DIR/$name.log" 2>&1 &
-    STARTED_PID=$!
-    STARTED_PIDS+=("$STARTED_PID")
+    start_bg "$WORK_DIR/$name.log" "$@"
 }
 
 # wait_healthy NAME PID PORT: waits up to 30 s for http://127.0.0.1:PORT/health to answer 2xx.
 wait_healthy() {
-    local name=$1 pid=$2 port=$3 i deadline=$((SECONDS + 30))
-    for ((i = 0; i < 300 && SECONDS < deadline; i++)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            show_log "$WORK_DIR/$name.log"
-            die "$name exited while starting"
-        fi
-        if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
+    local name=$1 pid=$2 port=$3 status=0
+    wait_for_url "http://127.0.0.1:$port/health" "$pid" 30 || status=$?
+    [ "$status" -ne 0 ] || return 0
     show_log "$WORK_DIR/$name.log"
+    if [ "$status" -eq 1 ]; then
+        die "$name exited while starting"
+    fi
     die "$name did not answer http://127.0.0.1:$port/health within 30 s"
 }
 

@@ -48,21 +48,14 @@ EOF
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=scripts/lib/harness.sh
+source scripts/lib/harness.sh
+harness_init failover-drill 2 "config and logs kept in"
+
 DURATION=24
 CONNECTIONS=16
 BUILD=1
 KEEP_TEMP=0
-
-die() {
-    echo "failover-drill: error: $*" >&2
-    exit 2
-}
-
-need_value() {
-    if [ "$#" -lt 2 ] || [ -z "$2" ]; then
-        die "$1 needs a value (see --help)"
-    fi
-}
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -81,105 +74,13 @@ if ! [[ $DURATION =~ ^[1-9][0-9]{1,3}$ ]] || [ "$DURATION" -lt 20 ] || [ "$DURAT
 fi
 [[ $CONNECTIONS =~ ^[1-9][0-9]{0,3}$ ]] || die "--connections must be a whole number from 1 to 9999"
 
-# ----------------------------------------------------------------------------------------------------
-# Cleanup: every process started here is in STARTED_PIDS and is stopped on exit, Ctrl-C included.
-
-STARTED_PIDS=()
-WORK_DIR=""
-
-# stop_pids PID...: SIGTERM, then SIGKILL to whatever still runs after 5 s.
-stop_pids() {
-    local pid i running
-    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for ((i = 0; i < 50; i++)); do
-        running=0
-        for pid in "$@"; do
-            if kill -0 "$pid" 2>/dev/null; then
-                running=1
-                break
-            fi
-        done
-        [ "$running" -eq 1 ] || break
-        sleep 0.1
-    done
-    for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
-}
-
-# shellcheck disable=SC2317 # only ever called by the EXIT trap
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    if [ "${#STARTED_PIDS[@]}" -gt 0 ]; then stop_pids "${STARTED_PIDS[@]}"; fi
-    # Reap them so no zombie outlives the script when it was sourced into a long-lived shell.
-    wait 2>/dev/null || true
-    if [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ]; then
-        if [ "$KEEP_TEMP" -eq 1 ]; then
-            echo "failover-drill: config and logs kept in $WORK_DIR" >&2
-        else
-            rm -rf "$WORK_DIR"
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'echo "failover-drill: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+# Every process started here is in STARTED_PIDS and is stopped on exit, Ctrl-C included.
+set_traps
+install_missing_tools wrk curl python3
+build_release "$BUILD"
 
 # ----------------------------------------------------------------------------------------------------
-# Tools and build
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null; then
-        sudo "$@"
-    else
-        die "'$*' needs root and sudo is not installed; run it as root"
-    fi
-}
-
-install_missing() {
-    local missing=() tool
-    for tool in wrk curl python3; do
-        command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-    [ "${#missing[@]}" -gt 0 ] || return 0
-    command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available to install them"
-    echo "failover-drill: installing ${missing[*]}"
-    as_root apt-get update -qq || die "apt-get update failed"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
-        || die "apt-get install ${missing[*]} failed"
-}
-
-install_missing
-command -v swift >/dev/null || die "swift is not on PATH; install the Swift toolchain first"
-if [ "$BUILD" -eq 1 ]; then
-    for product in balancer health-service; do
-        echo "failover-drill: swift build -c release --product $product"
-        swift build -c release --product "$product" || die "building $product failed"
-    done
-fi
-BIN_DIR=$(swift build -c release --show-bin-path) || die "swift build --show-bin-path failed"
-BALANCER=$BIN_DIR/balancer
-HEALTH_SERVICE=$BIN_DIR/health-service
-[ -x "$BALANCER" ] || die "$BALANCER is missing; run without --no-build"
-[ -x "$HEALTH_SERVICE" ] || die "$HEALTH_SERVICE is missing; run without --no-build"
-
-# ----------------------------------------------------------------------------------------------------
-# Clock helpers: milliseconds since the epoch, without forking `date` on the hot polling path.
-
-# now_ms: sets NOW_MS.
-now_ms() {
-    local micros=${EPOCHREALTIME/[.,]/}
-    NOW_MS=$((micros / 1000))
-}
-
-# sleep_until_ms T: sleeps until the epoch millisecond T (returns at once when it has passed).
-sleep_until_ms() {
-    now_ms
-    local left=$(($1 - NOW_MS))
-    if [ "$left" -gt 0 ]; then sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"; fi
-}
+# Clock helpers: milliseconds since the epoch (now_ms and sleep_until_ms come from the harness library).
 
 # seconds_text MS: 1234 -> 1.234 s
 seconds_text() {
@@ -209,22 +110,8 @@ how_timed() {
 # ----------------------------------------------------------------------------------------------------
 # Temporary directory, ports, config and wrk scripts
 
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/failover-drill.XXXXXX") || die "mktemp failed"
-
-read -r -a PORTS <<<"$(python3 - <<'EOF'
-import socket
-
-sockets = []
-for _ in range(5):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    sockets.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-for s in sockets:
-    s.close()
-EOF
-)" || die "picking free ports failed"
-[ "${#PORTS[@]}" -eq 5 ] || die "picking free ports failed"
+make_work_dir failover-drill
+pick_ports 5
 REPLICAS=(backend-1 backend-2 backend-3)
 REPLICA_PORTS=("${PORTS[0]}" "${PORTS[1]}" "${PORTS[2]}")
 BALANCER_PORT=${PORTS[3]}
@@ -264,80 +151,16 @@ routes:
     upstream: backend
 EOF
 
-# wrk counts 3xx as errors in "Non-2xx or 3xx responses"; these hooks count only what a client would call a
-# failure (below 200, or 400 and above) per status, summed over wrk's threads at the end.
-wrk_counting_hooks() {
-    cat <<'EOF'
-local threads = {}
-
-function setup(thread)
-    table.insert(threads, thread)
-end
-
-function init(args)
-    failed = 0
-    statuses = {}
-end
-
-function response(status, headers, body)
-    if status < 200 or status >= 400 then
-        failed = failed + 1
-        statuses[status] = (statuses[status] or 0) + 1
-    end
-end
-
-function done(summary, latency, requests)
-    local failed_total, by_status = 0, {}
-    for _, thread in ipairs(threads) do
-        failed_total = failed_total + thread:get("failed")
-        for status, count in pairs(thread:get("statuses")) do
-            by_status[status] = (by_status[status] or 0) + count
-        end
-    end
-    local listed = {}
-    for status, count in pairs(by_status) do table.insert(listed, status .. "x" .. count) end
-    local e = summary.errors
-    io.write(string.format(
-        "DRILL requests=%d failed_status=%d connect=%d read=%d write=%d timeout=%d statuses=%s\n",
-        summary.requests, failed_total, e.connect, e.read, e.write, e.timeout,
-        #listed > 0 and table.concat(listed, ",") or "-"))
-end
-EOF
-}
-
-wrk_counting_hooks >"$WORK_DIR/get.lua"
-{
-    cat <<'EOF'
-wrk.method = "POST"
-wrk.body = '{"drill":"failover","item":"apples","quantity":3}'
-wrk.headers["Content-Type"] = "application/json"
-EOF
-    wrk_counting_hooks
-} >"$WORK_DIR/post.lua"
+# The hooks count only what a client would call a failure (below 200, or 400 and above).
+write_wrk_script "$WORK_DIR/get.lua"
+write_wrk_script "$WORK_DIR/post.lua" '{"drill":"failover","item":"apples","quantity":3}'
 
 # ----------------------------------------------------------------------------------------------------
 # Processes
 
 # start_replica NAME PORT LOG: starts a replica in the background and sets STARTED_PID.
 start_replica() {
-    "$HEALTH_SERVICE" --host 127.0.0.1 --port "$2" --instance-id "$1" >"$3" 2>&1 &
-    STARTED_PID=$!
-    STARTED_PIDS+=("$STARTED_PID")
-}
-
-# wait_until_answers NAME PID URL LOG: polls URL until it answers 2xx (20 s at most).
-wait_until_answers() {
-    local name=$1 pid=$2 url=$3 log=$4 i
-    for ((i = 0; i < 200; i++)); do
-        if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$log" >&2
-            die "$name exited during start-up (log above)"
-        fi
-        sleep 0.1
-    done
-    tail -n 20 "$log" >&2
-    die "$name did not answer $url within 20 s (log above)"
+    start_bg "$3" "$HEALTH_SERVICE" --host 127.0.0.1 --port "$2" --instance-id "$1"
 }
 
 declare -A REPLICA_PID
@@ -351,9 +174,8 @@ for i in "${!REPLICAS[@]}"; do
         "$WORK_DIR/$name.log"
 done
 
-"$BALANCER" serve --config "$WORK_DIR/balancer.yaml" >"$WORK_DIR/balancer.log" 2>&1 &
-BALANCER_PID=$!
-STARTED_PIDS+=("$BALANCER_PID")
+start_bg "$WORK_DIR/balancer.log" "$BALANCER" serve --config "$WORK_DIR/balancer.yaml"
+BALANCER_PID=$STARTED_PID
 wait_until_answers balancer "$BALANCER_PID" "$BASE_URL/api/instance" "$WORK_DIR/balancer.log"
 
 echo "failover-drill: replicas ${REPLICAS[*]} on ports ${REPLICA_PORTS[*]}, balancer on $BASE_URL" \
@@ -451,22 +273,15 @@ echo "== Requests"
 TOTAL=0
 FAILED=0
 for kind in get post; do
-    summary=$(grep '^DRILL ' "$WORK_DIR/wrk-$kind.txt" || true)
-    if [ -z "$summary" ]; then
-        cat "$WORK_DIR/wrk-$kind.txt" >&2
-        die "wrk ($kind) printed no summary (output above)"
-    fi
-    declare -A field=()
-    for pair in ${summary#DRILL }; do field[${pair%%=*}]=${pair#*=}; done
-    socket_errors=$((field[connect] + field[read] + field[write] + field[timeout]))
-    failed=$((field[failed_status] + socket_errors))
-    TOTAL=$((TOTAL + field[requests]))
+    read_drill_summary "$WORK_DIR/wrk-$kind.txt" "$kind"
+    failed=$DRILL_FAILED
+    TOTAL=$((TOTAL + DRILL[requests]))
     FAILED=$((FAILED + failed))
     if [ "$kind" = get ]; then label="GET  /api/instance"; else label="POST /api/echo    "; fi
     rate=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK_DIR/wrk-$kind.txt")
     printf '%s  requests %7d  failed %d (status %d [%s], connect %d, read %d, write %d, timeout %d)  %s req/s\n' \
-        "$label" "${field[requests]}" "$failed" "${field[failed_status]}" "${field[statuses]}" \
-        "${field[connect]}" "${field[read]}" "${field[write]}" "${field[timeout]}" "${rate:-?}"
+        "$label" "${DRILL[requests]}" "$failed" "${DRILL[failed_status]}" "${DRILL[statuses]}" \
+        "${DRILL[connect]}" "${DRILL[read]}" "${DRILL[write]}" "${DRILL[timeout]}" "${rate:-?}"
 done
 echo "total               requests $(printf '%7d' "$TOTAL")  failed $FAILED"
 

@@ -38,17 +38,16 @@ EOF
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=scripts/lib/harness.sh
+source scripts/lib/harness.sh
+harness_init reload-drill 2 "kept"
+
 DURATION=24
 CONNECTIONS=16
 BUILD=1
 KEEP_TEMP=0
 RELOADS=20
 INVALID_AT=10
-
-die() {
-    echo "reload-drill: error: $*" >&2
-    exit 2
-}
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -65,73 +64,12 @@ if ! [[ $DURATION =~ ^[1-9][0-9]{1,3}$ ]] || [ "$DURATION" -lt 20 ]; then
 fi
 [[ $CONNECTIONS =~ ^[1-9][0-9]{0,3}$ ]] || die "--connections must be a whole number from 1 to 9999"
 
-STARTED_PIDS=()
-WORK_DIR=""
+set_traps
+install_missing_tools wrk curl python3
+build_release "$BUILD"
+make_work_dir reload-drill
 
-cleanup() {
-    local status=$? pid i
-    trap - EXIT INT TERM
-    for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    # Bounded wait for a graceful stop, then SIGKILL whatever is left.
-    for ((i = 0; i < 50; i++)); do
-        local running=0
-        for pid in "${STARTED_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && running=1; done
-        [ "$running" -eq 1 ] || break
-        sleep 0.1
-    done
-    for pid in "${STARTED_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ]; then
-        if [ "$KEEP_TEMP" -eq 1 ]; then echo "reload-drill: kept $WORK_DIR" >&2; else rm -rf "$WORK_DIR"; fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'echo "reload-drill: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"
-    elif command -v sudo >/dev/null; then sudo "$@"
-    else die "'$*' needs root and sudo is not installed"
-    fi
-}
-
-missing=()
-for tool in wrk curl python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-    command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"
-    echo "reload-drill: installing ${missing[*]}"
-    as_root apt-get update -qq || die "apt-get update failed"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || die "installing failed"
-fi
-command -v swift >/dev/null || die "swift is not on PATH"
-if [ "$BUILD" -eq 1 ]; then
-    for product in balancer health-service; do
-        echo "reload-drill: swift build -c release --product $product"
-        swift build -c release --product "$product" || die "building $product failed"
-    done
-fi
-BIN_DIR=$(swift build -c release --show-bin-path) || die "swift build --show-bin-path failed"
-BALANCER=$BIN_DIR/balancer
-HEALTH_SERVICE=$BIN_DIR/health-service
-if [ ! -x "$BALANCER" ] || [ ! -x "$HEALTH_SERVICE" ]; then
-    die "release binaries missing; run without --no-build"
-fi
-
-WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/reload-drill.XXXXXX") || die "mktemp failed"
-
-read -r -a PORTS <<<"$(python3 - <<'EOF'
-import socket
-sockets = []
-for _ in range(6):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    sockets.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-EOF
-)" || die "picking free ports failed"
-[ "${#PORTS[@]}" -eq 6 ] || die "picking free ports failed"
+pick_ports 6
 BALANCER_PORT=${PORTS[4]}
 ADMIN_PORT=${PORTS[5]}
 BASE_URL=http://127.0.0.1:$BALANCER_PORT
@@ -170,50 +108,17 @@ sed 's/^    keepalive: 64$/    keepalive: 64\n    max_fails: three/' "$WORK_DIR/
 grep -q 'max_fails: three' "$WORK_DIR/config-invalid.yaml" || die "could not make the invalid config"
 cp "$WORK_DIR/config-a.yaml" "$WORK_DIR/balancer.yaml"
 
-wait_until_answers() {
-    local name=$1 pid=$2 url=$3 log=$4 i
-    for ((i = 0; i < 200; i++)); do
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "$name exited during start-up"; }
-        sleep 0.1
-    done
-    die "$name did not answer $url within 20 s"
-}
-
 for n in 1 2 3 4; do
     log=$WORK_DIR/backend-$n.log
-    "$HEALTH_SERVICE" --host 127.0.0.1 --port "${PORTS[$((n - 1))]}" --instance-id "backend-$n" >"$log" 2>&1 &
-    STARTED_PIDS+=($!)
-    wait_until_answers "backend-$n" "$!" "http://127.0.0.1:${PORTS[$((n - 1))]}/health" "$log"
+    start_bg "$log" "$HEALTH_SERVICE" --host 127.0.0.1 --port "${PORTS[$((n - 1))]}" --instance-id "backend-$n"
+    wait_until_answers "backend-$n" "$STARTED_PID" "http://127.0.0.1:${PORTS[$((n - 1))]}/health" "$log"
 done
-"$BALANCER" serve --config "$WORK_DIR/balancer.yaml" >"$WORK_DIR/balancer.log" 2>&1 &
-BALANCER_PID=$!
-STARTED_PIDS+=("$BALANCER_PID")
+start_bg "$WORK_DIR/balancer.log" "$BALANCER" serve --config "$WORK_DIR/balancer.yaml"
+BALANCER_PID=$STARTED_PID
 wait_until_answers balancer "$BALANCER_PID" "$BASE_URL/health" "$WORK_DIR/balancer.log"
 
-wrk_hooks() {
-    cat <<'EOF'
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) failed = 0 end
-function response(status, headers, body)
-    if status < 200 or status >= 400 then failed = failed + 1 end
-end
-function done(summary, latency, requests)
-    local failed_total = 0
-    for _, thread in ipairs(threads) do failed_total = failed_total + thread:get("failed") end
-    local e = summary.errors
-    io.write(string.format("DRILL requests=%d failed=%d\n", summary.requests,
-        failed_total + e.connect + e.read + e.write + e.timeout))
-end
-EOF
-}
-wrk_hooks >"$WORK_DIR/get.lua"
-{
-    printf '%s\n' 'wrk.method = "POST"' "wrk.body = '{\"drill\":\"reload\"}'" \
-        'wrk.headers["Content-Type"] = "application/json"'
-    wrk_hooks
-} >"$WORK_DIR/post.lua"
+write_wrk_script "$WORK_DIR/get.lua"
+write_wrk_script "$WORK_DIR/post.lua" '{"drill":"reload"}'
 
 echo "reload-drill: ${DURATION}s of load, $RELOADS reloads (the ${INVALID_AT}th with an invalid config)"
 wrk -t 1 -c "$CONNECTIONS" -d "${DURATION}s" --timeout 5s -s "$WORK_DIR/get.lua" "$BASE_URL/api/instance" \
@@ -227,8 +132,8 @@ STARTED_PIDS+=("$WRK_GET" "$WRK_POST")
 # backend-4's proxied requests so far, from its own access log.
 backend4_requests() { grep -c '/api/' "$WORK_DIR/backend-4.log" || true; }
 
-now_ms() { local micros=${EPOCHREALTIME/[.,]/}; echo $((micros / 1000)); }
-START_MS=$(now_ms)
+now_ms
+START_MS=$NOW_MS
 # Reloads evenly spread, leaving the first and last 2 s of load untouched.
 STEP_MS=$(((DURATION - 4) * 1000 / RELOADS))
 ADDED_OK=0
@@ -237,8 +142,7 @@ RUNNING=a
 FAILURES=0
 for ((r = 1; r <= RELOADS; r++)); do
     target=$((START_MS + 2000 + (r - 1) * STEP_MS))
-    left=$((target - $(now_ms)))
-    [ "$left" -gt 0 ] && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+    sleep_until_ms "$target"
     if [ "$r" -eq "$INVALID_AT" ]; then
         kind=invalid
     elif [ $((r % 2)) -eq 1 ]; then
@@ -283,10 +187,9 @@ wait "$WRK_GET" "$WRK_POST" || true
 TOTAL=0
 FAILED=0
 for kind in get post; do
-    summary=$(grep '^DRILL ' "$WORK_DIR/wrk-$kind.txt" || true)
-    [ -n "$summary" ] || { cat "$WORK_DIR/wrk-$kind.txt" >&2; die "wrk ($kind) printed no summary"; }
-    requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$summary")
-    failed=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$summary")
+    read_drill_summary "$WORK_DIR/wrk-$kind.txt" "$kind"
+    requests=${DRILL[requests]}
+    failed=$DRILL_FAILED
     echo "reload-drill: wrk $kind: $requests requests, $failed failed"
     TOTAL=$((TOTAL + requests))
     FAILED=$((FAILED + failed))
