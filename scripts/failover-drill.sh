@@ -33,6 +33,12 @@ Options:
   --connections C    connections of each wrk run (default 16)
   --no-build         use the existing release binaries instead of running `swift build -c release`
   --keep-temp        keep the temporary directory (config, logs, wrk scripts) instead of removing it
+  --compose          run against the production compose stack instead (see docs/deployment.md): load through
+                     --url, backend replica --replica stopped hard (docker stop --time 0) at 1/3 and started
+                     at 2/3, out-of-rotation and back times read from the balancer's /status.json inside
+                     its container; nothing is built or started locally
+  --url URL          the front door in compose mode (default http://127.0.0.1:80)
+  --replica N        which backend replica to stop in compose mode (default 2)
   -h, --help         show this help
 
 What it does to the machine: installs wrk, curl and python3 with apt-get when missing (as root, or through
@@ -56,6 +62,9 @@ DURATION=24
 CONNECTIONS=16
 BUILD=1
 KEEP_TEMP=0
+COMPOSE=0
+COMPOSE_URL=http://127.0.0.1:80
+COMPOSE_REPLICA=2
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -63,6 +72,9 @@ while [ "$#" -gt 0 ]; do
         --connections) need_value "$@"; CONNECTIONS=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
+        --compose) COMPOSE=1; shift ;;
+        --url) need_value "$@"; COMPOSE_URL=$2; shift 2 ;;
+        --replica) need_value "$@"; COMPOSE_REPLICA=$2; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
@@ -77,6 +89,14 @@ fi
 # Every process started here is in STARTED_PIDS and is stopped on exit, Ctrl-C included.
 set_traps
 install_missing_tools wrk curl python3
+if [ "$COMPOSE" -eq 1 ]; then
+    [[ $COMPOSE_REPLICA =~ ^[1-9][0-9]?$ ]] || die "--replica must be a replica number such as 2"
+    # shellcheck source=scripts/lib/failover-compose.sh
+    source scripts/lib/failover-compose.sh
+    status=0
+    compose_failover_drill "${COMPOSE_URL%/}" "$DURATION" "$CONNECTIONS" "$COMPOSE_REPLICA" || status=$?
+    exit "$status"
+fi
 build_release "$BUILD"
 
 # ----------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reload drill: 20 config reloads (SIGHUP through `balancer reload`) under wrk load must cost no request.
+# Reload drill: 21 config reloads (20 valid, 1 invalid; SIGHUP through `balancer reload`) under wrk load must cost
+# no request.
 # Run `bash scripts/reload-drill.sh --help` for details.
 set -euo pipefail
 
@@ -7,14 +8,14 @@ usage() {
     cat <<'EOF'
 Usage: bash scripts/reload-drill.sh [options]
 
-Reloads the balancer's config 20 times under load and shows that clients never notice. On 127.0.0.1 it
+Reloads the balancer's config 21 times under load and shows that clients never notice. On 127.0.0.1 it
 starts four health-service replicas (backend-1 … backend-4, release build, free ports) and the balancer.
 Two wrk runs load it for the whole duration (GET /api/instance and POST /api/echo), while the config file
 is switched between two valid versions and `balancer reload` is run, evenly spread over the load:
   config A: backend-1..3, response header X-Drill-Config: a
   config B: backend-1..4, response header X-Drill-Config: b
-The 10th reload gets an invalid config instead (max_fails: three), which must be refused while the
-balancer keeps serving the previous one.
+20 reloads alternate between A and B (B first); the 11th reload, in the middle, gets an invalid config
+instead (max_fails: three), which must be refused while the balancer keeps serving the previous one.
 
 It prints the requests and failed requests (status below 200 or from 400, or a wrk socket error), the
 reloads applied and refused from the balancer's log, the X-Drill-Config header seen after each reload,
@@ -31,7 +32,7 @@ It installs wrk, curl and python3 with apt-get when missing (as root, or through
 products, writes to a temporary directory and sends traffic only to 127.0.0.1. On exit, Ctrl-C included, it
 stops every process it started and removes the temporary directory.
 
-Exit status: 0 when every request succeeded, 19 reloads were applied and 1 refused, and backend-4 served
+Exit status: 0 when every request succeeded, 20 reloads were applied and 1 refused, and backend-4 served
 after every reload that added it; 1 otherwise; 2 on a setup failure.
 EOF
 }
@@ -46,8 +47,8 @@ DURATION=24
 CONNECTIONS=16
 BUILD=1
 KEEP_TEMP=0
-RELOADS=20
-INVALID_AT=10
+RELOADS=21
+INVALID_AT=11
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -140,15 +141,16 @@ ADDED_OK=0
 ADDED_TOTAL=0
 RUNNING=a
 FAILURES=0
+VALID=0
 for ((r = 1; r <= RELOADS; r++)); do
     target=$((START_MS + 2000 + (r - 1) * STEP_MS))
     sleep_until_ms "$target"
+    # Valid reloads alternate B, A, B, … so every one of them changes the config; the invalid one sits between.
     if [ "$r" -eq "$INVALID_AT" ]; then
         kind=invalid
-    elif [ $((r % 2)) -eq 1 ]; then
-        kind=b
     else
-        kind=a
+        VALID=$((VALID + 1))
+        if [ $((VALID % 2)) -eq 1 ]; then kind=b; else kind=a; fi
     fi
     before=$(backend4_requests)
     cp "$WORK_DIR/config-$kind.yaml" "$WORK_DIR/balancer.yaml.new"
