@@ -67,7 +67,7 @@ final class BalancerServer: @unchecked Sendable {
         for address in snapshot.config.listen {
             let channel = try await bind(address)
             listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
-            logger.info("listening on \(channel.localAddress.map(String.init(describing:)) ?? address.description)")
+            logger.info("listening on \(channel.localAddress?.hostPortDescription ?? address.description)")
         }
         healthChecker.update(snapshot)
     }
@@ -145,7 +145,7 @@ final class BalancerServer: @unchecked Sendable {
             return removed
         }
         for listener in opened {
-            let bound = listener.channel.localAddress.map(String.init(describing:)) ?? listener.address.description
+            let bound = listener.channel.localAddress?.hostPortDescription ?? listener.address.description
             logger.info("listening on \(bound)")
         }
         for listener in closing {
