@@ -32,6 +32,25 @@ final class ReloadProcessTests: XCTestCase {
         replicas = []
     }
 
+    /// Polls the balancer's own `/status.json` (bounded) until at least `count` requests are in flight upstream,
+    /// so a test signals the balancer only once its slow requests have really arrived.
+    private func waitForInFlight(_ count: Int, within seconds: TimeInterval = 10) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        var seen = 0
+        while Date() < deadline {
+            if let response = try? await client.fetch("http://127.0.0.1:\(adminPort)/status.json"),
+                let json = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+                let upstreams = json["upstreams"] as? [String: Any]
+            {
+                let servers = upstreams.values.compactMap { ($0 as? [String: Any])?["servers"] as? [[String: Any]] }
+                seen = servers.joined().compactMap { $0["active"] as? Int }.reduce(0, +)
+                if seen >= count { return }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("\(seen) requests in flight after \(Int(seconds)) s, expected \(count)")
+    }
+
     private func startReplicas(_ count: Int) async throws -> [ReplicaProcess] {
         for n in 1...count { replicas.append(try await ReplicaProcess(instanceID: "backend-\(n)")) }
         return replicas
@@ -118,8 +137,7 @@ final class ReloadProcessTests: XCTestCase {
         let slow = (0..<4).map { _ in
             Task { try await client.fetch("http://127.0.0.1:\(port)/api/slow?ms=1500") }
         }
-        // Let the requests reach the replicas: there is no signal to poll from outside a slow request.
-        try await Task.sleep(for: .milliseconds(400))
+        try await waitForInFlight(4)
         try balancer.writeConfig(yaml(listen: [port], servers: [backends[0]], pidFile: pidFile))
         let line = try await balancer.reload(expecting: 1)
         XCTAssertTrue(line.contains("-\(backends[1].address)"), line)
@@ -197,8 +215,8 @@ final class ReloadProcessTests: XCTestCase {
         let slow = (0..<20).map { _ in
             Task { try await client.fetch("http://127.0.0.1:\(port)/api/slow?ms=1500") }
         }
-        // Let all 20 connections be accepted before the listener closes.
-        try await Task.sleep(for: .milliseconds(500))
+        // All 20 accepted and upstream before the listener closes.
+        try await waitForInFlight(20)
         balancer.send(SIGTERM)
         for request in slow {
             let response = try await request.value
@@ -221,7 +239,7 @@ final class ReloadProcessTests: XCTestCase {
         let idle = try RawHTTP(port: port, timeout: 8)
         idle.send("GET /api/instance HTTP/1.1\r\nHost: t\r\n\r\n")
         XCTAssertTrue(idle.receive(until: "}").hasPrefix("HTTP/1.1 200"))
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitForInFlight(1)
         let signalled = Date()
         balancer.send(SIGTERM)
         let cut = await Task.detached { connection.receive() }.value
@@ -240,7 +258,7 @@ final class ReloadProcessTests: XCTestCase {
         let balancer = try await start(listen: [port], servers: backends, shutdownTimeout: "30s")
         let connection = try RawHTTP(port: port, timeout: 8)
         connection.send("GET /api/slow?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitForInFlight(1)
         balancer.send(SIGTERM)
         try await balancer.waitForLog("draining for up to")
         let signalled = Date()
