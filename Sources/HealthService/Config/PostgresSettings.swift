@@ -35,30 +35,18 @@ struct PostgresSettings: Sendable, Hashable {
     init(url: String) throws(ConfigError) {
         func fail(_ message: String) -> ConfigError { ConfigError(variable: "DATABASE_URL", message: message) }
         let text = url.trimmingASCIIWhitespace()
-        guard let schemeEnd = text.firstRange(of: "://") else {
+        guard let parts = ConnectionURLParts(text) else {
             throw fail("\"\(Self.redacting(text))\" is not a URL; write it as \(Self.example).")
         }
-        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        let scheme = parts.scheme
         guard ["postgresql", "postgres", "postgresql+asyncpg"].contains(scheme) else {
             throw fail(
                 "scheme \"\(scheme)://\" is not PostgreSQL; use postgresql://, postgres:// or postgresql+asyncpg://.")
         }
-        var rest = text[schemeEnd.upperBound...]
-        var query: Substring = ""
-        if let mark = rest.firstIndex(of: "?") {
-            query = rest[rest.index(after: mark)...]
-            rest = rest[..<mark]
-        }
-        var authority = rest
-        var databasePart: Substring?
-        if let slash = rest.firstIndex(of: "/") {
-            authority = rest[..<slash]
-            databasePart = rest[rest.index(after: slash)...]
-        }
-        var hostPort = authority
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            hostPort = authority[authority.index(after: at)...]
+        let query = parts.query
+        let hostPort = parts.hostPort
+        let databasePart = parts.path
+        if let userInfo = parts.userInfo {
             let userPart: Substring
             if let colon = userInfo.firstIndex(of: ":") {
                 userPart = userInfo[..<colon]

@@ -15,10 +15,10 @@ struct RedisSettings: Sendable, Hashable {
     init(url: String) throws(ConfigError) {
         func fail(_ message: String) -> ConfigError { ConfigError(variable: "REDIS_URL", message: message) }
         let text = url.trimmingASCIIWhitespace()
-        guard let schemeEnd = text.firstRange(of: "://") else {
+        guard let parts = ConnectionURLParts(text) else {
             throw fail("\"\(PostgresSettings.redacting(text))\" is not a URL; write it as \(Self.example).")
         }
-        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        let scheme = parts.scheme
         guard scheme == "redis" else {
             if scheme == "rediss" {
                 throw fail(
@@ -26,26 +26,15 @@ struct RedisSettings: Sendable, Hashable {
             }
             throw fail("scheme \"\(scheme)://\" is not Redis; write it as \(Self.example).")
         }
-        var rest = text[schemeEnd.upperBound...]
         var queryDatabase: Substring?
-        if let mark = rest.firstIndex(of: "?") {
-            for pair in rest[rest.index(after: mark)...].split(separator: "&") where pair.hasPrefix("db=") {
-                queryDatabase = pair.dropFirst(3)
-            }
-            rest = rest[..<mark]
+        for pair in parts.query.split(separator: "&") where pair.hasPrefix("db=") {
+            queryDatabase = pair.dropFirst(3)
         }
-        var authority = rest
-        var databasePart: Substring?
-        if let slash = rest.firstIndex(of: "/") {
-            authority = rest[..<slash]
-            databasePart = rest[rest.index(after: slash)...]
-        }
-        var hostPort = authority
+        let hostPort = parts.hostPort
+        let databasePart = parts.path
         self.username = nil
         self.password = nil
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            hostPort = authority[authority.index(after: at)...]
+        if let userInfo = parts.userInfo {
             if let colon = userInfo.firstIndex(of: ":") {
                 guard let user = PercentDecoding.decode(userInfo[..<colon]),
                     let password = PercentDecoding.decode(userInfo[userInfo.index(after: colon)...])
