@@ -47,7 +47,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        timer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.clientTimedOut() }
+        timer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.clientTimedOut() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Breaks the reference cycles: the context holds this handler, the timer's expiry closure holds it, and an
+        // upstream connection still attached holds it as its delegate. Left in place, every closed connection's
+        // handler, context and buffers would stay in memory for good.
+        closing = true
+        timer.invalidate()
+        if let upstream {
+            self.upstream = nil
+            upstream.abort()
+        }
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {

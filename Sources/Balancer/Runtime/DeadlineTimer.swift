@@ -5,12 +5,16 @@ import NIOCore
 ///
 /// Scheduling and cancelling a task for every request or every read would be the expensive way; requests move the
 /// deadline far more often than it expires. Confined to one event loop.
+///
+/// The expiry closure holds its owner strongly (a weak reference would give the owner a side table, which makes
+/// every retain and release of it take the slow path on the hot path); the owner breaks the cycle with
+/// `invalidate()` when its channel handler is removed.
 final class DeadlineTimer {
     private let eventLoop: EventLoop
     private var deadline: NIODeadline?
     private var scheduled: Scheduled<Void>?
     private var scheduledFor: NIODeadline?
-    private let onExpiry: () -> Void
+    private var onExpiry: (() -> Void)?
 
     init(eventLoop: EventLoop, onExpiry: @escaping () -> Void) {
         self.eventLoop = eventLoop
@@ -19,6 +23,7 @@ final class DeadlineTimer {
 
     /// Expire at `deadline` unless re-armed or disarmed before.
     func arm(_ deadline: NIODeadline) {
+        guard onExpiry != nil else { return }
         self.deadline = deadline
         if let at = scheduledFor, at <= deadline { return }  // the pending task will fire earlier and re-check
         scheduled?.cancel()
@@ -37,6 +42,12 @@ final class DeadlineTimer {
         scheduledFor = nil
     }
 
+    /// Cancels everything for good and lets go of the owner.
+    func invalidate() {
+        cancel()
+        onExpiry = nil
+    }
+
     private func schedule(at when: NIODeadline) {
         scheduledFor = when
         scheduled = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: when) { [self] in
@@ -52,7 +63,7 @@ final class DeadlineTimer {
             schedule(at: deadline)
         } else {
             self.deadline = nil
-            onExpiry()
+            onExpiry?()
         }
     }
 }

@@ -28,7 +28,7 @@ final class UpstreamConnectionPool {
             return
         }
         if connection.onIdleCloseHook == nil {
-            connection.onIdleCloseHook = { [weak self] closed in self?.remove(closed) }
+            connection.onIdleCloseHook = { [self] closed in self.remove(closed) }
         }
         connection.onIdleClose = connection.onIdleCloseHook
         idle[key, default: []].append(connection)

@@ -27,7 +27,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     let server: UpstreamServer
-    weak var delegate: UpstreamConnectionDelegate?
+    /// The client connection using this one. Strong, and cleared whenever an exchange ends, fails or the channel
+    /// goes away: a weak reference would put the client handler's reference counts on the slow path.
+    var delegate: UpstreamConnectionDelegate?
     private(set) var context: ChannelHandlerContext?
     private var readPending = false
     private var readTimer: DeadlineTimer?
@@ -62,13 +64,16 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        readTimer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.readTimedOut() }
-        sendTimer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.sendTimedOut() }
+        readTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.readTimedOut() }
+        sendTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.sendTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        readTimer?.cancel()
-        sendTimer?.cancel()
+        readTimer?.invalidate()
+        sendTimer?.invalidate()
+        delegate = nil
+        onIdleClose = nil
+        onIdleCloseHook = nil
         self.context = nil
     }
 

@@ -1,0 +1,85 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import XCTest
+
+@testable import Balancer
+
+/// The client connection handler on an `EmbeddedChannel`: bytes in, bytes out, no sockets. Requests here match no
+/// route, so the balancer answers them itself and no upstream connection is involved.
+final class ClientConnectionHandlerTests: XCTestCase {
+    private static let config = """
+        listen: 127.0.0.1:8080
+        access_log: off
+        response_headers:
+          X-Frame-Options: SAMEORIGIN
+        upstreams:
+          backend:
+            servers: [127.0.0.1:8001]
+        routes:
+          - prefix: /api/
+            upstream: backend
+        """
+
+    private func makeChannel() throws -> (EmbeddedChannel, ClientConnectionHandler) {
+        let config = try XCTUnwrap(ConfigFixture.parse(Self.config))
+        let channel = EmbeddedChannel()
+        let loop = LoopContext(
+            eventLoop: channel.embeddedEventLoop,
+            snapshot: ProxySnapshot(config: config, generation: 1),
+            accessLog: nil,
+            stats: ConnectionStats(),
+            events: UpstreamEventLog(logger: Logger(label: "test"))
+        )
+        let handler = ClientConnectionHandler(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
+        return (channel, handler)
+    }
+
+    private func readAll(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            text += buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        return text
+    }
+
+    func testUnroutedRequestGets404WithConfiguredHeadersAndKeepsTheConnection() throws {
+        let (channel, _) = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "GET /nothing HTTP/1.1\r\nHost: example.test\r\n\r\n"))
+        let response = try readAll(channel)
+        XCTAssertTrue(response.hasPrefix("HTTP/1.1 404 Not Found\r\n"), response)
+        XCTAssertTrue(response.contains("\r\nX-Frame-Options: SAMEORIGIN\r\n"), response)
+        XCTAssertTrue(response.contains("\r\nX-Request-ID: "), response)
+        XCTAssertTrue(channel.isActive)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let (channel, _) = try makeChannel()
+        let two =
+            "GET /a HTTP/1.1\r\nHost: h\r\nX-Request-ID: first\r\n\r\n"
+            + "GET /b HTTP/1.1\r\nHost: h\r\nX-Request-ID: second\r\n\r\n"
+        try channel.writeInbound(ByteBuffer(string: two))
+        let response = try readAll(channel)
+        let first = try XCTUnwrap(response.range(of: "X-Request-ID: first"))
+        let second = try XCTUnwrap(response.range(of: "X-Request-ID: second"))
+        XCTAssertLessThan(first.lowerBound, second.lowerBound)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A closed connection must leave nothing behind: the handler, its context and its buffers are freed. (The
+    /// context holds the handler and the handler held the context, so every connection used to stay in memory.)
+    func testHandlerIsFreedOnceTheConnectionCloses() throws {
+        weak var freed: ClientConnectionHandler?
+        do {
+            let (channel, handler) = try makeChannel()
+            freed = handler
+            try channel.writeInbound(ByteBuffer(string: "GET /nothing HTTP/1.0\r\n\r\n"))
+            XCTAssertTrue(try readAll(channel).hasPrefix("HTTP/1.0 404"))
+            _ = try channel.finish(acceptAlreadyClosed: true)
+        }
+        XCTAssertNil(freed, "the client connection handler outlived its connection")
+    }
+}
