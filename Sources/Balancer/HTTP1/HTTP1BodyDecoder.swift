@@ -143,7 +143,7 @@ struct HTTP1BodyDecoder {
             // Only whitespace or an extension may follow the size.
             let b = line[i]
             guard b == UInt8(ascii: ";") || b == HTTP1Bytes.sp || b == HTTP1Bytes.ht else { throw .invalidChunkSize }
-            for byte in line[i...] where !HTTP1Bytes.fieldValue[Int(byte)] { throw .invalidChunkSize }
+            for byte in line[i...] where !HTTP1Bytes.isFieldValue(byte) { throw .invalidChunkSize }
         }
         return size
     }

@@ -1,5 +1,4 @@
-/// Byte classes of RFC 9110/9112, as lookup tables: the parser checks every byte of a head, so each test must be
-/// one load.
+/// Byte classes of RFC 9110/9112: the parser checks every byte of a head, so each test must be a few instructions.
 enum HTTP1Bytes {
     static let cr: UInt8 = 13
     static let lf: UInt8 = 10
@@ -7,32 +6,26 @@ enum HTTP1Bytes {
     static let ht: UInt8 = 9
     static let colon: UInt8 = 58
 
-    /// `tchar`: the characters of a token (method, header name).
-    static let token: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = true }
-        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = true }
-        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = true }
-        for c in "!#$%&'*+-.^_`|~".utf8 { table[Int(c)] = true }
-        return table
-    }()
+    /// `tchar`: the characters of a token (method, header name). A 128-bit set in two words: the tests below are
+    /// pure arithmetic, with no global table to initialise or bounds to check per byte.
+    @inline(__always)
+    static func isToken(_ b: UInt8) -> Bool {
+        if b < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(b) & 1 == 1 }
+        if b < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(b &- 64) & 1 == 1 }
+        return false
+    }
 
     /// Bytes allowed in a field value: VCHAR, SP, HTAB and obs-text; never CR, LF, NUL or other controls.
-    static let fieldValue: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for b in 0x20...0x7E { table[b] = true }
-        for b in 0x80...0xFF { table[b] = true }
-        table[9] = true
-        return table
-    }()
+    @inline(__always)
+    static func isFieldValue(_ b: UInt8) -> Bool {
+        (b >= 0x20 && b != 0x7F) || b == ht
+    }
 
     /// Bytes allowed in a request target: visible ASCII and obs-text, no spaces or controls.
-    static let target: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for b in 0x21...0x7E { table[b] = true }
-        for b in 0x80...0xFF { table[b] = true }
-        return table
-    }()
+    @inline(__always)
+    static func isTarget(_ b: UInt8) -> Bool {
+        b > 0x20 && b != 0x7F
+    }
 
     /// Value of a hexadecimal digit, or -1.
     static func hex(_ b: UInt8) -> Int {

@@ -26,12 +26,12 @@ enum HTTP1HeadParser {
         var i = 0
         let count = bytes.count
         // method
-        while i < count && HTTP1Bytes.token[Int(bytes[i])] { i += 1 }
+        while i < count && HTTP1Bytes.isToken(bytes[i]) { i += 1 }
         guard i > 0, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
         let method = HTTPMethod(rawValue: string(bytes, 0, i))
         i += 1
         let targetStart = i
-        while i < count && HTTP1Bytes.target[Int(bytes[i])] { i += 1 }
+        while i < count && HTTP1Bytes.isTarget(bytes[i]) { i += 1 }
         guard i > targetStart, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
         let uri = string(bytes, targetStart, i)
         i += 1
@@ -64,7 +64,7 @@ enum HTTP1HeadParser {
             reasonStart = i
         }
         while i < count && bytes[i] != HTTP1Bytes.cr {
-            guard HTTP1Bytes.fieldValue[Int(bytes[i])] else { throw .invalidStatusLine }
+            guard HTTP1Bytes.isFieldValue(bytes[i]) else { throw .invalidStatusLine }
             i += 1
         }
         guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
@@ -102,7 +102,7 @@ enum HTTP1HeadParser {
             }
             // A line starting with whitespace is obs-fold: refused (RFC 9112 §5.2 allows a proxy to reject it).
             let nameStart = i
-            while i < count && HTTP1Bytes.token[Int(bytes[i])] { i += 1 }
+            while i < count && HTTP1Bytes.isToken(bytes[i]) { i += 1 }
             guard i > nameStart, i < count, bytes[i] == HTTP1Bytes.colon else { throw .invalidHeader }
             let name = string(bytes, nameStart, i)
             i += 1
@@ -111,7 +111,7 @@ enum HTTP1HeadParser {
             var valueEnd = i
             while i < count && bytes[i] != HTTP1Bytes.cr {
                 let b = bytes[i]
-                guard HTTP1Bytes.fieldValue[Int(b)] else { throw .invalidHeader }
+                guard HTTP1Bytes.isFieldValue(b) else { throw .invalidHeader }
                 i += 1
                 if b != HTTP1Bytes.sp && b != HTTP1Bytes.ht { valueEnd = i }
             }
