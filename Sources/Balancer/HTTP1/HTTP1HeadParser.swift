@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// Parses a complete HTTP/1.1 head (start line + header lines + empty line) strictly: CRLF line ends, tokens where
@@ -44,7 +45,9 @@ enum HTTP1HeadParser {
         return HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
     }
 
-    static func parseResponse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTPResponseHead {
+    /// The status line and header lines located in `bytes`; `bytes` of the result is left for the caller to set
+    /// (the decoder hands over a view of its buffer).
+    static func parseResponse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1ResponseHead {
         let count = bytes.count
         let version = try parseVersion(bytes, at: 0)
         var i = 8
@@ -68,10 +71,47 @@ enum HTTP1HeadParser {
             i += 1
         }
         guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
-        let reason = string(bytes, reasonStart, i)
-        let headers = try parseHeaders(bytes, from: i + 2)
-        let status = HTTPResponseStatus(statusCode: code, reasonPhrase: reason)
-        return HTTPResponseHead(version: version, status: status, headers: headers)
+        var head = HTTP1ResponseHead(
+            version: version,
+            status: code,
+            reason: reasonStart..<i,
+            fields: [],
+            bytes: ByteBuffer()
+        )
+        head.fields.reserveCapacity(12)
+        let typed = bytes.bindMemory(to: UInt8.self)
+        try scanHeaders(bytes, from: i + 2) { name, value in
+            let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
+            if kind == .connection { noteConnectionTokens(bytes, value, into: &head) }
+            head.fields.append(HTTP1ResponseHead.Field(kind: kind, name: name, value: value))
+        }
+        return head
+    }
+
+    /// Reads the comma-separated tokens of a `Connection` value: `close`, `keep-alive`, or names of other headers.
+    private static func noteConnectionTokens(
+        _ bytes: UnsafeRawBufferPointer,
+        _ value: Range<Int>,
+        into head: inout HTTP1ResponseHead
+    ) {
+        var start = value.lowerBound
+        while start < value.upperBound {
+            var end = start
+            while end < value.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
+            while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
+            let token = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[a..<b])
+            if HeaderName.equal(token, "close") {
+                head.connectionClose = true
+            } else if HeaderName.equal(token, "keep-alive") {
+                head.connectionKeepAlive = true
+            } else if !token.isEmpty {
+                head.connectionListsNames = true
+            }
+            start = end + 1
+        }
     }
 
     private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion
@@ -88,23 +128,39 @@ enum HTTP1HeadParser {
         }
     }
 
-    /// Header lines from `start` up to the empty line that ends the head.
+    /// Header lines from `start` up to the empty line that ends the head, as `HTTPHeaders`.
     private static func parseHeaders(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(HTTP1ParseError)
         -> HTTPHeaders
     {
         var fields: [(String, String)] = []
+        try scanHeaders(bytes, from: start) { name, value in
+            fields.append(
+                (string(bytes, name.lowerBound, name.upperBound), string(bytes, value.lowerBound, value.upperBound))
+            )
+        }
+        return HTTPHeaders(fields)
+    }
+
+    /// Checks the header lines from `start` up to the empty line that ends the head and reports each one's name and
+    /// value (without surrounding whitespace) as offsets into `bytes`.
+    @inline(__always)
+    private static func scanHeaders(
+        _ bytes: UnsafeRawBufferPointer,
+        from start: Int,
+        _ field: (Range<Int>, Range<Int>) -> Void
+    ) throws(HTTP1ParseError) {
         var i = start
         let count = bytes.count
         while i + 1 < count {
             if bytes[i] == HTTP1Bytes.cr {
                 guard bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidHeader }
-                return HTTPHeaders(fields)
+                return
             }
             // A line starting with whitespace is obs-fold: refused (RFC 9112 §5.2 allows a proxy to reject it).
             let nameStart = i
             while i < count && HTTP1Bytes.isToken(bytes[i]) { i += 1 }
             guard i > nameStart, i < count, bytes[i] == HTTP1Bytes.colon else { throw .invalidHeader }
-            let name = string(bytes, nameStart, i)
+            let nameEnd = i
             i += 1
             while i < count && (bytes[i] == HTTP1Bytes.sp || bytes[i] == HTTP1Bytes.ht) { i += 1 }
             let valueStart = i
@@ -116,7 +172,7 @@ enum HTTP1HeadParser {
                 if b != HTTP1Bytes.sp && b != HTTP1Bytes.ht { valueEnd = i }
             }
             guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidHeader }
-            fields.append((name, string(bytes, valueStart, valueEnd)))
+            field(nameStart..<nameEnd, valueStart..<valueEnd)
             i += 2
         }
         throw .invalidHeader

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What the response decoder hands the upstream connection.
-typealias HTTP1ResponseEvent = HTTP1Event<HTTPResponseHead>
+typealias HTTP1ResponseEvent = HTTP1Event<HTTP1ResponseHead>
 
 /// Turns the bytes of an upstream connection into response heads, body parts and ends.
 ///
@@ -49,7 +49,7 @@ struct HTTP1ResponseDecoder {
             case .idle:
                 return nil
             case .head(let scanned):
-                let result: (head: HTTPResponseHead, length: Int)? = try buffer.withUnsafeReadableBytes {
+                let result: (head: HTTP1ResponseHead, length: Int)? = try buffer.withUnsafeReadableBytes {
                     bytes throws(HTTP1ParseError) in
                     guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
                         if bytes.count > maxHeadSize { throw .headTooLarge }
@@ -61,14 +61,16 @@ struct HTTP1ResponseDecoder {
                     state = .head(scanned: buffer.readableBytes)
                     return nil
                 }
-                buffer.moveReaderIndex(forwardBy: result.length)
-                let code = Int(result.head.status.code)
-                if code >= 100 && code < 200 && code != 101 {
+                var head = result.head
+                // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
+                guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
+                if head.status >= 100 && head.status < 200 && head.status != 101 {
                     state = .head(scanned: 0)
                     continue
                 }
-                state = .body(HTTP1BodyDecoder(framing: try framing(of: result.head)))
-                return .head(result.head)
+                head.bytes = bytes
+                state = .body(HTTP1BodyDecoder(framing: try framing(of: head)))
+                return .head(head)
             case .body(var body):
                 let event: HTTP1ResponseEvent? = try body.nextEvent(&buffer)
                 if case .end = event { state = .idle } else { state = .body(body) }
@@ -91,19 +93,42 @@ struct HTTP1ResponseDecoder {
         }
     }
 
-    /// RFC 9112 §6.3 for responses.
-    private func framing(of head: HTTPResponseHead) throws(HTTP1ParseError) -> HTTP1BodyDecoder.Framing {
-        let code = head.status.code
+    /// RFC 9112 §6.3 for responses: a Transfer-Encoding decides (chunked last, or read until the close), then
+    /// Content-Length (every copy must agree), else the body ends at the close.
+    private func framing(of head: HTTP1ResponseHead) throws(HTTP1ParseError) -> HTTP1BodyDecoder.Framing {
+        let code = head.status
         if isHeadRequest || code == 204 || code == 304 || code == 101 { return .none }
-        let codings = head.headers[canonicalForm: "transfer-encoding"]
-        if let last = codings.last {
-            return last.lowercased() == "chunked" ? .chunked : .untilClose
+        return try head.bytes.withUnsafeReadableBytes { bytes throws(HTTP1ParseError) in
+            if let codings = head.fields.last(where: { $0.kind == .transferEncoding })?.value {
+                var start = codings.lowerBound
+                for i in codings where bytes[i] == UInt8(ascii: ",") { start = i + 1 }
+                while start < codings.upperBound && (bytes[start] == HTTP1Bytes.sp || bytes[start] == HTTP1Bytes.ht) {
+                    start += 1
+                }
+                let last = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start..<codings.upperBound])
+                return HeaderName.equal(last, "chunked") ? .chunked : .untilClose
+            }
+            var length: Int64?
+            for field in head.fields where field.kind == .contentLength {
+                let value = try Self.contentLength(bytes, field.value)
+                if let length, length != value { throw .invalidContentLength }
+                length = value
+            }
+            return length.map { .length($0) } ?? .untilClose
         }
-        let lengths = head.headers["content-length"]
-        guard let first = lengths.first else { return .untilClose }
-        guard let length = Int64(first[...].trimmingASCIIWhitespaceSubstring()), length >= 0,
-            lengths.allSatisfy({ $0 == first })
-        else { throw .invalidContentLength }
-        return .length(length)
+    }
+
+    /// A `Content-Length` value: decimal digits only, at most 18 of them.
+    private static func contentLength(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTP1ParseError)
+        -> Int64
+    {
+        guard !range.isEmpty, range.count <= 18 else { throw .invalidContentLength }
+        var value: Int64 = 0
+        for i in range {
+            let digit = Int64(bytes[i]) - 48
+            guard digit >= 0 && digit <= 9 else { throw .invalidContentLength }
+            value = value * 10 + digit
+        }
+        return value
     }
 }

@@ -4,8 +4,8 @@ import NIOHTTP1
 extension ClientConnectionHandler: UpstreamConnectionDelegate {
     var clientIsWritable: Bool { context.channel.isWritable }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
-        let code = Int(head.status.code)
+    func upstreamResponseHead(_ head: HTTP1ResponseHead) {
+        let code = head.status
         if code >= 502 && code <= 504 && snapshot.requestPolicy.nextUpstream.contains(statusCondition(code)) {
             // nginx's `proxy_next_upstream http_50x`: the answer counts as a failed attempt; it is discarded only
             // when another server will be asked, otherwise the client gets the upstream's own answer.
@@ -36,10 +36,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             openTunnel(head)
             return
         }
-        request.upstreamStatus = Int(head.status.code)
-        request.status = Int(head.status.code)
-        let rewritten = ResponseHeadRewriter.clientHead(
-            from: head,
+        request.upstreamStatus = code
+        request.status = code
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 256)
+        let rewritten = ResponseHeadRewriter.writeClientHead(
+            head,
             clientVersion: request.head.version,
             clientKeepAlive: request.head.isKeepAlive && !loop.draining,
             isHeadRequest: request.head.method == .HEAD,
@@ -47,12 +48,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             cache: request.cache,
             uri: request.head.uri,
             snapshot: snapshot,
-            dates: loop.dates
+            dates: loop.dates,
+            into: &buffer
         )
         request.keepAlive = rewritten.keepAlive
         responseFraming = rewritten.framing
-        var buffer = context.channel.allocator.buffer(capacity: 512)
-        HTTP1Encoder.writeResponseHead(rewritten.head, into: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
@@ -89,21 +89,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     }
 
     /// Relays the 101 and turns both connections into a tunnel; bytes the client sent behind its request go first.
-    private func openTunnel(_ head: HTTPResponseHead) {
+    private func openTunnel(_ head: HTTP1ResponseHead) {
         request.upstreamStatus = 101
         request.status = 101
-        var headers = HTTPHeaders()
-        for (name, value) in head.headers {
-            let kind = HeaderName.classify(name)
-            if kind == .upgrade || !kind.isHopByHop { headers.add(name: name, value: value) }
-        }
-        headers.add(name: "Connection", value: "Upgrade")
-        headers.replaceOrAdd(name: "X-Request-ID", value: request.requestID)
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        HTTP1Encoder.writeResponseHead(
-            HTTPResponseHead(version: .http1_1, status: head.status, headers: headers),
-            into: &buffer
-        )
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        ResponseHeadRewriter.writeSwitchingProtocolsHead(head, requestID: request.requestID, into: &buffer)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         logRequest()
         upstream?.startTunnel()

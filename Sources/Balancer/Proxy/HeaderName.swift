@@ -10,32 +10,35 @@ enum HeaderName: Equatable {
 
     static func classify(_ name: String) -> HeaderName {
         var name = name
-        return name.withUTF8 { bytes in
-            switch bytes.count {
-            case 2: return equal(bytes, "te") ? .te : .other
-            case 4: return equal(bytes, "host") ? .host : .other
-            case 6: return equal(bytes, "expect") ? .expect : .other
-            case 7:
-                if equal(bytes, "upgrade") { return .upgrade }
-                if equal(bytes, "trailer") { return .trailer }
-                if equal(bytes, "expires") { return .expires }
-                return .other
-            case 9: return equal(bytes, "x-real-ip") ? .xRealIP : prefixed(bytes)
-            case 10:
-                if equal(bytes, "connection") { return .connection }
-                if equal(bytes, "keep-alive") { return .keepAlive }
-                return prefixed(bytes)
-            case 12: return equal(bytes, "x-request-id") ? .xRequestID : prefixed(bytes)
-            case 13: return equal(bytes, "cache-control") ? .cacheControl : prefixed(bytes)
-            case 14: return equal(bytes, "content-length") ? .contentLength : prefixed(bytes)
-            case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
-            case 16: return equal(bytes, "x-forwarded-host") ? .xForwardedHost : prefixed(bytes)
-            case 17:
-                if equal(bytes, "transfer-encoding") { return .transferEncoding }
-                if equal(bytes, "x-forwarded-proto") { return .xForwardedProto }
-                return prefixed(bytes)
-            default: return prefixed(bytes)
-            }
+        return name.withUTF8 { classify($0) }
+    }
+
+    /// The kind of the name spelled by `bytes` (as received, any case).
+    static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderName {
+        switch bytes.count {
+        case 2: return equal(bytes, "te") ? .te : .other
+        case 4: return equal(bytes, "host") ? .host : .other
+        case 6: return equal(bytes, "expect") ? .expect : .other
+        case 7:
+            if equal(bytes, "upgrade") { return .upgrade }
+            if equal(bytes, "trailer") { return .trailer }
+            if equal(bytes, "expires") { return .expires }
+            return .other
+        case 9: return equal(bytes, "x-real-ip") ? .xRealIP : prefixed(bytes)
+        case 10:
+            if equal(bytes, "connection") { return .connection }
+            if equal(bytes, "keep-alive") { return .keepAlive }
+            return prefixed(bytes)
+        case 12: return equal(bytes, "x-request-id") ? .xRequestID : prefixed(bytes)
+        case 13: return equal(bytes, "cache-control") ? .cacheControl : prefixed(bytes)
+        case 14: return equal(bytes, "content-length") ? .contentLength : prefixed(bytes)
+        case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
+        case 16: return equal(bytes, "x-forwarded-host") ? .xForwardedHost : prefixed(bytes)
+        case 17:
+            if equal(bytes, "transfer-encoding") { return .transferEncoding }
+            if equal(bytes, "x-forwarded-proto") { return .xForwardedProto }
+            return prefixed(bytes)
+        default: return prefixed(bytes)
         }
     }
 

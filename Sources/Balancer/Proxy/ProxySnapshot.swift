@@ -16,6 +16,8 @@ final class ProxySnapshot: Sendable {
     let routeCache: [StaticCachePolicy?]
     /// `response_headers`, in file order.
     let responseHeaders: [(String, String)]
+    /// The same, as lines ready to copy into a response head.
+    let responseHeaderLines: [EncodedHeaderLine]
     let maxBodySize: Int64
     let maxHeaderSize: Int
     /// Per-request limits and retry rules, handed to each request's state machine.
@@ -74,6 +76,7 @@ final class ProxySnapshot: Sendable {
         self.routeGroup = config.routes.map { route in groups.firstIndex { $0.name == route.upstream } ?? 0 }
         self.routeCache = config.routes.map { route in route.cacheStatic.map(StaticCachePolicy.init) }
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
+        self.responseHeaderLines = config.responseHeaders.map { EncodedHeaderLine(name: $0.name, value: $0.value) }
         self.maxBodySize = config.limits.clientMaxBodySize.bytes
         self.maxHeaderSize = Int(config.limits.maxHeaderSize.bytes)
         self.requestPolicy = ProxyStateMachine.Policy(

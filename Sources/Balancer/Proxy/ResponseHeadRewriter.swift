@@ -1,12 +1,17 @@
+import NIOCore
 import NIOHTTP1
 
-/// Turns an upstream's response head into the one the client receives: hop-by-hop headers removed, the
-/// configured headers added where the upstream did not set them, the request id echoed, static-asset caching
-/// applied, and the connection's keep-alive decided.
+/// Writes the head the client receives from an upstream's response head: hop-by-hop headers removed, the configured
+/// headers added where the upstream did not set them, the request id echoed, static-asset caching applied, and the
+/// connection's keep-alive decided.
+///
+/// The upstream's other header lines are copied byte for byte from the received head: no `String` per header, no
+/// intermediate header list.
 enum ResponseHeadRewriter {
-    /// The rewritten head, whether the client connection can stay open after it, and how its body is framed.
-    static func clientHead(
-        from upstreamHead: HTTPResponseHead,
+    /// Writes the client's head into `out`; returns whether the client connection can stay open after it and how
+    /// its body is framed.
+    static func writeClientHead(
+        _ upstreamHead: HTTP1ResponseHead,
         clientVersion: HTTPVersion,
         clientKeepAlive: Bool,
         isHeadRequest: Bool,
@@ -14,43 +19,20 @@ enum ResponseHeadRewriter {
         cache: StaticCachePolicy?,
         uri: String,
         snapshot: ProxySnapshot,
-        dates: HTTPDateCache
-    ) -> (head: HTTPResponseHead, keepAlive: Bool, framing: HTTP1OutgoingFraming) {
-        let listed = HopByHopHeaders.listedNames(in: upstreamHead.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(upstreamHead.headers.count + snapshot.responseHeaders.count + 6)
+        dates: HTTPDateCache,
+        into out: inout ByteBuffer
+    ) -> (keepAlive: Bool, framing: HTTP1OutgoingFraming) {
         var hasLength = false
         var hasCacheControl = false
-        // Which configured headers the upstream already set: its own value wins, since it knows its content better
-        // than a global default (e.g. a stricter X-Frame-Options: DENY stays). A bit per configured header; past
-        // 64 of them the extra ones are simply always added.
-        var configuredSeen: UInt64 = 0
-        for (name, value) in upstreamHead.headers {
-            let kind = HeaderName.classify(name)
-            if HopByHopHeaders.isHopByHop(name, kind: kind, listed: listed) { continue }
-            switch kind {
-            case .contentLength: hasLength = true
-            case .cacheControl: hasCacheControl = true
-            case .xRequestID: continue
-            default: break
-            }
-            for (index, configured) in snapshot.responseHeaders.enumerated()
-            where index < 64 && configuredSeen & (1 << UInt64(index)) == 0 && HeaderName.same(configured.0, name) {
-                configuredSeen |= 1 << UInt64(index)
-            }
-            headers.add(name: name, value: value)
+        for field in upstreamHead.fields {
+            if field.kind == .contentLength { hasLength = true }
+            if field.kind == .cacheControl { hasCacheControl = true }
         }
-        for (index, configured) in snapshot.responseHeaders.enumerated()
-        where index >= 64 || configuredSeen & (1 << UInt64(index)) == 0 {
-            headers.add(name: configured.0, value: configured.1)
-        }
-        headers.add(name: "X-Request-ID", value: requestID)
-        let code = upstreamHead.status.code
+        let code = upstreamHead.status
+        var cacheControl: String?
         if let cache, (200..<300).contains(code) || code == 304, !hasCacheControl, cache.applies(toURI: uri) {
-            headers.add(name: "Cache-Control", value: cache.cacheControl)
-            headers.replaceOrAdd(name: "Expires", value: dates.httpDate(secondsFromNow: cache.maxAgeSeconds))
+            cacheControl = cache.cacheControl
         }
-
         let isHTTP10 = clientVersion.major == 1 && clientVersion.minor == 0
         let bodyless = isHeadRequest || code == 204 || code == 304 || (100..<200).contains(code)
         // An HTTP/1.0 client cannot read a chunked body, so without a length the body ends at connection close.
@@ -58,14 +40,94 @@ enum ResponseHeadRewriter {
         let keepAlive = clientKeepAlive && framed
         // Without a length, an HTTP/1.1 client gets the body chunked; an HTTP/1.0 one reads until the close.
         let chunked = !bodyless && !isHTTP10 && !hasLength
-        if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if isHTTP10 {
-            headers.add(name: "Connection", value: "keep-alive")
+
+        out.writeStaticString(isHTTP10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        writeStatus(upstreamHead, into: &out)
+        // Which configured headers the upstream already set: its own value wins, since it knows its content better
+        // than a global default (e.g. a stricter X-Frame-Options: DENY stays). A bit per configured header; past
+        // 64 of them the extra ones are simply always added.
+        let configured = snapshot.responseHeaderLines
+        var configuredSeen: UInt64 = 0
+        let listed = upstreamHead.connectionListedNames
+        upstreamHead.bytes.withUnsafeReadableBytes { source in
+            for field in upstreamHead.fields {
+                switch field.kind {
+                case .xRequestID: continue
+                case .expires where cacheControl != nil: continue  // replaced below
+                default: if field.kind.isHopByHop { continue }
+                }
+                let name = UnsafeRawBufferPointer(rebasing: source[field.name])
+                if !listed.isEmpty
+                    && listed.contains(where: { HeaderName.same($0, String(decoding: name, as: UTF8.self)) })
+                {
+                    continue
+                }
+                for index in 0..<min(configured.count, 64)
+                where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
+                    configuredSeen |= 1 << UInt64(index)
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.name.lowerBound..<field.value.upperBound]))
+                out.writeStaticString("\r\n")
+            }
         }
-        let version: HTTPVersion = isHTTP10 ? .http1_0 : .http1_1
-        let head = HTTPResponseHead(version: version, status: upstreamHead.status, headers: headers)
-        return (head, keepAlive, chunked ? .chunked : .raw)
+        for index in configured.indices where index >= 64 || configuredSeen & (1 << UInt64(index)) == 0 {
+            out.writeBytes(configured[index].line)
+        }
+        writeRequestID(requestID, into: &out)
+        if let cacheControl, let cache {
+            out.writeStaticString("Cache-Control: ")
+            out.writeString(cacheControl)
+            out.writeStaticString("\r\nExpires: ")
+            out.writeString(dates.httpDate(secondsFromNow: cache.maxAgeSeconds))
+            out.writeStaticString("\r\n")
+        }
+        if chunked { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
+        if !keepAlive {
+            out.writeStaticString("Connection: close\r\n")
+        } else if isHTTP10 {
+            out.writeStaticString("Connection: keep-alive\r\n")
+        }
+        out.writeStaticString("\r\n")
+        return (keepAlive, chunked ? .chunked : .raw)
+    }
+
+    /// The `101 Switching Protocols` head relayed to a client whose connection becomes a tunnel: `Upgrade` crosses
+    /// (it is the point), other hop-by-hop headers do not, and the request id is the balancer's.
+    static func writeSwitchingProtocolsHead(
+        _ upstreamHead: HTTP1ResponseHead,
+        requestID: String,
+        into out: inout ByteBuffer
+    ) {
+        out.writeStaticString("HTTP/1.1 ")
+        writeStatus(upstreamHead, into: &out)
+        upstreamHead.bytes.withUnsafeReadableBytes { source in
+            for field in upstreamHead.fields
+            where field.kind != .xRequestID && (field.kind == .upgrade || !field.kind.isHopByHop) {
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.name.lowerBound..<field.value.upperBound]))
+                out.writeStaticString("\r\n")
+            }
+        }
+        out.writeStaticString("Connection: Upgrade\r\n")
+        writeRequestID(requestID, into: &out)
+        out.writeStaticString("\r\n")
+    }
+
+    /// `code reason CRLF`, the reason phrase as the upstream wrote it.
+    private static func writeStatus(_ head: HTTP1ResponseHead, into out: inout ByteBuffer) {
+        let code = head.status
+        out.writeInteger(UInt8(48 + code / 100 % 10))
+        out.writeInteger(UInt8(48 + code / 10 % 10))
+        out.writeInteger(UInt8(48 + code % 10))
+        out.writeStaticString(" ")
+        head.bytes.withUnsafeReadableBytes { source in
+            _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: source[head.reason]))
+        }
+        out.writeStaticString("\r\n")
+    }
+
+    private static func writeRequestID(_ requestID: String, into out: inout ByteBuffer) {
+        out.writeStaticString("X-Request-ID: ")
+        out.writeString(requestID)
+        out.writeStaticString("\r\n")
     }
 }

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// What an upstream connection reports to the client connection currently using it. Same event loop, direct calls.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstreamResponseHead(_ head: HTTPResponseHead)
+    func upstreamResponseHead(_ head: HTTP1ResponseHead)
     func upstreamResponseBody(_ part: ByteBuffer)
     func upstreamResponseEnd(keepAlive: Bool)
     /// Bytes from the upstream after a 101: passed to the client untouched.
