@@ -1,17 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// Writes HTTP/1.1 heads and chunked framing straight into `ByteBuffer`s: one buffer per head, body parts passed
-/// through untouched (a chunk adds a few framing bytes around the payload, never a copy of it).
+/// Writes the balancer's own response heads and chunked framing straight into `ByteBuffer`s: one buffer per head,
+/// body parts passed through untouched (a chunk adds a few framing bytes around the payload, never a copy of it).
 enum HTTP1Encoder {
-    static func writeRequestHead(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        buffer.writeString(head.method.rawValue)
-        buffer.writeStaticString(" ")
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
-        writeHeaders(head.headers, into: &buffer)
-    }
-
     static func writeResponseHead(_ head: HTTPResponseHead, into buffer: inout ByteBuffer) {
         if head.version.major == 1 && head.version.minor == 0 {
             buffer.writeStaticString("HTTP/1.0 ")

@@ -23,7 +23,9 @@ enum HTTP1HeadParser {
         return nil
     }
 
-    static func parseRequest(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTPRequestHead {
+    /// The request line and header lines of `bytes`, parsed for decisions and located for forwarding; `bytes` of
+    /// the result is left for the caller to set.
+    static func parseRequest(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1RequestHead {
         var i = 0
         let count = bytes.count
         // method
@@ -35,14 +37,36 @@ enum HTTP1HeadParser {
         while i < count && HTTP1Bytes.isTarget(bytes[i]) { i += 1 }
         guard i > targetStart, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
         let uri = string(bytes, targetStart, i)
+        let requestLine = 0..<i
         i += 1
         let version = try parseVersion(bytes, at: i)
         i += 8
         guard i + 1 < count, bytes[i] == HTTP1Bytes.cr, bytes[i + 1] == HTTP1Bytes.lf else {
             throw .invalidRequestLine
         }
-        let headers = try parseHeaders(bytes, from: i + 2)
-        return HTTPRequestHead(version: version, method: method, uri: uri, headers: headers)
+        var headers: [(String, String)] = []
+        var fields: [HTTP1HeaderField] = []
+        headers.reserveCapacity(12)
+        fields.reserveCapacity(12)
+        var listsNames = false
+        let typed = bytes.bindMemory(to: UInt8.self)
+        try scanHeaders(bytes, from: i + 2) { name, value in
+            let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
+            if kind == .connection {
+                listsNames = listsNames || connectionTokens(bytes, value).listsNames
+            }
+            fields.append(HTTP1HeaderField(kind: kind, name: name, value: value))
+            headers.append(
+                (string(bytes, name.lowerBound, name.upperBound), string(bytes, value.lowerBound, value.upperBound))
+            )
+        }
+        return HTTP1RequestHead(
+            head: HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers)),
+            requestLine: requestLine,
+            fields: fields,
+            bytes: ByteBuffer(),
+            connectionListsNames: listsNames
+        )
     }
 
     /// The status line and header lines located in `bytes`; `bytes` of the result is left for the caller to set
@@ -82,18 +106,23 @@ enum HTTP1HeadParser {
         let typed = bytes.bindMemory(to: UInt8.self)
         try scanHeaders(bytes, from: i + 2) { name, value in
             let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
-            if kind == .connection { noteConnectionTokens(bytes, value, into: &head) }
+            if kind == .connection {
+                let tokens = connectionTokens(bytes, value)
+                head.connectionClose = head.connectionClose || tokens.close
+                head.connectionKeepAlive = head.connectionKeepAlive || tokens.keepAlive
+                head.connectionListsNames = head.connectionListsNames || tokens.listsNames
+            }
             head.fields.append(HTTP1ResponseHead.Field(kind: kind, name: name, value: value))
         }
         return head
     }
 
     /// Reads the comma-separated tokens of a `Connection` value: `close`, `keep-alive`, or names of other headers.
-    private static func noteConnectionTokens(
-        _ bytes: UnsafeRawBufferPointer,
-        _ value: Range<Int>,
-        into head: inout HTTP1ResponseHead
+    private static func connectionTokens(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> (
+        close: Bool, keepAlive: Bool, listsNames: Bool
     ) {
+        var result = (close: false, keepAlive: false, listsNames: false)
+        let typed = bytes.bindMemory(to: UInt8.self)
         var start = value.lowerBound
         while start < value.upperBound {
             var end = start
@@ -102,16 +131,17 @@ enum HTTP1HeadParser {
             var b = end
             while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
             while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
-            let token = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[a..<b])
+            let token = UnsafeBufferPointer(rebasing: typed[a..<b])
             if HeaderName.equal(token, "close") {
-                head.connectionClose = true
+                result.close = true
             } else if HeaderName.equal(token, "keep-alive") {
-                head.connectionKeepAlive = true
+                result.keepAlive = true
             } else if !token.isEmpty {
-                head.connectionListsNames = true
+                result.listsNames = true
             }
             start = end + 1
         }
+        return result
     }
 
     private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion
@@ -126,19 +156,6 @@ enum HTTP1HeadParser {
         case UInt8(ascii: "0"): return .http1_0
         default: throw .invalidVersion
         }
-    }
-
-    /// Header lines from `start` up to the empty line that ends the head, as `HTTPHeaders`.
-    private static func parseHeaders(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(HTTP1ParseError)
-        -> HTTPHeaders
-    {
-        var fields: [(String, String)] = []
-        try scanHeaders(bytes, from: start) { name, value in
-            fields.append(
-                (string(bytes, name.lowerBound, name.upperBound), string(bytes, value.lowerBound, value.upperBound))
-            )
-        }
-        return HTTPHeaders(fields)
     }
 
     /// Checks the header lines from `start` up to the empty line that ends the head and reports each one's name and

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What the request decoder hands the client connection.
-typealias HTTP1RequestEvent = HTTP1Event<HTTPRequestHead>
+typealias HTTP1RequestEvent = HTTP1Event<HTTP1RequestHead>
 
 /// Turns the bytes of a client connection into request heads, body parts and ends, one request at a time.
 ///
@@ -59,7 +59,7 @@ struct HTTP1RequestDecoder {
             {
                 buffer.moveReaderIndex(forwardBy: 2)
             }
-            let result: (head: HTTPRequestHead, length: Int)? = try buffer.withUnsafeReadableBytes {
+            let result: (head: HTTP1RequestHead, length: Int)? = try buffer.withUnsafeReadableBytes {
                 bytes throws(HTTP1ParseError) in
                 guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
                     if bytes.count > maxHeadSize { throw .headTooLarge }
@@ -72,9 +72,12 @@ struct HTTP1RequestDecoder {
                 state = .head(scanned: buffer.readableBytes)
                 return nil
             }
-            buffer.moveReaderIndex(forwardBy: result.length)
+            var request = result.head
+            // A view of the received bytes (no copy): the forwarded head is written from it.
+            guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
+            request.bytes = bytes
             let framing: HTTP1BodyDecoder.Framing
-            switch RequestHygiene.framing(of: result.head, maxHeaderSize: maxHeadSize) {
+            switch RequestHygiene.framing(of: request.head, maxHeaderSize: maxHeadSize) {
             case .success(.none): framing = .none
             case .success(.contentLength(let n)): framing = .length(n)
             case .success(.chunked): framing = .chunked
@@ -83,7 +86,7 @@ struct HTTP1RequestDecoder {
             case .failure: throw .invalidTransferEncoding
             }
             state = .body(HTTP1BodyDecoder(framing: framing))
-            return .head(result.head)
+            return .head(request)
         case .body(var body):
             let event: HTTP1RequestEvent? = try body.nextEvent(&buffer)
             if case .end = event { state = .paused } else { state = .body(body) }

@@ -4,13 +4,7 @@ import NIOHTTP1
 /// A response head as the upstream sent it: version, status and every header line located in the received bytes and
 /// classified once. The proxy forwards most lines byte for byte, so nothing becomes a `String` unless asked for.
 struct HTTP1ResponseHead {
-    /// One header line: where its name and value sit in `bytes`, and which name the proxy knows it as.
-    struct Field {
-        var kind: HeaderName
-        var name: Range<Int>
-        /// Without the whitespace around it.
-        var value: Range<Int>
-    }
+    typealias Field = HTTP1HeaderField
 
     var version: HTTPVersion
     var status: Int

@@ -3,8 +3,9 @@ import NIOHTTP1
 
 extension ClientConnectionHandler {
     /// A request head arrived: route it, check it, and start the first upstream attempt.
-    func requestHeadReceived(_ head: HTTPRequestHead) {
+    func requestHeadReceived(_ received: HTTP1RequestHead) {
         guard !closing else { return }
+        let head = received.head
         timer.disarm()
         snapshot = loop.snapshot
         request = RequestRecord()
@@ -33,13 +34,17 @@ extension ClientConnectionHandler {
         case .respond(let status, let close):
             sendLocalResponse(status, close: close)
         case .proxy(let framing, let continue100):
-            request.forwardedHead = ForwardedRequest.upstreamHead(
-                from: head,
+            var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
+            ForwardedRequest.writeUpstreamHead(
+                received,
                 clientIP: clientIP,
                 requestID: request.requestID,
                 bodyFraming: framing,
-                upgrade: machine.isUpgradeRequest
+                upgrade: machine.isUpgradeRequest,
+                into: &forwarded
             )
+            request.forwardedHead = forwarded
+            request.forwardedChunked = framing == .chunked
             if continue100 {
                 var interim = context.channel.allocator.buffer(capacity: 32)
                 interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
@@ -139,7 +144,7 @@ extension ClientConnectionHandler {
                 sendTimeout: snapshot.sendTimeout,
                 isHeadRequest: request.head.method == .HEAD
             )
-            connection.sendHead(request.forwardedHead)
+            connection.sendHead(request.forwardedHead, chunked: request.forwardedChunked)
             let parts = fromReplay ? machine.replayParts : pending
             pending = []
             pendingBytes = 0

@@ -124,8 +124,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             }
             guard let event else { return }
             switch event {
-            case .head(let head):
-                requestHeadReceived(head)
+            case .head(let received):
+                requestHeadReceived(received)
             case .body(let part):
                 requestBodyReceived(part)
             case .end:
@@ -202,7 +202,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 /// What the handler remembers about the request in progress (for rewriting, retries and the access log).
 struct RequestRecord {
     var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-    var forwardedHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    /// The head sent upstream, written once and sent again as it is on a retry.
+    var forwardedHead = ByteBuffer()
+    /// Whether the body goes upstream chunked.
+    var forwardedChunked = false
     var requestID = ""
     var start = NIODeadline.uptimeNanoseconds(0)
     var groupIndex = 0

@@ -1,67 +1,91 @@
+import NIOCore
 import NIOHTTP1
 
-/// Builds the request head the balancer sends upstream from the one the client sent: hop-by-hop headers removed,
+/// Writes the request head the balancer sends upstream from the one the client sent: hop-by-hop headers removed,
 /// `X-Forwarded-*`, `X-Real-IP` and `X-Request-ID` set, framing made explicit, `Host` passed as the client sent it.
 ///
-/// One pass over the client's headers into a new list sized up front: no repeated scans or removals.
+/// One pass over the client's header lines, each kept line copied byte for byte from the received head: no
+/// `String` per header and no intermediate header list.
 enum ForwardedRequest {
     /// - Parameters:
-    ///   - head: the client's request head.
+    ///   - request: the client's request head as received.
     ///   - clientIP: the peer address of the client connection.
     ///   - requestID: the id chosen for this request (the client's own when sane).
     ///   - bodyFraming: how the client framed its body, re-stated explicitly towards the upstream.
-    static func upstreamHead(
-        from head: HTTPRequestHead,
+    ///   - upgrade: a WebSocket upgrade, the one case where `Upgrade` crosses the proxy.
+    static func writeUpstreamHead(
+        _ request: HTTP1RequestHead,
         clientIP: String,
         requestID: String,
         bodyFraming: RequestBodyFraming,
-        upgrade: Bool = false
-    ) -> HTTPRequestHead {
-        let listed = HopByHopHeaders.listedNames(in: head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 6)
-        var forwardedFor: String?
-        var host: String?
-        for (name, value) in head.headers {
-            let kind = HeaderName.classify(name)
-            if upgrade && kind == .upgrade {
-                // A WebSocket upgrade is the one case where `Upgrade` crosses the proxy.
-                headers.add(name: name, value: value)
-                continue
+        upgrade: Bool = false,
+        into out: inout ByteBuffer
+    ) {
+        // Names listed in `Connection` are rare; only then are they read as text.
+        let listed = request.connectionListsNames ? HopByHopHeaders.listedNames(in: request.head.headers) : []
+        var forwardedFor: [Range<Int>] = []
+        var host: Range<Int>?
+        request.bytes.withUnsafeReadableBytes { source in
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[request.requestLine]))
+            out.writeStaticString(" HTTP/1.1\r\n")
+            for field in request.fields {
+                let kind = field.kind
+                if !(upgrade && kind == .upgrade) {
+                    if kind.isHopByHop { continue }
+                    if !listed.isEmpty,
+                        listed.contains(where: {
+                            HeaderName.same($0, String(decoding: source[field.name], as: UTF8.self))
+                        })
+                    {
+                        continue
+                    }
+                }
+                switch kind {
+                case .xForwardedFor:
+                    forwardedFor.append(field.value)
+                    continue
+                case .host:
+                    if host == nil { host = field.value }
+                // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
+                case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
+                    continue
+                case .contentLength:
+                    guard case .contentLength = bodyFraming else { continue }
+                default:
+                    break
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
+                out.writeStaticString("\r\n")
             }
-            if HopByHopHeaders.isHopByHop(name, kind: kind, listed: listed) { continue }
-            switch kind {
-            case .xForwardedFor:
-                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
-            case .host:
-                host = host ?? value
-                headers.add(name: name, value: value)
-            // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
-            case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
-                continue
-            case .contentLength:
-                if case .contentLength = bodyFraming { headers.add(name: name, value: value) }
-            default:
-                headers.add(name: name, value: value)
+            out.writeStaticString("X-Forwarded-For: ")
+            for value in forwardedFor {
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[value]))
+                out.writeStaticString(", ")
+            }
+            out.writeString(clientIP)
+            out.writeStaticString("\r\nX-Real-IP: ")
+            out.writeString(clientIP)
+            out.writeStaticString("\r\nX-Forwarded-Proto: http\r\n")
+            if let host {
+                out.writeStaticString("X-Forwarded-Host: ")
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[host]))
+                out.writeStaticString("\r\n")
             }
         }
-        headers.add(name: "X-Forwarded-For", value: forwardedFor.map { $0 + ", " + clientIP } ?? clientIP)
-        headers.add(name: "X-Real-IP", value: clientIP)
-        headers.add(name: "X-Forwarded-Proto", value: "http")
-        if let host { headers.add(name: "X-Forwarded-Host", value: host) }
-        headers.add(name: "X-Request-ID", value: requestID)
-        if upgrade { headers.add(name: "Connection", value: "Upgrade") }
+        out.writeStaticString("X-Request-ID: ")
+        out.writeString(requestID)
+        out.writeStaticString("\r\n")
+        if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }
         switch bodyFraming {
         case .none:
-            if head.method == .POST || head.method == .PUT || head.method == .PATCH {
-                headers.add(name: "Content-Length", value: "0")
-            }
+            let method = request.head.method
+            if method == .POST || method == .PUT || method == .PATCH { out.writeStaticString("Content-Length: 0\r\n") }
         case .contentLength:
             break
         case .chunked:
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+            out.writeStaticString("Transfer-Encoding: chunked\r\n")
         }
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        out.writeStaticString("\r\n")
     }
 }
 

@@ -101,13 +101,11 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Writes the request head; its headers decide the body framing (`Transfer-Encoding: chunked` or a length).
-    func sendHead(_ head: HTTPRequestHead) {
+    /// Writes the request head (already encoded); `chunked` says how the body that follows is framed.
+    func sendHead(_ head: ByteBuffer, chunked: Bool) {
         guard let context else { return }
-        requestFraming = head.headers.contains(name: "transfer-encoding") ? .chunked : .raw
-        var buffer = context.channel.allocator.buffer(capacity: 512)
-        HTTP1Encoder.writeRequestHead(head, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        requestFraming = chunked ? .chunked : .raw
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     func sendBody(_ part: ByteBuffer) {

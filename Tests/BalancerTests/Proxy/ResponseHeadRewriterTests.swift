@@ -64,8 +64,8 @@ final class ResponseHeadRewriterTests: XCTestCase {
     func testHopByHopHeadersGoAndOtherLinesAreCopiedAsReceived() throws {
         let head = try decodeHead(
             "HTTP/1.1 200 Fine\r\nConnection: keep-alive, X-Secret\r\nKeep-Alive: timeout=5\r\nX-Secret: 1\r\n"
-                + "content-type:text/plain\r\nX-Frame-Options: DENY\r\nX-Request-ID: theirs\r\nTransfer-Encoding: chunked\r\n"
-                + "Proxy-Foo: bar\r\n\r\n"
+                + "content-type:text/plain\r\nX-Frame-Options: DENY\r\nX-Request-ID: theirs\r\n"
+                + "Transfer-Encoding: chunked\r\nProxy-Foo: bar\r\n\r\n"
         )
         XCTAssertTrue(head.isKeepAlive)
         XCTAssertTrue(head.connectionListsNames)

@@ -1,0 +1,15 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request head as the client sent it: the parsed head the proxy decides with, plus every header line located in
+/// the received bytes, so that forwarding copies lines instead of re-encoding them.
+struct HTTP1RequestHead {
+    var head: HTTPRequestHead
+    /// Method and request target, `METHOD SP target`, at the start of `bytes`.
+    var requestLine: Range<Int>
+    var fields: [HTTP1HeaderField]
+    /// The whole head, request line to the empty line; offsets above are from its reader index.
+    var bytes: ByteBuffer
+    /// Whether a `Connection` header names other headers besides `close` and `keep-alive` (they are hop-by-hop).
+    var connectionListsNames = false
+}
