@@ -12,12 +12,17 @@ enum JSONResponse {
 
     /// `value` encoded as the body of a response with `status`.
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encode(value)
+        return Response(
+            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The body bytes for `value`; the fast path encodes with this too, so both paths answer the same JSON.
+    static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         // Sorted keys keep answers stable for people and diffs; unescaped slashes keep paths readable.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
-            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try encoder.encode(value)
     }
 }
 
