@@ -15,6 +15,8 @@ enum HealthServiceApp {
     /// - Parameters:
     ///   - readiness: the dependency checks; built from `config` unless a test passes its own.
     ///   - accessLogger: where the one-line-per-request access log goes.
+    ///   - fastPath: whether `/health` and `/api/instance` are answered on the event loop (`FastPathHandler`);
+    ///     tests turn it off to compare with Hummingbird's own answers.
     ///   - onServerRunning: called with the listening channel once the port is bound.
     static func build(
         config: HealthServiceConfig,
@@ -22,6 +24,7 @@ enum HealthServiceApp {
         logger: Logger = Logger(label: "health-service"),
         accessLogger: Logger = Logger(label: "access"),
         timestamps: TimestampCache = .shared,
+        fastPath: Bool = true,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let readiness = readiness ?? ReadinessChecker(config: config)
@@ -35,6 +38,13 @@ enum HealthServiceApp {
 
         let webSocketResponder = WebSocketEcho.router(instanceID: config.instanceID, accessLogger: accessLogger)
             .buildResponder()
+        let fastPathResponder = FastPathResponses(
+            serviceName: config.serviceName, environment: config.environment, instanceID: config.instanceID
+        ).map {
+            FastPathResponder(
+                responses: $0, timestamps: timestamps, dates: HTTPDateCache(), accessLogger: accessLogger,
+                instanceID: config.instanceID)
+        }
         let keepWarm = KeepWarmService(checker: readiness, interval: config.keepWarmInterval, logger: logger)
         return Application(
             router: router,
@@ -42,7 +52,8 @@ enum HealthServiceApp {
                 HealthServiceChildChannel(
                     inner: HTTP1WebSocketUpgradeChannel(
                         responder: responder, webSocketResponder: webSocketResponder,
-                        configuration: .init(ws: .init(maxFrameSize: WebSocketEcho.maximumMessageBytes))))
+                        configuration: .init(ws: .init(maxFrameSize: WebSocketEcho.maximumMessageBytes))),
+                    fastPath: fastPath ? fastPathResponder : nil)
             },
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
             services: [keepWarm],

@@ -24,9 +24,12 @@ final class RunningService: Sendable {
     }
 
     /// Starts a replica for `config` (port forced to 0) and returns once it listens.
+    ///
+    /// - Parameter fastPath: false leaves `/health` and `/api/instance` to Hummingbird, for comparing the two paths.
     static func start(
         config: HealthServiceConfig, readiness: ReadinessChecker? = nil,
-        accessLogger: Logger = Logger(label: "access", factory: { _ in SwiftLogNoOpLogHandler() })
+        accessLogger: Logger = Logger(label: "access", factory: { _ in SwiftLogNoOpLogHandler() }),
+        fastPath: Bool = true
     ) async throws -> RunningService {
         var config = config
         config.host = "127.0.0.1"
@@ -34,7 +37,7 @@ final class RunningService: Sendable {
         let quiet = Logger(label: "health-service", factory: { _ in SwiftLogNoOpLogHandler() })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = HealthServiceApp.build(
-            config: config, readiness: readiness, logger: quiet, accessLogger: accessLogger
+            config: config, readiness: readiness, logger: quiet, accessLogger: accessLogger, fastPath: fastPath
         ) { channel in
             continuation.yield(channel.localAddress?.port ?? -1)
             continuation.finish()
