@@ -69,6 +69,7 @@ struct HTTP1ResponseDecoder {
                     continue
                 }
                 head.bytes = bytes
+                head.bufferedBodyBytes = buffer.readableBytes
                 state = .body(HTTP1BodyDecoder(framing: try framing(of: head)))
                 return .head(head)
             case .body(var body):

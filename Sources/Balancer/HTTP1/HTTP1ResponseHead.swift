@@ -14,6 +14,8 @@ struct HTTP1ResponseHead {
     /// The whole head, status line to the empty line; offsets above are from its reader index. A view of the
     /// received buffer, not a copy.
     var bytes: ByteBuffer
+    /// Bytes already received behind the head (the start of the body, usually all of a small one).
+    var bufferedBodyBytes = 0
     /// The tokens of the `Connection` headers that decide keep-alive, and whether they name other headers (which
     /// are then hop-by-hop too).
     var connectionClose = false

@@ -38,7 +38,8 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         }
         request.upstreamStatus = code
         request.status = code
-        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 256)
+        let room = head.bytes.readableBytes + 256 + min(head.bufferedBodyBytes, Self.coalescedPartLimit)
+        var buffer = context.channel.allocator.buffer(capacity: room)
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
             clientVersion: request.head.version,
@@ -53,16 +54,55 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         )
         request.keepAlive = rewritten.keepAlive
         responseFraming = rewritten.framing
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        // Held back: small body parts that arrived with the head join it, so a typical response leaves in one write.
+        pendingOutput = buffer
     }
 
     private func statusCondition(_ code: Int) -> NextUpstreamCondition {
         code == 502 ? .http502 : code == 503 ? .http503 : .http504
     }
 
+    /// Body parts up to this size are copied behind a response head still waiting to be written.
+    static var coalescedPartLimit: Int { 4096 }
+
     func upstreamResponseBody(_ part: ByteBuffer) {
         request.bytesSent += Int64(part.readableBytes)
+        if var output = pendingOutput, part.readableBytes <= Self.coalescedPartLimit {
+            pendingOutput = nil
+            if responseFraming == .chunked {
+                guard part.readableBytes > 0 else {
+                    pendingOutput = output
+                    return
+                }
+                HTTP1Encoder.writeChunkHeader(size: part.readableBytes, into: &output)
+                output.writeImmutableBuffer(part)
+                output.writeStaticString(HTTP1Encoder.chunkTrailer)
+            } else {
+                output.writeImmutableBuffer(part)
+            }
+            pendingOutput = output
+            return
+        }
+        writePendingOutput()
         context.writeBodyPart(part, framing: responseFraming)
+    }
+
+    /// Writes the response bytes held back for coalescing, if any.
+    func writePendingOutput() {
+        guard let output = pendingOutput else { return }
+        pendingOutput = nil
+        context.write(wrapOutboundOut(output), promise: nil)
+    }
+
+    /// Writes what ends the response body, together with any bytes still held back.
+    private func writeResponseEnd(promise: EventLoopPromise<Void>?) {
+        guard var output = pendingOutput else {
+            context.writeBodyEnd(framing: responseFraming, promise: promise)
+            return
+        }
+        pendingOutput = nil
+        if responseFraming == .chunked { output.writeStaticString(HTTP1Encoder.lastChunk) }
+        context.write(wrapOutboundOut(output), promise: promise)
     }
 
     func upstreamResponseEnd(keepAlive: Bool) {
@@ -75,7 +115,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
                 writeResponseEndThenClose()
             } else {
                 timer.arm(.now() + snapshot.keepaliveTimeout)
-                context.writeBodyEnd(framing: responseFraming, promise: nil)
+                writeResponseEnd(promise: nil)
                 context.flush()
                 readNextRequest()
             }
@@ -111,12 +151,13 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     private func writeResponseEndThenClose() {
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeBodyEnd(framing: responseFraming, promise: promise)
+        writeResponseEnd(promise: promise)
         context.flush()
         promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
     }
 
     func upstreamReadComplete() {
+        writePendingOutput()
         context.flush()
     }
 

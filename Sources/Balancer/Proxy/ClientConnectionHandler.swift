@@ -18,6 +18,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     var decoder: HTTP1RequestDecoder
     /// How the response body in progress is framed towards the client.
     var responseFraming = HTTP1OutgoingFraming.raw
+    /// The response head (and small body parts behind it) not written yet; written at the latest when the
+    /// upstream's read completes.
+    var pendingOutput: ByteBuffer?
     private var processingInbound = false
     var clientIP = "-"
     var timer: DeadlineTimer!
@@ -92,6 +95,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     func close() {
         guard !closing else { return }
         closing = true
+        writePendingOutput()
         context.close(promise: nil)
     }
 

@@ -44,6 +44,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var decoder = HTTP1ResponseDecoder()
     /// How the request body in progress is framed towards the upstream.
     private var requestFraming = HTTP1OutgoingFraming.raw
+    /// Whether something was written since the last flush.
+    private var unflushed = false
     /// Set when the pool holds this connection; cleared on checkout.
     var onIdleClose: ((UpstreamHandler) -> Void)?
     /// The pool's removal closure, made once per connection rather than once per check-in.
@@ -106,15 +108,18 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         requestFraming = chunked ? .chunked : .raw
         context.write(wrapOutboundOut(head), promise: nil)
+        unflushed = true
     }
 
     func sendBody(_ part: ByteBuffer) {
         context?.writeBodyPart(part, framing: requestFraming)
+        unflushed = true
     }
 
     /// Bytes for the tunnel, written as they are.
     func sendRaw(_ bytes: ByteBuffer) {
         context?.write(wrapOutboundOut(bytes), promise: nil)
+        unflushed = true
     }
 
     /// Switches to a byte tunnel (after a 101): no more HTTP framing and no `read_timeout` (the tunnel's idle timeout
@@ -126,10 +131,16 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func sendEnd() {
-        if requestFraming == .chunked { context?.writeBodyEnd(framing: .chunked, promise: nil) }
+        if requestFraming == .chunked {
+            context?.writeBodyEnd(framing: .chunked, promise: nil)
+            unflushed = true
+        }
     }
 
+    /// Flushes what was written since the last flush; nothing to do (and no trip down the pipeline) otherwise.
     func flush() {
+        guard unflushed else { return }
+        unflushed = false
         context?.flush()
     }
 
