@@ -77,7 +77,8 @@ struct HTTP1RequestDecoder {
             guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
             request.bytes = bytes
             let framing: HTTP1BodyDecoder.Framing
-            switch RequestHygiene.framing(of: request.head, maxHeaderSize: maxHeadSize) {
+            request.checked = RequestHygiene.framing(of: request.head, maxHeaderSize: maxHeadSize)
+            switch request.checked {
             case .success(.none): framing = .none
             case .success(.contentLength(let n)): framing = .length(n)
             case .success(.chunked): framing = .chunked

@@ -12,4 +12,12 @@ struct HTTP1RequestHead {
     var bytes: ByteBuffer
     /// Whether a `Connection` header names other headers besides `close` and `keep-alive` (they are hop-by-hop).
     var connectionListsNames = false
+    /// The body framing, or why the head must be refused, as `RequestHygiene` found it while decoding.
+    var checked: Result<RequestBodyFraming, RequestHygiene.Violation> = .success(.none)
+
+    /// The first value of a header of `kind`, as text.
+    func first(_ kind: HeaderName) -> String? {
+        guard let field = fields.first(where: { $0.kind == kind }) else { return nil }
+        return bytes.getString(at: bytes.readerIndex + field.value.lowerBound, length: field.value.count)
+    }
 }

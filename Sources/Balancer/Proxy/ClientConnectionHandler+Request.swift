@@ -8,10 +8,8 @@ extension ClientConnectionHandler {
         let head = received.head
         timer.disarm()
         snapshot = loop.snapshot
-        request = RequestRecord()
-        request.head = head
-        request.start = .now()
-        if let id = head.headers.first(name: "x-request-id"), RequestHygiene.isSaneRequestID(id) {
+        request.begin(head, at: .now())
+        if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
             request.requestID = id
         } else {
             request.requestID = loop.nextRequestID()
@@ -26,6 +24,7 @@ extension ClientConnectionHandler {
         }
         let action = machine.requestHeadReceived(
             head,
+            checked: received.checked,
             policy: snapshot.requestPolicy,
             unavailableStatus: unavailable,
             now: UpstreamServer.now()

@@ -43,7 +43,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
             clientVersion: request.head.version,
-            clientKeepAlive: request.head.isKeepAlive && !loop.draining,
+            clientKeepAlive: machine.clientKeepAlive && !loop.draining,
             isHeadRequest: request.head.method == .HEAD,
             requestID: request.requestID,
             cache: request.cache,

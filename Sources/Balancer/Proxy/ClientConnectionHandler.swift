@@ -202,22 +202,3 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 }
-
-/// What the handler remembers about the request in progress (for rewriting, retries and the access log).
-struct RequestRecord {
-    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-    /// The head sent upstream, written once and sent again as it is on a retry.
-    var forwardedHead = ByteBuffer()
-    /// Whether the body goes upstream chunked.
-    var forwardedChunked = false
-    var requestID = ""
-    var start = NIODeadline.uptimeNanoseconds(0)
-    var groupIndex = 0
-    var cache: StaticCachePolicy?
-    var tried = ServerSet.empty
-    var status = 0
-    var bytesSent: Int64 = 0
-    var upstreamStatus: Int?
-    var upstreamAddress: String?
-    var keepAlive = true
-}

@@ -68,16 +68,19 @@ struct ProxyStateMachine {
         case respond(HTTPResponseStatus, close: Bool)
     }
 
-    /// A request head arrived. `routeAvailable` is false when no route matched (404) or every server is down (503).
+    /// A request head arrived. `unavailableStatus` is set when no route matched (404) or every server is down (503).
+    /// `checked` is the head's `RequestHygiene` verdict when the framing layer already has it (it is not worked out
+    /// twice per request).
     mutating func requestHeadReceived(
         _ head: HTTPRequestHead,
+        checked: Result<RequestBodyFraming, RequestHygiene.Violation>? = nil,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
         now: Int64 = 0
     ) -> HeadAction {
         guard case .idle = state else { invalid("request head while busy") }
         let framing: RequestBodyFraming
-        switch RequestHygiene.framing(of: head, maxHeaderSize: policy.maxHeaderSize) {
+        switch checked ?? RequestHygiene.framing(of: head, maxHeaderSize: policy.maxHeaderSize) {
         case .failure(let violation):
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(violation.status, close: true)
@@ -317,6 +320,12 @@ struct ProxyStateMachine {
         request.response = .streaming
         state = .proxying(request)
         return .relay
+    }
+
+    /// Whether the client allows its connection to stay open after the request in progress.
+    var clientKeepAlive: Bool {
+        if case .proxying(let request) = state { return request.clientKeepAlive }
+        return false
     }
 
     /// Whether the request in progress asks for a WebSocket upgrade.
