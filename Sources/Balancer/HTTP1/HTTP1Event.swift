@@ -11,17 +11,20 @@ enum HTTP1Event<Head> {
 /// buffer is simply kept (no copy); only a partial message makes it append.
 struct HTTP1InputBuffer {
     private(set) var buffer: ByteBuffer?
+    /// Handed out when nothing is pending; allocated once per connection.
+    private let empty = ByteBuffer()
 
     var readableBytes: Int { buffer?.readableBytes ?? 0 }
 
     mutating func append(_ bytes: ByteBuffer) {
-        if var existing = buffer, existing.readableBytes > 0 {
-            var incoming = bytes
-            existing.writeBuffer(&incoming)
-            buffer = existing
-        } else {
+        guard var existing = buffer, existing.readableBytes > 0 else {
             buffer = bytes
+            return
         }
+        buffer = nil  // the only reference left is `existing`, so appending to it does not copy the storage
+        var incoming = bytes
+        existing.writeBuffer(&incoming)
+        buffer = existing
     }
 
     /// Everything not decoded yet, handed over when the connection becomes a tunnel.
@@ -31,15 +34,18 @@ struct HTTP1InputBuffer {
         return buffer
     }
 
-    /// Takes the pending bytes out for decoding (nil when there are none); `checkIn` puts back what is left.
-    /// Taking them out keeps the storage uniquely referenced while the decoder reads it.
-    mutating func checkOut() -> ByteBuffer? {
+    /// Takes the pending bytes out for decoding (an empty buffer when there are none: a message can still end
+    /// without bytes, e.g. after a head without body); `checkIn` puts back what is left. Taking them out keeps the
+    /// storage uniquely referenced while the decoder reads it.
+    mutating func checkOut() -> ByteBuffer {
         defer { buffer = nil }
-        return buffer
+        return buffer ?? empty
     }
 
+    /// Puts back what is left after decoding. Nothing left means nothing kept: holding an empty view would keep
+    /// the channel's receive buffer referenced, and the channel would then allocate a new one for every read.
     mutating func checkIn(_ rest: ByteBuffer) {
-        buffer = rest
+        buffer = rest.readableBytes > 0 ? rest : nil
     }
 }
 

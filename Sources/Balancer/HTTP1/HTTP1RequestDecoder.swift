@@ -42,7 +42,7 @@ struct HTTP1RequestDecoder {
     }
 
     mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
-        guard var buffer = input.checkOut() else { return nil }
+        var buffer = input.checkOut()
         defer { input.checkIn(buffer) }
         return try step(&buffer)
     }

@@ -38,7 +38,7 @@ struct HTTP1ResponseDecoder {
     mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
 
     mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
-        guard var buffer = input.checkOut() else { return nil }
+        var buffer = input.checkOut()
         defer { input.checkIn(buffer) }
         return try step(&buffer)
     }
