@@ -16,6 +16,7 @@ final class FastPathHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Requests answered from one read at most; a longer pipeline is left to Hummingbird, which has backpressure.
     static let maximumAnswersPerRead = 64
 
+    /// Where the connection stands; the fast path answers only in `answering`.
     private enum State {
         /// Answering requests; `pending` holds the start of one not complete yet.
         case answering
