@@ -36,7 +36,7 @@ extension ClientConnectionHandler {
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
                 received,
-                clientIP: clientIP,
+                client: clientLines,
                 requestID: request.requestID,
                 bodyFraming: framing,
                 upgrade: machine.isUpgradeRequest,

@@ -22,7 +22,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     /// upstream's read completes.
     var pendingOutput: ByteBuffer?
     private var processingInbound = false
-    var clientIP = "-"
+    /// The peer address and the forwarding lines made of it, once per connection.
+    var clientLines = ClientAddressLines(address: "-")
+    var clientIP: String { clientLines.address }
     var timer: DeadlineTimer!
     /// A `read` was held back because the upstream could not take more.
     var readPending = false
@@ -69,7 +71,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
         loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
-        clientIP = context.channel.remoteAddress?.ipAddress ?? "-"
+        clientLines = ClientAddressLines(address: context.channel.remoteAddress?.ipAddress ?? "-")
         timer.arm(.now() + snapshot.clientHeaderTimeout)
         context.fireChannelActive()
     }

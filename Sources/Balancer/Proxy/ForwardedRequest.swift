@@ -9,13 +9,13 @@ import NIOHTTP1
 enum ForwardedRequest {
     /// - Parameters:
     ///   - request: the client's request head as received.
-    ///   - clientIP: the peer address of the client connection.
+    ///   - client: the peer address of the client connection and the lines made of it.
     ///   - requestID: the id chosen for this request (the client's own when sane).
     ///   - bodyFraming: how the client framed its body, re-stated explicitly towards the upstream.
     ///   - upgrade: a WebSocket upgrade, the one case where `Upgrade` crosses the proxy.
     static func writeUpstreamHead(
         _ request: HTTP1RequestHead,
-        clientIP: String,
+        client: ClientAddressLines,
         requestID: String,
         bodyFraming: RequestBodyFraming,
         upgrade: Bool = false,
@@ -62,10 +62,7 @@ enum ForwardedRequest {
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: source[value]))
                 out.writeStaticString(", ")
             }
-            out.writeString(clientIP)
-            out.writeStaticString("\r\nX-Real-IP: ")
-            out.writeString(clientIP)
-            out.writeStaticString("\r\nX-Forwarded-Proto: http\r\n")
+            out.writeBytes(client.bytes)
             if let host {
                 out.writeStaticString("X-Forwarded-Host: ")
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: source[host]))

@@ -18,6 +18,8 @@ final class ProxySnapshot: Sendable {
     let responseHeaders: [(String, String)]
     /// The same, as lines ready to copy into a response head.
     let responseHeaderLines: [EncodedHeaderLine]
+    /// All of those lines in one block, for the usual case where the upstream set none of them.
+    let responseHeaderBlock: [UInt8]
     let maxBodySize: Int64
     let maxHeaderSize: Int
     /// Per-request limits and retry rules, handed to each request's state machine.
@@ -77,6 +79,7 @@ final class ProxySnapshot: Sendable {
         self.routeCache = config.routes.map { route in route.cacheStatic.map(StaticCachePolicy.init) }
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
         self.responseHeaderLines = config.responseHeaders.map { EncodedHeaderLine(name: $0.name, value: $0.value) }
+        self.responseHeaderBlock = responseHeaderLines.flatMap(\.line)
         self.maxBodySize = config.limits.clientMaxBodySize.bytes
         self.maxHeaderSize = Int(config.limits.maxHeaderSize.bytes)
         self.requestPolicy = ProxyStateMachine.Policy(

@@ -70,8 +70,12 @@ enum ResponseHeadRewriter {
                 out.writeStaticString("\r\n")
             }
         }
-        for index in configured.indices where index >= 64 || configuredSeen & (1 << UInt64(index)) == 0 {
-            out.writeBytes(configured[index].line)
+        if configuredSeen == 0 {
+            out.writeBytes(snapshot.responseHeaderBlock)
+        } else {
+            for index in configured.indices where index >= 64 || configuredSeen & (1 << UInt64(index)) == 0 {
+                out.writeBytes(configured[index].line)
+            }
         }
         writeRequestID(requestID, into: &out)
         if let cacheControl, let cache {
@@ -112,15 +116,16 @@ enum ResponseHeadRewriter {
         out.writeStaticString("\r\n")
     }
 
-    /// `code reason CRLF`, the reason phrase as the upstream wrote it.
+    /// `code SP reason CRLF`, copied from the upstream's status line (`HTTP/1.x ` is 9 bytes; the parser checked
+    /// the three digits at 9..<12); the space is written when the upstream left it out.
     private static func writeStatus(_ head: HTTP1ResponseHead, into out: inout ByteBuffer) {
-        let code = head.status
-        out.writeInteger(UInt8(48 + code / 100 % 10))
-        out.writeInteger(UInt8(48 + code / 10 % 10))
-        out.writeInteger(UInt8(48 + code % 10))
-        out.writeStaticString(" ")
         head.bytes.withUnsafeReadableBytes { source in
-            _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: source[head.reason]))
+            if head.reason.lowerBound == 13 {
+                _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: source[9..<head.reason.upperBound]))
+            } else {
+                _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: source[9..<12]))
+                _ = out.writeStaticString(" ")
+            }
         }
         out.writeStaticString("\r\n")
     }

@@ -22,7 +22,7 @@ final class ForwardedRequestTests: XCTestCase {
         var out = ByteBuffer()
         ForwardedRequest.writeUpstreamHead(
             request,
-            clientIP: "10.0.0.7",
+            client: ClientAddressLines(address: "10.0.0.7"),
             requestID: "req-1",
             bodyFraming: framing,
             upgrade: upgrade,

@@ -110,6 +110,11 @@ final class ResponseHeadRewriterTests: XCTestCase {
         XCTAssertFalse(kept.contains("immutable"), kept)
     }
 
+    func testStatusLineWithoutReasonPhraseKeepsItsSpace() throws {
+        let head = try decodeHead("HTTP/1.1 204\r\n\r\n")
+        XCTAssertTrue(try rewrite(head).text.hasPrefix("HTTP/1.1 204 \r\nX-Frame-Options: SAMEORIGIN\r\n"))
+    }
+
     func testConnectionCloseFromUpstreamAndClientKeepAliveAreSeparate() throws {
         let head = try decodeHead("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
         XCTAssertFalse(head.isKeepAlive)
