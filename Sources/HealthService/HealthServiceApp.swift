@@ -70,6 +70,7 @@ enum HealthServiceApp {
             metadata: [
                 "instance": "\(config.instanceID)", "environment": "\(config.environment)",
                 "database": "\(config.database.displayName)", "redis": "\(config.redis.displayName)",
+                "event_loops": "\(config.eventLoops)",
             ])
         if !config.database.ignoredParameters.isEmpty {
             logger.warning(

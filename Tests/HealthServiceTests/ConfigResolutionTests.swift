@@ -14,6 +14,18 @@ final class ConfigResolutionTests: XCTestCase {
         XCTAssertEqual(config.readyTimeout, .seconds(2))
         XCTAssertEqual(config.database.port, 5432)
         XCTAssertEqual(config.redis.port, 6379)
+        XCTAssertEqual(config.eventLoops, 1)
+    }
+
+    func testEventLoopsFromEnvironmentOrFlag() throws {
+        XCTAssertEqual(try HealthServiceConfig.resolve(environment: ["EVENT_LOOPS": "2"], hostName: "h").eventLoops, 2)
+        let flagged = try HealthServiceConfig.resolve(
+            environment: ["EVENT_LOOPS": "2"],
+            overrides: ConfigOverrides(eventLoops: "4"),
+            hostName: "h"
+        )
+        XCTAssertEqual(flagged.eventLoops, 4)
+        XCTAssertEqual(try HealthServiceConfig.eventLoops(environment: [:], flag: nil), 1)
     }
 
     func testEnvironmentIsReadAndFlagsWin() throws {
@@ -53,6 +65,9 @@ final class ConfigResolutionTests: XCTestCase {
             (["SERVICE_NAME": "say \"hi\""], "SERVICE_NAME"),
             (["READY_TIMEOUT": "soon"], "READY_TIMEOUT"),
             (["READY_TIMEOUT": "5m"], "READY_TIMEOUT"),
+            (["EVENT_LOOPS": "0"], "EVENT_LOOPS"),
+            (["EVENT_LOOPS": "65"], "EVENT_LOOPS"),
+            (["EVENT_LOOPS": "auto"], "EVENT_LOOPS"),
             (["DATABASE_URL": "mysql://db/app"], "DATABASE_URL"),
             (["DATABASE_URL": "postgresql://db:port/app"], "DATABASE_URL"),
             (["REDIS_URL": "redis://cache:6379/zero"], "REDIS_URL"),

@@ -4,17 +4,17 @@ import NIOPosix
 import Shared
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `health-service`: one backend replica of the FruitPAK stack, configured like a container by environment variables,
@@ -27,9 +27,10 @@ struct HealthServiceCommand: AsyncParsableCommand {
         discussion: """
             Environment: PORT (8000), HOST (0.0.0.0), INSTANCE_ID (host name), ENVIRONMENT (development),
             SERVICE_NAME (FruitPAK), DATABASE_URL (postgresql://, postgres:// or postgresql+asyncpg://),
-            REDIS_URL (redis://[:password@]host:port[/db]), READY_TIMEOUT (2s), LOG_LEVEL (info).
+            REDIS_URL (redis://[:password@]host:port[/db]), READY_TIMEOUT (2s), EVENT_LOOPS (1), LOG_LEVEL (info).
             A flag wins over its variable. An unusable value stops the replica with exit status 2.
-            """)
+            """
+    )
 
     @Option(name: .customLong("port"), help: "Port to listen on (PORT).") var port: String?
     @Option(name: .customLong("host"), help: "Address to listen on (HOST).") var host: String?
@@ -41,17 +42,30 @@ struct HealthServiceCommand: AsyncParsableCommand {
     @Option(name: .customLong("redis-url"), help: "Redis URL (REDIS_URL).") var redisURL: String?
     @Option(name: .customLong("ready-timeout"), help: "Timeout of each readiness check (READY_TIMEOUT).")
     var readyTimeout: String?
+    @Option(
+        name: .customLong("event-loops"),
+        help: "Threads: event loops that also run the handlers (EVENT_LOOPS, default 1)."
+    )
+    var eventLoops: String?
 
     /// Makes NIO's event loops Swift Concurrency's executor, then parses the command line and runs.
     ///
     /// Hummingbird reads requests on event loops and runs handlers as tasks; with the takeover both are the same
     /// threads, which saves thread hops per request (measured: about 20 % more requests per second on two cores).
     /// Blocking work never runs on these threads (libpq and hiredis have their own), so sharing them is safe.
-    /// Must happen before any task is created, hence here.
+    /// Must happen before any task is created, hence here; the thread count (`EVENT_LOOPS`) is read first, since it
+    /// sizes that group. A bad count is reported by `run()` with the other settings.
     static func main() async {
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
+            let flag = (command as? HealthServiceCommand)?.eventLoops
+            if let count = try? HealthServiceConfig.eventLoops(
+                environment: ProcessInfo.processInfo.environment,
+                flag: flag
+            ) {
+                NIOSingletons.groupLoopCountSuggestion = count
+            }
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -65,12 +79,23 @@ struct HealthServiceCommand: AsyncParsableCommand {
     func run() async throws {
         let environmentVariables = ProcessInfo.processInfo.environment
         let overrides = ConfigOverrides(
-            port: port, host: host, instanceID: instanceID, environment: environment, serviceName: serviceName,
-            databaseURL: databaseURL, redisURL: redisURL, readyTimeout: readyTimeout)
+            port: port,
+            host: host,
+            instanceID: instanceID,
+            environment: environment,
+            serviceName: serviceName,
+            databaseURL: databaseURL,
+            redisURL: redisURL,
+            readyTimeout: readyTimeout,
+            eventLoops: eventLoops
+        )
         let config: HealthServiceConfig
         do {
             config = try HealthServiceConfig.resolve(
-                environment: environmentVariables, overrides: overrides, hostName: Self.hostName())
+                environment: environmentVariables,
+                overrides: overrides,
+                hostName: Self.hostName()
+            )
         } catch {
             Self.writeToStandardError("health-service: \(error)\n")
             throw ExitCode(2)
