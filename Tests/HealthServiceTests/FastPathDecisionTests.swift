@@ -43,6 +43,12 @@ final class FastPathDecisionTests: XCTestCase {
         let keepAlive = try XCTUnwrap(request("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
         XCTAssertFalse(keepAlive.closesConnection)
         XCTAssertEqual(keepAlive.connectionHeader, .keepAlive)
+        let upperClose = try XCTUnwrap(request("GET /health HTTP/1.1\r\nConnection: Close\r\n\r\n"))
+        XCTAssertTrue(upperClose.closesConnection)
+        // ApacheBench -k: the option in another case means the same.
+        let abKeepAlive = try XCTUnwrap(request("GET /health HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"))
+        XCTAssertFalse(abKeepAlive.closesConnection)
+        XCTAssertEqual(abKeepAlive.connectionHeader, .keepAlive)
         let explicitClose = try XCTUnwrap(request("GET /health HTTP/1.0\r\nConnection: close\r\n\r\n"))
         XCTAssertTrue(explicitClose.closesConnection)
         XCTAssertEqual(explicitClose.connectionHeader, .close)
@@ -79,7 +85,6 @@ final class FastPathDecisionTests: XCTestCase {
             "GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET /health HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
             "GET /health HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
-            "GET /health HTTP/1.1\r\nConnection: Close\r\n\r\n",
             "GET /health HTTP/1.1\r\nConnection: close, te\r\n\r\n",
             "GET /health HTTP/1.1\r\nConnection: close\r\nConnection: close\r\n\r\n",
             "GET /health HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",

@@ -15,6 +15,7 @@ final class FastPathIntegrationTests: XCTestCase {
         ("GET /health?probe=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false),
         ("GET /health HTTP/1.0\r\nHost: x\r\nUser-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n", false),
         ("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+        ("GET /health HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: x\r\nUser-Agent: ApacheBench/2.3\r\n\r\n", true),
         ("GET /api/instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false),
         ("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false),
         ("GET /health HTTP/1.1\r\nConnection: Close\r\n\r\n", true),

@@ -2,7 +2,7 @@
 ///
 /// Deliberately strict: the fast path must never answer a request Hummingbird would have answered differently, so
 /// anything beyond the plain shape of a health check (another method or path, a body, an upgrade, an `Expect`, a
-/// `Connection` value other than `close` or `keep-alive`, bare line feeds, folded or non-ASCII headers, a very long
+/// `Connection` value other than `close` or `keep-alive` (in any case), bare line feeds, folded or non-ASCII headers, a very long
 /// head) is handed to Hummingbird, which parses it with the full HTTP parser.
 extension FastPathRequest {
     /// Heads longer than this go to Hummingbird; a health check's head is a few hundred bytes.
@@ -162,8 +162,11 @@ extension FastPathRequest {
             }
         }
         if equalsIgnoringCase(bytes, start: start, end: nameEnd, connectionName) {
-            if equals(bytes, start: valueStart, end: valueEnd, closeToken) { return .connection(.close) }
-            if equals(bytes, start: valueStart, end: valueEnd, keepAliveToken) { return .connection(.keepAlive) }
+            // Connection options are case-insensitive (RFC 9110 §7.6.1): ApacheBench -k sends `Keep-Alive`.
+            if equalsIgnoringCase(bytes, start: valueStart, end: valueEnd, closeToken) { return .connection(.close) }
+            if equalsIgnoringCase(bytes, start: valueStart, end: valueEnd, keepAliveToken) {
+                return .connection(.keepAlive)
+            }
             return .handOver
         }
         for name in handOverNames where equalsIgnoringCase(bytes, start: start, end: nameEnd, name) {
@@ -223,11 +226,7 @@ extension FastPathRequest {
         return true
     }
 
-    private static func equals(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int, _ expected: [UInt8]) -> Bool {
-        end - start == expected.count && matches(bytes, at: start, expected, end: end)
-    }
-
-    /// Compares with a lower-case ASCII name; header names are case-insensitive.
+    /// Compares with a lower-case ASCII name or token; both are case-insensitive.
     private static func equalsIgnoringCase(
         _ bytes: UnsafeRawBufferPointer,
         start: Int,
