@@ -28,14 +28,6 @@ struct HTTP1ResponseHead {
         return version.minor >= 1 || connectionKeepAlive
     }
 
-    func contains(_ kind: HeaderName) -> Bool {
-        fields.contains { $0.kind == kind }
-    }
-
-    func name(of field: Field) -> String {
-        bytes.getString(at: bytes.readerIndex + field.name.lowerBound, length: field.name.count) ?? ""
-    }
-
     func value(of field: Field) -> String {
         bytes.getString(at: bytes.readerIndex + field.value.lowerBound, length: field.value.count) ?? ""
     }
@@ -48,11 +40,6 @@ struct HTTP1ResponseHead {
     /// The names listed in `Connection` besides `close` and `keep-alive`, lower-cased.
     var connectionListedNames: [String] {
         guard connectionListsNames else { return [] }
-        return values(of: .connection).flatMap { value in
-            value.split(separator: ",").compactMap { token in
-                let name = token.trimmingASCIIWhitespaceSubstring().lowercased()
-                return name.isEmpty || name == "close" || name == "keep-alive" ? nil : name
-            }
-        }
+        return HopByHopHeaders.listedNames(inValues: values(of: .connection))
     }
 }

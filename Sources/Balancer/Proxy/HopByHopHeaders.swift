@@ -6,22 +6,18 @@ enum HopByHopHeaders {
     /// The extra names a `Connection` header lists (besides `close`/`keep-alive`), lower-cased; usually empty, in
     /// which case nothing is allocated.
     static func listedNames(in headers: HTTPHeaders) -> [String] {
+        listedNames(inValues: headers.lazy.filter { HeaderName.classify($0.name) == .connection }.map(\.value))
+    }
+
+    /// The same from the values of the `Connection` headers.
+    static func listedNames(inValues values: some Sequence<String>) -> [String] {
         var listed: [String] = []
-        for (name, value) in headers where HeaderName.classify(name) == .connection {
+        for value in values {
             for token in value.split(separator: ",") {
-                let trimmed = token.trimmingASCIIWhitespaceSubstring()
-                let lower = trimmed.lowercased()
+                let lower = token.trimmingASCIIWhitespaceSubstring().lowercased()
                 if !lower.isEmpty && lower != "close" && lower != "keep-alive" { listed.append(lower) }
             }
         }
         return listed
-    }
-
-    /// Whether `name` (already classified as `kind`) must not cross the proxy.
-    @inline(__always)
-    static func isHopByHop(_ name: String, kind: HeaderName, listed: [String]) -> Bool {
-        if kind.isHopByHop { return true }
-        if listed.isEmpty { return false }
-        return listed.contains { HeaderName.same($0, name) }
     }
 }
