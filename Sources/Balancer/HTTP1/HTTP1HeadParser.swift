@@ -48,12 +48,15 @@ enum HTTP1HeadParser {
         var fields: [HTTP1HeaderField] = []
         headers.reserveCapacity(12)
         fields.reserveCapacity(12)
-        var listsNames = false
+        var connection = (close: false, keepAlive: false, listsNames: false)
         let typed = bytes.bindMemory(to: UInt8.self)
         try scanHeaders(bytes, from: i + 2) { name, value in
             let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
             if kind == .connection {
-                listsNames = listsNames || connectionTokens(bytes, value).listsNames
+                let tokens = connectionTokens(bytes, value)
+                connection.close = connection.close || tokens.close
+                connection.keepAlive = connection.keepAlive || tokens.keepAlive
+                connection.listsNames = connection.listsNames || tokens.listsNames
             }
             fields.append(HTTP1HeaderField(kind: kind, name: name, value: value))
             headers.append(
@@ -65,7 +68,8 @@ enum HTTP1HeadParser {
             requestLine: requestLine,
             fields: fields,
             bytes: ByteBuffer(),
-            connectionListsNames: listsNames
+            connectionListsNames: connection.listsNames,
+            isKeepAlive: keepsAlive(version, close: connection.close, keepAlive: connection.keepAlive)
         )
     }
 
@@ -115,6 +119,12 @@ enum HTTP1HeadParser {
             head.fields.append(HTTP1ResponseHead.Field(kind: kind, name: name, value: value))
         }
         return head
+    }
+
+    /// Whether a message of `version` lets its connection stay open, given the `Connection` tokens it carried
+    /// (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
+    static func keepsAlive(_ version: HTTPVersion, close: Bool, keepAlive: Bool) -> Bool {
+        !close && (version.minor >= 1 || keepAlive)
     }
 
     /// Reads the comma-separated tokens of a `Connection` value: `close`, `keep-alive`, or names of other headers.

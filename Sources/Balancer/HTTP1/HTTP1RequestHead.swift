@@ -12,6 +12,9 @@ struct HTTP1RequestHead {
     var bytes: ByteBuffer
     /// Whether a `Connection` header names other headers besides `close` and `keep-alive` (they are hop-by-hop).
     var connectionListsNames = false
+    /// Whether the client lets the connection stay open after this request (RFC 9112 §9.3), from the `Connection`
+    /// tokens read while parsing.
+    var isKeepAlive = true
     /// The body framing, or why the head must be refused, as `RequestHygiene` found it while decoding.
     var checked: Result<RequestBodyFraming, RequestHygiene.Violation> = .success(.none)
 

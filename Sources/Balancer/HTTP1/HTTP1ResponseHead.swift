@@ -24,8 +24,7 @@ struct HTTP1ResponseHead {
 
     /// Whether the upstream lets the connection be reused after this response (RFC 9112 §9.3).
     var isKeepAlive: Bool {
-        if connectionClose { return false }
-        return version.minor >= 1 || connectionKeepAlive
+        HTTP1HeadParser.keepsAlive(version, close: connectionClose, keepAlive: connectionKeepAlive)
     }
 
     func value(of field: Field) -> String {

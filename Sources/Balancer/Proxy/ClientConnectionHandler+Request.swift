@@ -25,6 +25,7 @@ extension ClientConnectionHandler {
         let action = machine.requestHeadReceived(
             head,
             checked: received.checked,
+            keepAlive: received.isKeepAlive,
             policy: snapshot.requestPolicy,
             unavailableStatus: unavailable,
             now: UpstreamServer.now()

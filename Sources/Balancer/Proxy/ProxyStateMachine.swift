@@ -69,11 +69,12 @@ struct ProxyStateMachine {
     }
 
     /// A request head arrived. `unavailableStatus` is set when no route matched (404) or every server is down (503).
-    /// `checked` is the head's `RequestHygiene` verdict when the framing layer already has it (it is not worked out
-    /// twice per request).
+    /// `checked` (the head's `RequestHygiene` verdict) and `keepAlive` are given when the framing layer already
+    /// worked them out, so they are not worked out twice per request.
     mutating func requestHeadReceived(
         _ head: HTTPRequestHead,
         checked: Result<RequestBodyFraming, RequestHygiene.Violation>? = nil,
+        keepAlive: Bool? = nil,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
         now: Int64 = 0
@@ -87,21 +88,22 @@ struct ProxyStateMachine {
         case .success(let f):
             framing = f
         }
+        let keepAlive = keepAlive ?? head.isKeepAlive
         let expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
         if case .contentLength(let length) = framing, policy.maxBodySize > 0, length > policy.maxBodySize {
             // Refused before a single body byte is read or sent upstream. With `Expect: 100-continue` the client
             // sends no body, so the connection can stay open; otherwise close rather than read megabytes.
-            state = .localResponse(closeAfter: !expectsContinue || !head.isKeepAlive, requestEnded: expectsContinue)
-            return .respond(.payloadTooLarge, close: !expectsContinue || !head.isKeepAlive)
+            state = .localResponse(closeAfter: !expectsContinue || !keepAlive, requestEnded: expectsContinue)
+            return .respond(.payloadTooLarge, close: !expectsContinue || !keepAlive)
         }
         if let status = unavailableStatus {
-            let close = !head.isKeepAlive || framing != .none
+            let close = !keepAlive || framing != .none
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
         }
         var request = Request(
             policy: policy,
-            clientKeepAlive: head.isKeepAlive,
+            clientKeepAlive: keepAlive,
             framing: framing,
             idempotent: ProxyStateMachine.isIdempotent(head.method)
         )

@@ -40,6 +40,21 @@ final class HTTP1RequestDecoderTests: XCTestCase {
         XCTAssertEqual(try drain(&decoder), ["body def", "end"])
     }
 
+    func testKeepAliveFollowsVersionAndConnectionTokens() throws {
+        func keepAlive(_ text: String) throws -> Bool {
+            var decoder = HTTP1RequestDecoder(maxHeadSize: 16 * 1024)
+            decoder.feed(ByteBuffer(string: text))
+            guard case .head(let request) = try decoder.next() else { throw HTTP1ParseError.truncated }
+            XCTAssertEqual(request.isKeepAlive, request.head.isKeepAlive, "same verdict as NIO's for \(text)")
+            return request.isKeepAlive
+        }
+        XCTAssertTrue(try keepAlive("GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
+        XCTAssertFalse(try keepAlive("GET / HTTP/1.1\r\nHost: h\r\nConnection: x-a, Close\r\n\r\n"))
+        XCTAssertFalse(try keepAlive("GET / HTTP/1.0\r\n\r\n"))
+        XCTAssertTrue(try keepAlive("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"))
+        XCTAssertFalse(try keepAlive("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"))
+    }
+
     func testPipelinedRequestsWaitForResume() throws {
         var decoder = HTTP1RequestDecoder(maxHeadSize: 16 * 1024)
         decoder.feed(ByteBuffer(string: "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"))
