@@ -20,8 +20,8 @@ struct PassiveHealthStateMachine: Sendable, Equatable {
         case recovered
     }
 
-    let maxFails: Int
-    let failTimeout: Int64
+    private(set) var maxFails: Int
+    private(set) var failTimeout: Int64
     private(set) var state: State = .up
     private(set) var failures = 0
     private var windowStart: Int64 = 0
@@ -29,6 +29,17 @@ struct PassiveHealthStateMachine: Sendable, Equatable {
     init(maxFails: Int, failTimeoutNanoseconds: Int64) {
         self.maxFails = maxFails
         self.failTimeout = failTimeoutNanoseconds
+    }
+
+    /// New limits from a reload for a server that stays: failures counted so far and an ejection in progress carry
+    /// over; `max_fails: 0` (which includes a group's only server) ends counting and any ejection.
+    mutating func relimit(maxFails: Int, failTimeoutNanoseconds: Int64) {
+        self.maxFails = maxFails
+        self.failTimeout = failTimeoutNanoseconds
+        if maxFails == 0 {
+            state = .up
+            failures = 0
+        }
     }
 
     /// Whether a request may be sent now. An ejection that has run out becomes a pending trial here.

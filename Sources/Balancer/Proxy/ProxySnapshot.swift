@@ -63,12 +63,18 @@ final class ProxySnapshot: Sendable {
                 config: upstream,
                 servers: members.map { server, address in
                     let name = address.map { "\(server.address) (\($0))" } ?? server.address.description
-                    if let kept = existing["\(upstream.name)/\(name)"], kept.config == server { return kept }
+                    // nginx never ejects a group's only server: there would be nothing to fail over to.
+                    let maxFails = members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails
+                    let failTimeout = server.failTimeout ?? upstream.failTimeout
+                    if let kept = existing["\(upstream.name)/\(name)"], kept.config == server {
+                        // The group's limits or size may have changed even though the server's own line did not.
+                        kept.relimit(maxFails: maxFails, failTimeout: failTimeout)
+                        return kept
+                    }
                     return UpstreamServer(
                         config: server,
-                        // nginx never ejects a group's only server: there would be nothing to fail over to.
-                        maxFails: members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails,
-                        failTimeout: server.failTimeout ?? upstream.failTimeout,
+                        maxFails: maxFails,
+                        failTimeout: failTimeout,
                         resolvedAddress: address
                     )
                 }

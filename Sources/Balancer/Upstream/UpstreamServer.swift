@@ -70,6 +70,15 @@ final class UpstreamServer: Sendable {
         return passive.withLockedValue { $0.isAvailable(now: now) }
     }
 
+    /// Applies the effective `max_fails`/`fail_timeout` of a new configuration to this server, kept across it (a
+    /// group that grows from one server to two starts ejecting its first one, for instance).
+    func relimit(maxFails: Int, failTimeout: NginxDuration) {
+        passive.withLockedValue { machine in
+            machine.relimit(maxFails: maxFails, failTimeoutNanoseconds: failTimeout.nanoseconds)
+            needsAttention.store(!machine.isQuiet, ordering: .relaxed)
+        }
+    }
+
     /// A request is being sent: claims a pending trial.
     func attemptStarted(now: Int64) {
         guard needsAttention.load(ordering: .relaxed) else { return }

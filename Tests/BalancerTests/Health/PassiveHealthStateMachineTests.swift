@@ -19,6 +19,17 @@ final class PassiveHealthStateMachineTests: XCTestCase {
         XCTAssertFalse(m.isAvailable(now: 31 * second))
     }
 
+    func testNewLimitsKeepCountedFailuresAndZeroEndsAnEjection() {
+        var m = machine(maxFails: 0)
+        XCTAssertNil(m.attemptFailed(now: 0), "max_fails 0 counts nothing")
+        m.relimit(maxFails: 2, failTimeoutNanoseconds: 10 * second)
+        XCTAssertNil(m.attemptFailed(now: 1 * second))
+        XCTAssertEqual(m.attemptFailed(now: 2 * second), .ejected(failures: 2, forNanoseconds: 10 * second))
+        m.relimit(maxFails: 0, failTimeoutNanoseconds: 10 * second)
+        XCTAssertTrue(m.isAvailable(now: 3 * second), "max_fails 0 ends the ejection")
+        XCTAssertTrue(m.isQuiet)
+    }
+
     func testFailuresOutsideTheWindowStartOver() {
         var m = machine()
         _ = m.attemptFailed(now: 0)

@@ -76,6 +76,29 @@ final class ResolvedMembershipTests: XCTestCase {
         XCTAssertTrue(third.groups[0].servers[0] === servers[1], "a remaining address keeps its server and counters")
     }
 
+    func testAKeptServerTakesTheNewLimitsOfItsGroup() throws {
+        let alone = """
+            listen: 127.0.0.1:8080
+            upstreams:
+              backend:
+                max_fails: 2
+                servers: [127.0.0.1:9000]
+            routes:
+              - prefix: /
+                upstream: backend
+            """
+        let first = ProxySnapshot(config: try XCTUnwrap(ConfigFixture.parse(alone)), generation: 1)
+        let kept = first.groups[0].servers[0]
+        XCTAssertEqual(kept.passiveState.maxFails, 0, "a group's only server is never ejected")
+
+        let grown = alone.replacingOccurrences(of: "[127.0.0.1:9000]", with: "[127.0.0.1:9000, 127.0.0.1:9001]")
+        let second = ProxySnapshot(config: try XCTUnwrap(ConfigFixture.parse(grown)), generation: 2, reusing: first)
+        XCTAssertTrue(second.groups[0].servers[0] === kept, "the server stays, with its counters")
+        XCTAssertEqual(kept.passiveState.maxFails, 2, "now that it has company, the group's max_fails applies")
+        _ = kept.attemptFailed(now: 0)
+        XCTAssertEqual(kept.attemptFailed(now: 1), .ejected(failures: 2, forNanoseconds: 10_000_000_000))
+    }
+
     func testResolveIntervalZeroIgnoresLookups() throws {
         var config = try XCTUnwrap(ConfigFixture.parse(yaml))
         config.upstreams[0].resolveInterval = .seconds(0)
