@@ -65,14 +65,24 @@ final class AdminState: Sendable {
         var journal: [ServerKey: UpstreamJournalEntry] = [:]
         for source in sources { journal.merge(source.journal.all, uniquingKeysWith: +) }
         let snapshot = balancer.snapshot
-        let upstreams = snapshot.groups.map { group in
-            (name: group.name, servers: group.servers.map { server in
-                var status = ServerStatus(server: server, nowMono: nowMono, nowWall: nowWall)
-                let key = ServerKey(group: group.name, server: server.name)
-                StatusReport.enrich(
-                    &status, key: key, live: live, history: history, journal: journal, nowMono: nowMono)
-                return status
-            })
+        func status(of server: UpstreamServer, in group: String) -> ServerStatus {
+            var status = ServerStatus(server: server, nowMono: nowMono, nowWall: nowWall)
+            let key = ServerKey(group: group, server: server.name)
+            StatusReport.enrich(&status, key: key, live: live, history: history, journal: journal, nowMono: nowMono)
+            return status
+        }
+        var upstreams = snapshot.groups.map { group in
+            (name: group.name, servers: group.servers.map { status(of: $0, in: group.name) })
+        }
+        // Servers a reload removed stay listed, as draining, while their requests finish.
+        for (group, server) in balancer.retired.draining() {
+            var draining = status(of: server, in: group)
+            draining.state = .draining
+            if let index = upstreams.firstIndex(where: { $0.name == group }) {
+                upstreams[index].servers.append(draining)
+            } else {
+                upstreams.append((name: group, servers: [draining]))
+            }
         }
         let baseline = history.baseline(window: 10_000_000_000, now: nowMono)
         var rate = 0.0

@@ -29,6 +29,8 @@ final class BalancerServer: @unchecked Sendable {
     private let resolution: UpstreamResolution
     /// Reloads and re-resolutions switch snapshots one at a time.
     private let installQueue = SnapshotInstallQueue()
+    /// Servers removed while busy, shown as `draining` on the status page.
+    let retired = RetiredServers()
 
     /// One open listening socket and the configured address it serves.
     private struct Listener {
@@ -132,6 +134,7 @@ final class BalancerServer: @unchecked Sendable {
         // Each loop switches between two of its own tasks, so no request sees half a configuration.
         await onEveryLoop { $0.install(new) }
         current.withLockedValue { $0 = new }
+        retired.retire(from: old, to: new)
         healthChecker.update(new)
         if new.config != old.config {
             await resolution.restart(config: new.config, waitForFirstRound: false) { [weak self] update in
@@ -168,6 +171,7 @@ final class BalancerServer: @unchecked Sendable {
             let new = ProxySnapshot(config: old.config, generation: old.generation, reusing: old, resolved: resolved)
             await self.onEveryLoop { $0.install(new) }
             self.current.withLockedValue { $0 = new }
+            self.retired.retire(from: old, to: new)
             self.healthChecker.update(new)
         }
     }

@@ -143,6 +143,10 @@ final class ReloadProcessTests: XCTestCase {
         XCTAssertTrue(line.contains("-\(backends[1].address)"), line)
         let after = try await instances(port: port, count: 20)
         XCTAssertEqual(after, ["backend-1": 20], "the removed server still got requests")
+        // While its slow requests run, the removed server stays on the status page as draining.
+        let removed = backends[1].address
+        let states = try await serverStates()
+        XCTAssertEqual(states[removed], "draining", "\(states)")
         var slowInstances: [String] = []
         for request in slow {
             let response = try await request.value
@@ -150,6 +154,22 @@ final class ReloadProcessTests: XCTestCase {
             slowInstances.append(response.headers.first(name: "X-Instance-Id") ?? "?")
         }
         XCTAssertTrue(slowInstances.contains("backend-2"), "no slow request on the removed server: \(slowInstances)")
+        let drained = try await serverStates()
+        XCTAssertNil(drained[removed], "a drained server leaves the status page: \(drained)")
+    }
+
+    /// Server address → state, from the balancer's `/status.json`.
+    private func serverStates() async throws -> [String: String] {
+        let response = try await client.fetch("http://127.0.0.1:\(adminPort)/status.json")
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let upstreams = try XCTUnwrap(json["upstreams"] as? [String: Any])
+        var states: [String: String] = [:]
+        for group in upstreams.values {
+            for server in (group as? [String: Any])?["servers"] as? [[String: Any]] ?? [] {
+                if let address = server["address"] as? String { states[address] = server["state"] as? String }
+            }
+        }
+        return states
     }
 
     func testInvalidConfigIsRefusedWithItsLineAndTheOldOneKeepsServing() async throws {
