@@ -74,16 +74,10 @@ final class AdminState: Sendable {
         var upstreams = snapshot.groups.map { group in
             (name: group.name, servers: group.servers.map { status(of: $0, in: group.name) })
         }
-        // Servers a reload removed stay listed, as draining, while their requests finish.
-        for (group, server) in balancer.retired.draining() {
-            var draining = status(of: server, in: group)
-            draining.state = .draining
-            if let index = upstreams.firstIndex(where: { $0.name == group }) {
-                upstreams[index].servers.append(draining)
-            } else {
-                upstreams.append((name: group, servers: [draining]))
-            }
+        let draining = balancer.retired.draining().map { retired in
+            (group: retired.group, status: status(of: retired.server, in: retired.group))
         }
+        StatusReport.appendDraining(draining, to: &upstreams)
         let baseline = history.baseline(window: 10_000_000_000, now: nowMono)
         var rate = 0.0
         if let baseline, nowMono > baseline.at {

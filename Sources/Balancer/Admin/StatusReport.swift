@@ -34,7 +34,11 @@ struct StatusReport: Sendable, Equatable {
         let minute: Int64 = 60_000_000_000
         status.counts = live.servers[key] ?? ServerCounts()
         status.requestsPerSecond = RateHistory.rate(
-            key, live: live, now: nowMono, baseline: history.baseline(window: tenSeconds, now: nowMono))
+            key,
+            live: live,
+            now: nowMono,
+            baseline: history.baseline(window: tenSeconds, now: nowMono)
+        )
         let earlier = history.baseline(window: minute, now: nowMono)?.metrics.servers[key]
         let recent = status.counts.buckets(since: earlier)
         status.p50Milliseconds = LatencyBuckets.quantileMilliseconds(0.5, counts: recent)
@@ -48,6 +52,27 @@ struct StatusReport: Sendable, Equatable {
         status.recoveries = entry.recoveries + status.tally.cameBack
         if status.state == .unhealthy, let failure = status.lastCheck?.failure {
             status.ejectionReason = "health check: " + failure
+        }
+    }
+}
+
+extension StatusReport {
+    /// Adds the servers a reload removed and that still have requests in flight to their groups, as `draining`.
+    /// An address still in its group (the reload only changed its settings) stays listed once, as it is now: one row
+    /// on the page and one series per label set in `/metrics`.
+    static func appendDraining(
+        _ draining: [(group: String, status: ServerStatus)],
+        to upstreams: inout [(name: String, servers: [ServerStatus])]
+    ) {
+        for (group, status) in draining {
+            var status = status
+            status.state = .draining
+            if let index = upstreams.firstIndex(where: { $0.name == group }) {
+                guard !upstreams[index].servers.contains(where: { $0.address == status.address }) else { continue }
+                upstreams[index].servers.append(status)
+            } else {
+                upstreams.append((name: group, servers: [status]))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Shared
 import XCTest
 
 @testable import Balancer
@@ -55,5 +56,29 @@ final class RetiredServersTests: XCTestCase {
         retired.retire(from: second, to: third)
         XCTAssertTrue(retired.draining().isEmpty)
         busy.active.wrappingDecrement(ordering: .relaxed)
+    }
+
+    func testDrainingServersJoinTheirGroupOnceEach() {
+        func status(_ address: String) -> ServerStatus {
+            let config = ServerConfig(
+                address: HostPort(host: "127.0.0.1", port: Int(address.split(separator: ":")[1])!)
+            )
+            return ServerStatus(server: UpstreamServer(config: config), nowMono: 0, nowWall: WallClockInstant.now())
+        }
+        var upstreams: [(name: String, servers: [ServerStatus])] = [
+            (name: "backend", servers: [status("127.0.0.1:9000")])
+        ]
+        StatusReport.appendDraining(
+            [
+                (group: "backend", status: status("127.0.0.1:9000")),  // still configured: listed once, as it is now
+                (group: "backend", status: status("127.0.0.1:9001")),
+                (group: "old", status: status("127.0.0.1:9002")),  // its whole group is gone
+            ],
+            to: &upstreams
+        )
+        XCTAssertEqual(upstreams.map(\.name), ["backend", "old"])
+        XCTAssertEqual(upstreams[0].servers.map(\.address), ["127.0.0.1:9000", "127.0.0.1:9001"])
+        XCTAssertEqual(upstreams[0].servers.map(\.state), [.up, .draining])
+        XCTAssertEqual(upstreams[1].servers.map(\.state), [.draining])
     }
 }
