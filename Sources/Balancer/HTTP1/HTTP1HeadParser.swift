@@ -45,20 +45,8 @@ enum HTTP1HeadParser {
             throw .invalidRequestLine
         }
         var headers: [(String, String)] = []
-        var fields: [HTTP1HeaderField] = []
         headers.reserveCapacity(12)
-        fields.reserveCapacity(12)
-        var connection = (close: false, keepAlive: false, listsNames: false)
-        let typed = bytes.bindMemory(to: UInt8.self)
-        try scanHeaders(bytes, from: i + 2) { name, value in
-            let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
-            if kind == .connection {
-                let tokens = connectionTokens(bytes, value)
-                connection.close = connection.close || tokens.close
-                connection.keepAlive = connection.keepAlive || tokens.keepAlive
-                connection.listsNames = connection.listsNames || tokens.listsNames
-            }
-            fields.append(HTTP1HeaderField(kind: kind, name: name, value: value))
+        let (fields, connection) = try locateFields(bytes, from: i + 2) { name, value in
             headers.append(
                 (string(bytes, name.lowerBound, name.upperBound), string(bytes, value.lowerBound, value.upperBound))
             )
@@ -68,8 +56,7 @@ enum HTTP1HeadParser {
             requestLine: requestLine,
             fields: fields,
             bytes: ByteBuffer(),
-            connectionListsNames: connection.listsNames,
-            isKeepAlive: keepsAlive(version, close: connection.close, keepAlive: connection.keepAlive)
+            connection: connection
         )
     }
 
@@ -99,59 +86,35 @@ enum HTTP1HeadParser {
             i += 1
         }
         guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
-        var head = HTTP1ResponseHead(
+        let (fields, connection) = try locateFields(bytes, from: i + 2) { _, _ in }
+        return HTTP1ResponseHead(
             version: version,
             status: code,
             reason: reasonStart..<i,
-            fields: [],
-            bytes: ByteBuffer()
+            fields: fields,
+            bytes: ByteBuffer(),
+            connection: connection
         )
-        head.fields.reserveCapacity(12)
+    }
+
+    /// The header lines from `start`, located and classified, and what their `Connection` tokens say; `each` also
+    /// sees every line's name and value.
+    private static func locateFields(
+        _ bytes: UnsafeRawBufferPointer,
+        from start: Int,
+        _ each: (Range<Int>, Range<Int>) -> Void
+    ) throws(HTTP1ParseError) -> ([HTTP1HeaderField], HTTP1ConnectionTokens) {
+        var fields: [HTTP1HeaderField] = []
+        fields.reserveCapacity(12)
+        var connection = HTTP1ConnectionTokens()
         let typed = bytes.bindMemory(to: UInt8.self)
-        try scanHeaders(bytes, from: i + 2) { name, value in
+        try scanHeaders(bytes, from: start) { name, value in
             let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
-            if kind == .connection {
-                let tokens = connectionTokens(bytes, value)
-                head.connectionClose = head.connectionClose || tokens.close
-                head.connectionKeepAlive = head.connectionKeepAlive || tokens.keepAlive
-                head.connectionListsNames = head.connectionListsNames || tokens.listsNames
-            }
-            head.fields.append(HTTP1ResponseHead.Field(kind: kind, name: name, value: value))
+            if kind == .connection { connection.read(bytes, value) }
+            fields.append(HTTP1HeaderField(kind: kind, name: name, value: value))
+            each(name, value)
         }
-        return head
-    }
-
-    /// Whether a message of `version` lets its connection stay open, given the `Connection` tokens it carried
-    /// (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
-    static func keepsAlive(_ version: HTTPVersion, close: Bool, keepAlive: Bool) -> Bool {
-        !close && (version.minor >= 1 || keepAlive)
-    }
-
-    /// Reads the comma-separated tokens of a `Connection` value: `close`, `keep-alive`, or names of other headers.
-    private static func connectionTokens(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> (
-        close: Bool, keepAlive: Bool, listsNames: Bool
-    ) {
-        var result = (close: false, keepAlive: false, listsNames: false)
-        let typed = bytes.bindMemory(to: UInt8.self)
-        var start = value.lowerBound
-        while start < value.upperBound {
-            var end = start
-            while end < value.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var a = start
-            var b = end
-            while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
-            while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
-            let token = UnsafeBufferPointer(rebasing: typed[a..<b])
-            if HeaderName.equal(token, "close") {
-                result.close = true
-            } else if HeaderName.equal(token, "keep-alive") {
-                result.keepAlive = true
-            } else if !token.isEmpty {
-                result.listsNames = true
-            }
-            start = end + 1
-        }
-        return result
+        return (fields, connection)
     }
 
     private static func parseVersion(_ bytes: UnsafeRawBufferPointer, at i: Int) throws(HTTP1ParseError) -> HTTPVersion

@@ -22,7 +22,7 @@ enum ForwardedRequest {
         into out: inout ByteBuffer
     ) {
         // Names listed in `Connection` are rare; only then are they read as text.
-        let listed = request.connectionListsNames ? HopByHopHeaders.listedNames(in: request.head.headers) : []
+        let listed = request.connectionListedNames
         var forwardedFor: [Range<Int>] = []
         var host: Range<Int>?
         request.bytes.withUnsafeReadableBytes { source in

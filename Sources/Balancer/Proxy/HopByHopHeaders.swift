@@ -3,13 +3,7 @@ import NIOHTTP1
 /// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, so a proxy never forwards them: the fixed names,
 /// `Proxy-*`, and every name listed in `Connection`.
 enum HopByHopHeaders {
-    /// The extra names a `Connection` header lists (besides `close`/`keep-alive`), lower-cased; usually empty, in
-    /// which case nothing is allocated.
-    static func listedNames(in headers: HTTPHeaders) -> [String] {
-        listedNames(inValues: headers.lazy.filter { HeaderName.classify($0.name) == .connection }.map(\.value))
-    }
-
-    /// The same from the values of the `Connection` headers.
+    /// The extra names `Connection` headers list (besides `close`/`keep-alive`), lower-cased, from their values.
     static func listedNames(inValues values: some Sequence<String>) -> [String] {
         var listed: [String] = []
         for value in values {

@@ -68,7 +68,7 @@ final class ResponseHeadRewriterTests: XCTestCase {
                 + "Transfer-Encoding: chunked\r\nProxy-Foo: bar\r\n\r\n"
         )
         XCTAssertTrue(head.isKeepAlive)
-        XCTAssertTrue(head.connectionListsNames)
+        XCTAssertTrue(head.connection.listsNames)
         let (text, keepAlive, framing) = try rewrite(head)
         XCTAssertEqual(
             text,
@@ -118,7 +118,7 @@ final class ResponseHeadRewriterTests: XCTestCase {
     func testConnectionCloseFromUpstreamAndClientKeepAliveAreSeparate() throws {
         let head = try decodeHead("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
         XCTAssertFalse(head.isKeepAlive)
-        XCTAssertFalse(head.connectionListsNames)
+        XCTAssertFalse(head.connection.listsNames)
         // The upstream closing its own connection does not close the client's.
         XCTAssertTrue(try rewrite(head).keepAlive)
         let closing = try rewrite(head, clientKeepAlive: false)

@@ -1,0 +1,37 @@
+import NIOCore
+import NIOHTTP1
+
+/// What request and response heads as received have in common: their bytes, the header lines located in them,
+/// and what their `Connection` headers say. The rare paths that need a value as text read it from here.
+protocol HTTP1ReceivedHead {
+    var version: HTTPVersion { get }
+    var fields: [HTTP1HeaderField] { get }
+    var bytes: ByteBuffer { get }
+    var connection: HTTP1ConnectionTokens { get }
+}
+
+extension HTTP1ReceivedHead {
+    /// Whether the sender lets the connection stay open after this message.
+    var isKeepAlive: Bool { connection.keepsAlive(version) }
+
+    func value(of field: HTTP1HeaderField) -> String {
+        bytes.getString(at: bytes.readerIndex + field.value.lowerBound, length: field.value.count) ?? ""
+    }
+
+    /// The first value of a header of `kind`, as text.
+    func first(_ kind: HeaderName) -> String? {
+        fields.first { $0.kind == kind }.map(value(of:))
+    }
+
+    /// The values of every field of `kind`, in order.
+    func values(of kind: HeaderName) -> [String] {
+        fields.filter { $0.kind == kind }.map(value(of:))
+    }
+
+    /// The names listed in `Connection` besides `close` and `keep-alive`, lower-cased; empty (and nothing read as
+    /// text) when there are none.
+    var connectionListedNames: [String] {
+        guard connection.listsNames else { return [] }
+        return HopByHopHeaders.listedNames(inValues: values(of: .connection))
+    }
+}
