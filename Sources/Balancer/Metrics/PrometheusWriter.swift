@@ -51,24 +51,23 @@ enum PrometheusWriter {
                 + "\(Double(server.counts.sumNanoseconds) / 1e9)\n"
             out += "balancer_upstream_response_seconds_count{\(labels(group, server))} \(cumulative)\n"
         }
-        family("balancer_upstream_in_flight", "gauge", "Requests in flight to the server.")
-        for (group, server) in servers { out += "balancer_upstream_in_flight{\(labels(group, server))} \(server.active)\n" }
-        family("balancer_upstream_server_up", "gauge", "1 when the server takes traffic (up or trial), else 0.")
-        for (group, server) in servers {
-            let up = server.state == .up || server.state == .trial ? 1 : 0
-            out += "balancer_upstream_server_up{\(labels(group, server))} \(up)\n"
+        /// A family with one sample per server.
+        func perServer(_ name: String, _ type: String, _ help: String, _ value: (ServerStatus) -> Int) {
+            family(name, type, help)
+            for (group, server) in servers { out += "\(name){\(labels(group, server))} \(value(server))\n" }
         }
-        family("balancer_upstream_failures_total", "counter", "Failed attempts (connect errors, timeouts, 50x).")
-        for (group, server) in servers {
-            out += "balancer_upstream_failures_total{\(labels(group, server))} \(server.failures)\n"
+        perServer("balancer_upstream_in_flight", "gauge", "Requests in flight to the server.") { $0.active }
+        perServer("balancer_upstream_server_up", "gauge", "1 when the server takes traffic (up or trial), else 0.") {
+            $0.state == .up || $0.state == .trial ? 1 : 0
         }
-        family("balancer_upstream_ejections_total", "counter", "Times the server was taken out of rotation.")
-        for (group, server) in servers {
-            out += "balancer_upstream_ejections_total{\(labels(group, server))} \(server.ejections)\n"
+        perServer("balancer_upstream_failures_total", "counter", "Failed attempts (connect errors, timeouts, 50x).") {
+            $0.failures
         }
-        family("balancer_upstream_recoveries_total", "counter", "Times the server came back into rotation.")
-        for (group, server) in servers {
-            out += "balancer_upstream_recoveries_total{\(labels(group, server))} \(server.recoveries)\n"
+        perServer("balancer_upstream_ejections_total", "counter", "Times the server was taken out of rotation.") {
+            $0.ejections
+        }
+        perServer("balancer_upstream_recoveries_total", "counter", "Times the server came back into rotation.") {
+            $0.recoveries
         }
         family("balancer_health_checks_total", "counter", "Active health checks, by result.")
         for (group, server) in servers {
