@@ -32,11 +32,7 @@ enum ForwardedRequest {
                 let kind = field.kind
                 if !(upgrade && kind == .upgrade) {
                     if kind.isHopByHop { continue }
-                    if !listed.isEmpty,
-                        listed.contains(where: {
-                            HeaderName.same($0, String(decoding: source[field.name], as: UTF8.self))
-                        })
-                    {
+                    if HopByHopHeaders.isListed(UnsafeRawBufferPointer(rebasing: source[field.name]), in: listed) {
                         continue
                     }
                 }

@@ -57,12 +57,6 @@ enum HeaderName: Equatable {
         return true
     }
 
-    /// ASCII case-insensitive equality of two names.
-    static func same(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        return zip(a.utf8, b.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 }
-    }
-
     var isHopByHop: Bool {
         switch self {
         case .connection, .keepAlive, .te, .trailer, .transferEncoding, .upgrade, .proxyPrefixed: return true

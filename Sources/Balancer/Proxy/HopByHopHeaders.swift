@@ -14,4 +14,15 @@ enum HopByHopHeaders {
         }
         return listed
     }
+
+    /// Whether the header name `name` (as received, any case) is one of `listed` (lower-cased, from
+    /// `listedNames`); compared byte by byte, nothing allocated.
+    static func isListed(_ name: UnsafeRawBufferPointer, in listed: [String]) -> Bool {
+        listed.contains { candidate in
+            candidate.utf8.count == name.count
+                && zip(candidate.utf8, name).allSatisfy { expected, byte in
+                    (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected
+                }
+        }
+    }
 }

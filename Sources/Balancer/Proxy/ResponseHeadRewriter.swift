@@ -57,11 +57,7 @@ enum ResponseHeadRewriter {
                 default: if field.kind.isHopByHop { continue }
                 }
                 let name = UnsafeRawBufferPointer(rebasing: source[field.name])
-                if !listed.isEmpty
-                    && listed.contains(where: { HeaderName.same($0, String(decoding: name, as: UTF8.self)) })
-                {
-                    continue
-                }
+                if HopByHopHeaders.isListed(name, in: listed) { continue }
                 for index in 0..<min(configured.count, 64)
                 where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
                     configuredSeen |= 1 << UInt64(index)
