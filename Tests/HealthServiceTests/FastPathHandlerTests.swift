@@ -30,7 +30,6 @@ final class FastPathHandlerTests: XCTestCase {
     private var channel: EmbeddedChannel!
     private var recorder: Recorder!
     private var installs = 0
-    private var ends = 0
     private var logLines: LockedValue<[String]>!
 
     override func setUpWithError() throws {
@@ -55,8 +54,7 @@ final class FastPathHandlerTests: XCTestCase {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(recorder)
                 }
-            },
-            connectionEnded: { [unowned self] in self.ends += 1 }
+            }
         )
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8000)).wait()
@@ -120,8 +118,6 @@ final class FastPathHandlerTests: XCTestCase {
         try send("GET /health HTTP/1.1\r\nConnection: close\r\n\r\nGET /health HTTP/1.1\r\n\r\n")
         XCTAssertEqual(try written(), healthResponse(), "nothing is answered after a request that said close")
         XCTAssertFalse(channel.isActive)
-        channel.embeddedEventLoop.run()
-        XCTAssertEqual(ends, 1)
         XCTAssertEqual(installs, 0)
     }
 
@@ -177,8 +173,6 @@ final class FastPathHandlerTests: XCTestCase {
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         XCTAssertEqual(try written(), healthResponse())
         XCTAssertFalse(channel.isActive)
-        channel.embeddedEventLoop.run()
-        XCTAssertEqual(ends, 1)
         XCTAssertEqual(installs, 0)
     }
 

@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// Health checks usually come one per connection, and Hummingbird's per-connection machinery (the upgrade handler,
 /// the async channel, the hops between the event loop and the task running the connection) cost several times what
-/// answering from memory does. `HealthServiceChildChannel` therefore installs Hummingbird's handlers only when this
+/// answering from memory does. `ReplicaConnectionSetup` therefore installs Hummingbird's handlers only when this
 /// handler asks for them. From then on every byte goes to Hummingbird and this handler leaves the pipeline, so the
 /// fast path never answers again on that connection and pipelined responses stay in request order.
 final class FastPathHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -32,19 +32,11 @@ final class FastPathHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var pending: ByteBuffer?
     private let responder: FastPathResponder
     private let installHummingbird: () -> EventLoopFuture<Void>
-    private let connectionEnded: () -> Void
 
-    /// - Parameters:
-    ///   - installHummingbird: adds Hummingbird's handlers behind this one; called at most once.
-    ///   - connectionEnded: called when the connection goes away without Hummingbird ever being installed.
-    init(
-        responder: FastPathResponder,
-        installHummingbird: @escaping () -> EventLoopFuture<Void>,
-        connectionEnded: @escaping () -> Void
-    ) {
+    /// - Parameter installHummingbird: adds Hummingbird's handlers behind this one; called at most once.
+    init(responder: FastPathResponder, installHummingbird: @escaping () -> EventLoopFuture<Void>) {
         self.responder = responder
         self.installHummingbird = installHummingbird
-        self.connectionEnded = connectionEnded
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -177,13 +169,6 @@ final class FastPathHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         default:
             context.fireUserInboundEventTriggered(event)
-        }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        switch state {
-        case .answering, .closing: connectionEnded()
-        case .installing, .handedOver: break
         }
     }
 }

@@ -5,7 +5,7 @@ import Logging
 /// `GET /api/ws`: echoes text and binary messages up to 16 MiB and the client's close code.
 ///
 /// Pings are answered with pongs by hummingbird-websocket itself; the replica also pings idle clients every 30 s.
-/// Close codes are echoed by `CloseCodeEchoHandler`, which `HealthServiceChildChannel` installs on upgrade.
+/// Close codes are echoed by `CloseCodeEchoHandler`, which `ReplicaConnectionSetup` installs on upgrade.
 enum WebSocketEcho {
     static let maximumMessageBytes = 16 << 20
 
