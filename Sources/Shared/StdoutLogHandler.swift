@@ -1,11 +1,11 @@
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A `LogHandler` writing one line per message to standard output:
@@ -31,19 +31,33 @@ public struct StdoutLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let line = Self.render(
-            timestamp: timestamps.now(), level: event.level, label: label, message: "\(event.message)",
-            metadata: merged)
-        StandardOutput.writeLine(line)
+        // Merging copies the dictionary: only pay for it when the call site added metadata of its own.
+        let merged = event.metadata.map { extra in metadata.merging(extra) { _, new in new } } ?? metadata
+        var line = Self.render(
+            timestamp: timestamps.now(),
+            level: event.level,
+            label: label,
+            message: "\(event.message)",
+            metadata: merged
+        )
+        line.append("\n")
+        StandardOutput.writeLines(line)
     }
 
     /// The text of one log line without its newline; metadata sorted by key so lines are stable to read and grep.
     public static func render(
-        timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+        timestamp: String,
+        level: Logger.Level,
+        label: String,
+        message: String,
+        metadata: Logger.Metadata
     ) -> String {
         var line = "\(timestamp) \(level) \(label): \(message)"
+        // One entry (the access log's `instance`) is the common case: no sorted copy needed for it.
+        if metadata.count == 1, let (key, value) = metadata.first {
+            line += " \(key)=\(value)"
+            return line
+        }
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(value)"
         }
@@ -55,12 +69,12 @@ public struct StdoutLogHandler: LogHandler {
 enum StandardOutput {
     private static let lock = LockedValue(())
 
-    /// Writes `line` plus a newline with as few `write(2)` calls as the kernel allows.
-    static func writeLine(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        lock.withLock { _ in
-            bytes.withUnsafeBytes { buffer in
+    /// Writes `text`, whole lines ending in a newline, with as few `write(2)` calls as the kernel allows.
+    static func writeLines(_ text: String) {
+        var text = text
+        // A native string hands out its UTF-8 bytes without a copy.
+        text.withUTF8 { buffer in
+            lock.withLock { _ in
                 var offset = 0
                 while offset < buffer.count {
                     let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
@@ -81,7 +95,8 @@ enum StandardOutput {
 public enum LoggingBootstrap {
     /// Call once at start-up, before any `Logger` is made. `LOG_LEVEL` (trace…critical) overrides `defaultLevel`.
     public static func bootstrapStdout(
-        defaultLevel: Logger.Level = .info, environment: [String: String] = [:]
+        defaultLevel: Logger.Level = .info,
+        environment: [String: String] = [:]
     ) {
         let level = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? defaultLevel
         LoggingSystem.bootstrap { label in StdoutLogHandler(label: label, level: level) }
