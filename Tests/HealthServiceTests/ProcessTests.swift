@@ -81,12 +81,44 @@ final class ProcessTests: XCTestCase {
 
     func testBadValueExitsWithStatus2AndOneLine() async throws {
         let launched = try Launched(
-            executable: try executable(), arguments: [], environment: ["PORT": "eighty", "PATH": "/usr/bin:/bin"])
+            executable: try executable(),
+            arguments: [],
+            environment: ["PORT": "eighty", "PATH": "/usr/bin:/bin"]
+        )
         let status = try await launched.exitStatus(within: .seconds(20))
         XCTAssertEqual(status, 2)
         let lines = launched.errors.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, launched.errors)
         XCTAssertTrue(launched.errors.hasPrefix("health-service: PORT: \"eighty\""), launched.errors)
+    }
+
+    func testPortInUseExitsWithStatus1AndSaysWhatToDo() async throws {
+        let environment = [
+            "HOST": "127.0.0.1", "DATABASE_URL": "postgresql://u@127.0.0.1:1/d", "REDIS_URL": "redis://127.0.0.1:1",
+            "PATH": "/usr/bin:/bin",
+        ]
+        let first = try Launched(
+            executable: try executable(),
+            arguments: ["--port", "0"],
+            environment: environment
+        )
+        let port = try await first.boundPort(within: .seconds(20))
+        let second = try Launched(
+            executable: try executable(),
+            arguments: ["--port", "\(port)"],
+            environment: environment
+        )
+        let status = try await second.exitStatus(within: .seconds(20))
+        XCTAssertEqual(status, 1)
+        let lines = second.errors.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, second.errors)
+        XCTAssertTrue(
+            second.errors.hasPrefix("health-service: cannot listen on 127.0.0.1:\(port): the port is already in use"),
+            second.errors
+        )
+        first.process.terminate()
+        let firstStatus = try await first.exitStatus(within: .seconds(35))
+        XCTAssertEqual(firstStatus, 0)
     }
 
     func testFlagOverridesAndGracefulStopFinishesRequestsInFlight() async throws {
@@ -96,7 +128,8 @@ final class ProcessTests: XCTestCase {
             environment: [
                 "PORT": "1", "INSTANCE_ID": "from-env", "DATABASE_URL": "postgresql://u@127.0.0.1:1/d",
                 "REDIS_URL": "redis://127.0.0.1:1", "PATH": "/usr/bin:/bin",
-            ])
+            ]
+        )
         let port = try await launched.boundPort(within: .seconds(20))
         let base = "http://127.0.0.1:\(port)"
         let instance = try await HTTPTestClient.send("GET", base + "/api/instance")

@@ -101,7 +101,12 @@ struct HealthServiceCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         LoggingBootstrap.bootstrapStdout(environment: environmentVariables)
-        try await HealthServiceApp.run(config: config)
+        do {
+            try await HealthServiceApp.run(config: config)
+        } catch let error as ListenError {
+            Self.writeToStandardError("health-service: \(error)\n")
+            throw ExitCode(1)
+        }
     }
 
     /// Writes `text` to file descriptor 2 unbuffered, before logging is set up.

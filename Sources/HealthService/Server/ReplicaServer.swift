@@ -30,7 +30,7 @@ struct ReplicaServer<Inner: ServerChildChannel>: Service {
     func run() async throws {
         let (handedOver, continuation) = AsyncStream.makeStream(of: Inner.Value.self)
         let quiescing = ServerQuiescingHelper(group: group)
-        let listener = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: backlog)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -49,8 +49,12 @@ struct ReplicaServer<Inner: ServerChildChannel>: Service {
                     }
                 }
             }
-            .bind(host: host, port: port)
-            .get()
+        let listener: any Channel
+        do {
+            listener = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            throw ListenError(host: host, port: port, underlying: error)
+        }
 
         await withGracefulShutdownHandler {
             await onServerRunning(listener)
