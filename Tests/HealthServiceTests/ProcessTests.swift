@@ -113,7 +113,7 @@ final class ProcessTests: XCTestCase {
         let lines = second.errors.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, second.errors)
         XCTAssertTrue(
-            second.errors.hasPrefix("health-service: cannot listen on 127.0.0.1:\(port): the port is already in use"),
+            second.errors.hasPrefix("health-service: cannot listen on 127.0.0.1:\(port): the port is already in use; stop the process holding it"),
             second.errors
         )
         first.process.terminate()

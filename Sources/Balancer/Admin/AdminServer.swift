@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Shared
 
 /// The admin listener (`admin.listen`): `/status`, `/status.json` and `/metrics` on a small HTTP/1.1 server of its
 /// own, on the balancer's event loops. It uses NIO's stock HTTP pipeline — a few requests a second at most,
@@ -37,7 +38,13 @@ final class AdminServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: config.listen.host, port: config.listen.port).get()
         } catch {
-            throw BalancerStartError(message: "cannot listen on \(config.listen) (admin.listen): \(error)")
+            let reason = BindFailure.reason(
+                for: error,
+                host: config.listen.host,
+                port: config.listen.port,
+                setting: "`admin.listen`"
+            )
+            throw BalancerStartError(message: "cannot listen on \(config.listen) (admin.listen): \(reason)")
         }
         state.startSampling(on: channel.eventLoop)
         return AdminServer(channel: channel, state: state)
@@ -99,24 +106,36 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         switch path {
         case "/", "/status":
-            send(AdminResponse(status: .ok, contentType: "text/html; charset=utf-8", body: StatusPage.html),
-                head: head, context: context)
+            send(
+                AdminResponse(status: .ok, contentType: "text/html; charset=utf-8", body: StatusPage.html),
+                head: head,
+                context: context
+            )
         case "/status.json":
             state.report(on: context.eventLoop).whenSuccess { report in
                 let (handler, context) = loopBound.value
-                handler.send(AdminResponse(status: .ok, contentType: "application/json", body: StatusJSON.render(report)),
-                    head: head, context: context)
+                handler.send(
+                    AdminResponse(status: .ok, contentType: "application/json", body: StatusJSON.render(report)),
+                    head: head,
+                    context: context
+                )
             }
         case "/metrics":
             state.report(on: context.eventLoop).whenSuccess { report in
                 let (handler, context) = loopBound.value
                 let body = PrometheusWriter.render(report)
-                handler.send(AdminResponse(status: .ok, contentType: PrometheusWriter.contentType, body: body),
-                    head: head, context: context)
+                handler.send(
+                    AdminResponse(status: .ok, contentType: PrometheusWriter.contentType, body: body),
+                    head: head,
+                    context: context
+                )
             }
         default:
-            send(AdminResponse.text(.notFound, "not found; try /status, /status.json or /metrics\n"),
-                head: head, context: context)
+            send(
+                AdminResponse.text(.notFound, "not found; try /status, /status.json or /metrics\n"),
+                head: head,
+                context: context
+            )
         }
     }
 

@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Shared
 
 /// The running proxy: one event loop group, one `LoopContext` per loop, and the public listeners.
 ///
@@ -103,7 +104,8 @@ final class BalancerServer: @unchecked Sendable {
         do {
             return try await bootstrap.bind(host: address.host, port: address.port).get()
         } catch {
-            throw BalancerStartError(message: "cannot listen on \(address): \(error)")
+            let reason = BindFailure.reason(for: error, host: address.host, port: address.port, setting: "`listen`")
+            throw BalancerStartError(message: "cannot listen on \(address): \(reason)")
         }
     }
 
@@ -130,7 +132,11 @@ final class BalancerServer: @unchecked Sendable {
         let old = snapshot
         // The last lookups carry over, so names keep their addresses until the restarted lookups answer.
         let new = ProxySnapshot(
-            config: plan.effective, generation: old.generation + 1, reusing: old, resolved: old.resolved)
+            config: plan.effective,
+            generation: old.generation + 1,
+            reusing: old,
+            resolved: old.resolved
+        )
         // Each loop switches between two of its own tasks, so no request sees half a configuration.
         await onEveryLoop { $0.install(new) }
         current.withLockedValue { $0 = new }
