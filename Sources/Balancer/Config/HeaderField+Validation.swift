@@ -1,13 +1,10 @@
+import Shared
+
 /// The HTTP rules a configured response header must follow before it may be sent to clients.
 extension HeaderField {
-    /// RFC 9110 `tchar`s besides letters and digits.
-    private static let tokenSymbols: Set<Character> = [
-        "!", "#", "$", "%", "&", "'", "*", "+", "-", ".", "^", "_", "`", "|", "~",
-    ]
-
-    /// Whether `name` is an HTTP token (letters, digits and ``tokenSymbols``, at least one character).
+    /// Whether `name` is an HTTP token (RFC 9110 `tchar`s, at least one), as the parsers require of names.
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || tokenSymbols.contains($0)) }
+        !name.isEmpty && name.utf8.allSatisfy(HTTPBytes.isToken)
     }
 
     /// Whether `value` can be sent as is: a CR or LF would end the header early and let the rest

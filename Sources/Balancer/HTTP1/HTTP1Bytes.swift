@@ -1,19 +1,11 @@
 /// Byte classes of RFC 9110/9112: the parser checks every byte of a head, so each test must be a few instructions.
+/// The token class (`tchar`) is `HTTPBytes.isToken`, shared with the replica's fast path.
 enum HTTP1Bytes {
     static let cr: UInt8 = 13
     static let lf: UInt8 = 10
     static let sp: UInt8 = 32
     static let ht: UInt8 = 9
     static let colon: UInt8 = 58
-
-    /// `tchar`: the characters of a token (method, header name). A 128-bit set in two words: the tests below are
-    /// pure arithmetic, with no global table to initialise or bounds to check per byte.
-    @inline(__always)
-    static func isToken(_ b: UInt8) -> Bool {
-        if b < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(b) & 1 == 1 }
-        if b < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(b &- 64) & 1 == 1 }
-        return false
-    }
 
     /// Bytes allowed in a field value: VCHAR, SP, HTAB and obs-text; never CR, LF, NUL or other controls.
     @inline(__always)

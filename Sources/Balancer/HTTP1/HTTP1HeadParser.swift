@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Shared
 
 /// Parses a complete HTTP/1.1 head (start line + header lines + empty line) strictly: CRLF line ends, tokens where
 /// the grammar says token, no whitespace before a colon, no obs-fold, no control bytes. What a lenient parser would
@@ -29,7 +30,7 @@ enum HTTP1HeadParser {
         var i = 0
         let count = bytes.count
         // method
-        while i < count && HTTP1Bytes.isToken(bytes[i]) { i += 1 }
+        while i < count && HTTPBytes.isToken(bytes[i]) { i += 1 }
         guard i > 0, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
         let method = HTTPMethod(rawValue: string(bytes, 0, i))
         i += 1
@@ -148,7 +149,7 @@ enum HTTP1HeadParser {
             }
             // A line starting with whitespace is obs-fold: refused (RFC 9112 §5.2 allows a proxy to reject it).
             let nameStart = i
-            while i < count && HTTP1Bytes.isToken(bytes[i]) { i += 1 }
+            while i < count && HTTPBytes.isToken(bytes[i]) { i += 1 }
             guard i > nameStart, i < count, bytes[i] == HTTP1Bytes.colon else { throw .invalidHeader }
             let nameEnd = i
             i += 1

@@ -1,3 +1,5 @@
+import Shared
+
 /// A configured header (`response_headers`) prepared once per snapshot for the hot path: the whole
 /// `Name: value CRLF` line ready to copy, and the name lower-cased to compare with names as received.
 struct EncodedHeaderLine: Sendable {
@@ -12,11 +14,6 @@ struct EncodedHeaderLine: Sendable {
     /// Whether `name` (as received, any case) is this header's name.
     @inline(__always)
     func matches(_ name: UnsafeRawBufferPointer) -> Bool {
-        guard name.count == lowercasedName.count else { return false }
-        for i in 0..<name.count {
-            let b = name[i]
-            if (b >= 65 && b <= 90 ? b + 32 : b) != lowercasedName[i] { return false }
-        }
-        return true
+        HTTPBytes.equalsIgnoringCase(name, lowercasedName)
     }
 }

@@ -1,3 +1,5 @@
+import Shared
+
 /// The header names the proxy treats specially, recognised by one case-insensitive pass over the bytes and
 /// without allocating (no `lowercased()` per header on the hot path).
 enum HeaderName: Equatable {
@@ -51,10 +53,7 @@ enum HeaderName: Equatable {
     /// ASCII case-insensitive equality with a lower-case literal.
     @inline(__always)
     static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
-        guard bytes.count == lower.utf8CodeUnitCount else { return false }
-        let other = lower.utf8Start
-        for i in 0..<bytes.count where bytes[i] | 0x20 != other[i] | 0x20 { return false }
-        return true
+        HTTPBytes.equalsIgnoringCase(bytes, UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount))
     }
 
     var isHopByHop: Bool {

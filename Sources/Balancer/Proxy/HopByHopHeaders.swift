@@ -1,4 +1,5 @@
 import NIOHTTP1
+import Shared
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, so a proxy never forwards them: the fixed names,
 /// `Proxy-*`, and every name listed in `Connection`.
@@ -18,11 +19,6 @@ enum HopByHopHeaders {
     /// Whether the header name `name` (as received, any case) is one of `listed` (lower-cased, from
     /// `listedNames`); compared byte by byte, nothing allocated.
     static func isListed(_ name: UnsafeRawBufferPointer, in listed: [String]) -> Bool {
-        listed.contains { candidate in
-            candidate.utf8.count == name.count
-                && zip(candidate.utf8, name).allSatisfy { expected, byte in
-                    (byte >= 65 && byte <= 90 ? byte + 32 : byte) == expected
-                }
-        }
+        listed.contains { HTTPBytes.equalsIgnoringCase(name, $0.utf8) }
     }
 }

@@ -62,7 +62,7 @@ enum ResponseHeadRewriter {
                 where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
                     configuredSeen |= 1 << UInt64(index)
                 }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.name.lowerBound..<field.value.upperBound]))
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
                 out.writeStaticString("\r\n")
             }
         }
@@ -103,7 +103,7 @@ enum ResponseHeadRewriter {
         upstreamHead.bytes.withUnsafeReadableBytes { source in
             for field in upstreamHead.fields
             where field.kind != .xRequestID && (field.kind == .upgrade || !field.kind.isHopByHop) {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.name.lowerBound..<field.value.upperBound]))
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
                 out.writeStaticString("\r\n")
             }
         }

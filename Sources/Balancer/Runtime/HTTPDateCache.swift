@@ -1,3 +1,5 @@
+import Shared
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -9,15 +11,14 @@
 /// The current time as the strings the hot path writes, formatted at most once a second per event loop:
 /// the IMF-fixdate of `Date:`/`Expires:` headers and nginx's `$time_local` for access logs.
 ///
-/// Formatting with libc (`gmtime_r`) and fixed tables rather than Foundation keeps it cheap and allocation-light;
-/// confined to one event loop, so no locking.
+/// The IMF-fixdate is `HTTPDate`'s, shared with the replicas; the log forms use libc (`gmtime_r`) and fixed tables
+/// rather than Foundation, which keeps them cheap and allocation-light. Confined to one event loop, so no locking.
 final class HTTPDateCache {
     private var second: time_t = -1
     private(set) var httpDate = ""
     private(set) var logDate = ""
     private(set) var isoDate = ""
 
-    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Refreshes the cached strings if the second changed; cheap to call on every request.
@@ -51,12 +52,11 @@ final class HTTPDateCache {
         var value = t
         var parts = tm()
         gmtime_r(&value, &parts)
-        let day = days[Int(parts.tm_wday)]
         let month = months[Int(parts.tm_mon)]
         let year = Int(parts.tm_year) + 1900
         let d = two(Int(parts.tm_mday))
         let time = "\(two(Int(parts.tm_hour))):\(two(Int(parts.tm_min))):\(two(Int(parts.tm_sec)))"
-        let http = "\(day), \(d) \(month) \(year) \(time) GMT"
+        let http = HTTPDate.format(epochSeconds: Int64(t))
         let log = "\(d)/\(month)/\(year):\(time) +0000"
         let iso = "\(year)-\(two(Int(parts.tm_mon) + 1))-\(d)T\(time)Z"
         return (http, log, iso)

@@ -1,9 +1,11 @@
+import Shared
+
 /// Recognising fast-path requests in raw bytes.
 ///
 /// Deliberately strict: the fast path must never answer a request Hummingbird would have answered differently, so
 /// anything beyond the plain shape of a health check (another method or path, a body, an upgrade, an `Expect`, a
-/// `Connection` value other than `close` or `keep-alive` (in any case), bare line feeds, folded or non-ASCII headers, a very long
-/// head) is handed to Hummingbird, which parses it with the full HTTP parser.
+/// `Connection` value other than `close` or `keep-alive` (in any case), bare line feeds, folded or non-ASCII headers,
+/// a very long head) is handed to Hummingbird, which parses it with the full HTTP parser.
 extension FastPathRequest {
     /// Heads longer than this go to Hummingbird; a health check's head is a few hundred bytes.
     static let maximumHeadBytes = 4096
@@ -96,9 +98,12 @@ extension FastPathRequest {
         }
     }
 
+    /// The request-line starts the fast path answers, joined once rather than on every incomplete read.
+    private static let fastRequestStarts = [get + healthPath, get + instancePath]
+
     /// Whether an incomplete request line may still become `GET /health…` or `GET /api/instance…`.
     private static func couldStartFastRequest(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        [get + healthPath, get + instancePath].contains { start in
+        fastRequestStarts.contains { start in
             let count = min(bytes.count, start.count)
             return (0..<count).allSatisfy { bytes[$0] == start[$0] }
         }
@@ -140,7 +145,7 @@ extension FastPathRequest {
     /// The meaning of the header line `bytes[start..<end]` (without its CRLF).
     private static func headerLine(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> HeaderMeaning {
         var position = start
-        while position < end, isTokenByte(bytes[position]) { position += 1 }
+        while position < end, HTTPBytes.isToken(bytes[position]) { position += 1 }
         // An empty name covers folded continuation lines, which start with a space or tab.
         guard position > start, position < end, bytes[position] == UInt8(ascii: ":") else { return .handOver }
         let nameEnd = position
@@ -173,21 +178,6 @@ extension FastPathRequest {
             return .handOver
         }
         return .ignored
-    }
-
-    /// `tchar` of RFC 9110: the characters a header name may contain.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
     }
 
     // MARK: - Byte helpers
@@ -226,19 +216,13 @@ extension FastPathRequest {
         return true
     }
 
-    /// Compares with a lower-case ASCII name or token; both are case-insensitive.
+    /// Compares `bytes[start..<end]` with a lower-case ASCII name or token; both are case-insensitive.
     private static func equalsIgnoringCase(
         _ bytes: UnsafeRawBufferPointer,
         start: Int,
         end: Int,
         _ lowercased: [UInt8]
     ) -> Bool {
-        guard end - start == lowercased.count else { return false }
-        for offset in 0..<lowercased.count {
-            var byte = bytes[start + offset]
-            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { byte += 32 }
-            if byte != lowercased[offset] { return false }
-        }
-        return true
+        HTTPBytes.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), lowercased)
     }
 }

@@ -1,15 +1,14 @@
-import Shared
-
 /// Formats the `Date` header of responses, RFC 9110's IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
-/// The same text Hummingbird writes, without Foundation: the calendar arithmetic is `ISO8601Timestamp`'s, only the
-/// day of the week and the month name are added here.
-enum HTTPDate {
+/// The same text Hummingbird writes, without Foundation or libc time zone state: the calendar arithmetic is
+/// `ISO8601Timestamp`'s, only the day of the week and the month name are added here. Both executables stamp their
+/// `Date` (and the balancer its `Expires`) headers with it.
+public enum HTTPDate {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The header value for a whole second since the epoch (UTC).
-    static func format(epochSeconds: Int64) -> String {
+    public static func format(epochSeconds: Int64) -> String {
         // `YYYY-MM-DDTHH:MM:SS`; fixed positions for the four-digit years a server clock shows.
         let iso = Array(ISO8601Timestamp.secondsPrefix(epochSeconds: epochSeconds).utf8)
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
