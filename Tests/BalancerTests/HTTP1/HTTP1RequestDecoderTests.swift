@@ -10,11 +10,7 @@ final class HTTP1RequestDecoderTests: XCTestCase {
         var events: [String] = []
         for _ in 0..<20 {
             guard let event = try decoder.next() else { break }
-            switch event {
-            case .head(let request): events.append("head \(request.head.method.rawValue) \(request.head.uri)")
-            case .body(var part): events.append("body " + (part.readString(length: part.readableBytes) ?? ""))
-            case .end: events.append("end")
-            }
+            events.append(event.text { "\($0.head.method.rawValue) \($0.head.uri)" })
         }
         return events
     }

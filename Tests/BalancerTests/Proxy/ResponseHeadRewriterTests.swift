@@ -155,11 +155,7 @@ final class ResponseHeadRewriterTests: XCTestCase {
             var events: [String] = []
             for _ in 0..<10 {
                 guard let event = try decoder.next() else { break }
-                switch event {
-                case .head(let head): events.append("head \(head.status)")
-                case .body(var part): events.append("body " + (part.readString(length: part.readableBytes) ?? ""))
-                case .end: events.append("end")
-                }
+                events.append(event.text { "\($0.status)" })
             }
             return events
         }

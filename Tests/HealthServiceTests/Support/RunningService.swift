@@ -27,7 +27,8 @@ final class RunningService: Sendable {
     ///
     /// - Parameter fastPath: false leaves `/health` and `/api/instance` to Hummingbird, for comparing the two paths.
     static func start(
-        config: HealthServiceConfig, readiness: ReadinessChecker? = nil,
+        config: HealthServiceConfig,
+        readiness: ReadinessChecker? = nil,
         accessLogger: Logger = Logger(label: "access", factory: { _ in SwiftLogNoOpLogHandler() }),
         fastPath: Bool = true
     ) async throws -> RunningService {
@@ -37,7 +38,11 @@ final class RunningService: Sendable {
         let quiet = Logger(label: "health-service", factory: { _ in SwiftLogNoOpLogHandler() })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = HealthServiceApp.build(
-            config: config, readiness: readiness, logger: quiet, accessLogger: accessLogger, fastPath: fastPath
+            config: config,
+            readiness: readiness,
+            logger: quiet,
+            accessLogger: accessLogger,
+            fastPath: fastPath
         ) { channel in
             continuation.yield(channel.localAddress?.port ?? -1)
             continuation.finish()
@@ -56,6 +61,16 @@ final class RunningService: Sendable {
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+    }
+
+    /// Shuts the replica down with `connection` open and idle; returns how long the shutdown took and whether the
+    /// server then closed the connection.
+    func stop(withIdle connection: RawConnection) async -> (took: Duration, closed: Bool) {
+        let start = ContinuousClock.now
+        await stop()
+        let took = ContinuousClock.now - start
+        let closed = await Task.detached { connection.isClosedByServer() }.value
+        return (took, closed)
     }
 }
 
@@ -79,14 +94,17 @@ func first<Element: Sendable>(of stream: AsyncStream<Element>, within limit: Dur
 extension HealthServiceConfig {
     /// A configuration for tests: loopback, port 0, the given instance and dependency URLs.
     static func forTests(
-        instanceID: String = "test-replica", databaseURL: String = "postgresql://u:p@127.0.0.1:1/db",
-        redisURL: String = "redis://127.0.0.1:1/0", readyTimeout: String = "2s"
+        instanceID: String = "test-replica",
+        databaseURL: String = "postgresql://u:p@127.0.0.1:1/db",
+        redisURL: String = "redis://127.0.0.1:1/0",
+        readyTimeout: String = "2s"
     ) throws -> HealthServiceConfig {
         try HealthServiceConfig.resolve(
             environment: [
                 "HOST": "127.0.0.1", "PORT": "0", "INSTANCE_ID": instanceID, "ENVIRONMENT": "test",
                 "DATABASE_URL": databaseURL, "REDIS_URL": redisURL, "READY_TIMEOUT": readyTimeout,
             ],
-            hostName: "test-host")
+            hostName: "test-host"
+        )
     }
 }
