@@ -29,6 +29,9 @@ struct BalancerConfig: Sendable, Equatable {
     /// `resolver:` — the DNS server (an IP literal and port) asked for upstream names, as nginx's `resolver`;
     /// nil = the system resolver (getaddrinfo, so /etc/hosts and /etc/resolv.conf apply).
     var resolver: HostPort? = nil
+    /// `worker_rlimit_nofile:` — the open-files limit (RLIMIT_NOFILE) `serve` sets at start, as nginx's
+    /// directive of that name; nil = the hard limit, so a low soft limit (often 1024) never caps connections.
+    var workerRlimitNofile: Int? = nil
 
     func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 }
@@ -68,6 +71,9 @@ struct LimitsConfig: Sendable, Equatable {
     var clientHeaderTimeout: NginxDuration = .seconds(10)
     var keepaliveTimeout: NginxDuration = .seconds(75)
     var maxHeaderSize: NginxSize = NginxSize(bytes: 16 << 10)
+    /// Client connections one event loop keeps open (nginx's `worker_connections`); one accepted past it is
+    /// closed at once. Default: `BalancerConfig.defaultMaxConnections`.
+    var maxConnections: Int = BalancerConfig.defaultMaxConnections
 }
 
 /// When a failed attempt may be tried again on the next server (nginx's `proxy_next_upstream`).

@@ -27,6 +27,7 @@ struct ConfigDiff: Sendable, Equatable {
         headersChanged = old.responseHeaders != new.responseHeaders
         let others: [(String, Bool)] = [
             ("admin", old.admin != new.admin), ("workers", old.workers != new.workers),
+            ("worker_rlimit_nofile", old.workerRlimitNofile != new.workerRlimitNofile),
             ("limits", old.limits != new.limits), ("proxy", old.proxy != new.proxy),
             ("access_log", old.accessLog != new.accessLog), ("log_format", old.logFormat != new.logFormat),
             ("pid_file", old.pidFile != new.pidFile),

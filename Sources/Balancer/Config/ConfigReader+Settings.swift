@@ -4,7 +4,7 @@ import Shared
 extension ConfigReader {
     static let topLevelKeys = [
         "listen", "admin", "workers", "limits", "proxy", "response_headers", "access_log", "log_format",
-        "pid_file", "shutdown_timeout", "resolver", "upstreams", "routes",
+        "pid_file", "shutdown_timeout", "resolver", "upstreams", "routes", "worker_rlimit_nofile",
     ]
 
     /// The whole document; returns the defaults filled with what could be read.
@@ -16,6 +16,9 @@ extension ConfigReader {
         }
         if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listen) }
         if let node = top["workers"] { config.workers = readWorkers(node) ?? config.workers }
+        if let node = top["worker_rlimit_nofile"] {
+            config.workerRlimitNofile = int(node, in: BalancerConfig.workerRlimitNofileRange)
+        }
         if let node = top["limits"] { config.limits = readLimits(node) }
         if let node = top["proxy"] { config.proxy = readProxy(node) }
         if let node = top["response_headers"] { config.responseHeaders = readHeaders(node) }
@@ -123,7 +126,9 @@ extension ConfigReader {
     /// `limits:` — `client_max_body_size: 0` means unlimited, as in nginx.
     mutating func readLimits(_ node: ConfigNode) -> LimitsConfig {
         var limits = LimitsConfig()
-        let keys = ["client_max_body_size", "client_header_timeout", "keepalive_timeout", "max_header_size"]
+        let keys = [
+            "client_max_body_size", "client_header_timeout", "keepalive_timeout", "max_header_size", "max_connections",
+        ]
         guard let map = mapping(node, allowed: keys) else { return limits }
         if let value = map["client_max_body_size"].flatMap({ size($0, in: 0...Int64.max) }) {
             limits.clientMaxBodySize = value
@@ -136,6 +141,9 @@ extension ConfigReader {
         }
         if let value = map["max_header_size"].flatMap({ size($0, in: (1 << 10)...(1 << 20)) }) {
             limits.maxHeaderSize = value
+        }
+        if let value = map["max_connections"].flatMap({ int($0, in: BalancerConfig.maxConnectionsRange) }) {
+            limits.maxConnections = value
         }
         return limits
     }

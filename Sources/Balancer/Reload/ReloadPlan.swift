@@ -16,8 +16,9 @@ struct ReloadPlan: Sendable, Equatable {
     /// What changed, for the log line.
     var diff: ConfigDiff
 
-    /// Keys read once at start: the event loops, the access-log writer and per-loop buffers, the pid file path.
-    static let restartOnlyKeys = ["workers", "access_log", "log_format", "pid_file"]
+    /// Keys read once at start: the event loops, the open-files limit (set before anything opens), the access-log
+    /// writer and per-loop buffers, the pid file path.
+    static let restartOnlyKeys = ["workers", "worker_rlimit_nofile", "access_log", "log_format", "pid_file"]
 
     init(running: BalancerConfig, loaded: BalancerConfig) {
         diff = ConfigDiff(old: running, new: loaded)
@@ -26,6 +27,7 @@ struct ReloadPlan: Sendable, Equatable {
         needsRestart = diff.otherChanged.filter { Self.restartOnlyKeys.contains($0) }
         var effective = loaded
         effective.workers = running.workers
+        effective.workerRlimitNofile = running.workerRlimitNofile
         effective.accessLog = running.accessLog
         effective.logFormat = running.logFormat
         effective.pidFile = running.pidFile
