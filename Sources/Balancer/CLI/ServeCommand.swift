@@ -15,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Operators read logs on stdout (as in a container), with millisecond timestamps; LOG_LEVEL overrides info.
         LoggingBootstrap.bootstrapStdout(environment: ProcessInfo.processInfo.environment)
         let config = try options.loadOrExit()
+        // First, so the event loops and listeners open their descriptors under the limit meant for them.
+        try OpenFilesLimit.applyAtStart(config)
         try await BalancerRuntime.serve(config: config, configPath: options.config)
     }
 }
