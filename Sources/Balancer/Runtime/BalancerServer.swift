@@ -83,9 +83,21 @@ final class BalancerServer: @unchecked Sendable {
 
     private func bind(_ address: HostPort) async throws -> Channel {
         let contexts = self.contexts
+        let logger = self.logger
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // This `bind` adds no backoff of its own: without one, an accept failing for want of
+                    // descriptors is retried at once, forever (see `AcceptBackoff`).
+                    let sync = channel.pipeline.syncOperations
+                    let backoff = AcceptBackoffHandler(
+                        shouldForwardIOErrorCaught: true, backoffProvider: AcceptBackoff.pause(after:))
+                    try sync.addHandler(backoff)
+                    try sync.addHandler(AcceptFailureLog(listener: address.description, logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
