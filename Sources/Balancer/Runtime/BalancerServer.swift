@@ -106,6 +106,8 @@ final class BalancerServer: @unchecked Sendable {
                     guard let loop = contexts[ObjectIdentifier(channel.eventLoop)] else {
                         preconditionFailure("child channel on an event loop outside the balancer's group")
                     }
+                    // Past `limits.max_connections` the connection closes before it costs a handler or a read.
+                    guard loop.admit() else { throw ConnectionLimitReached() }
                     // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations

@@ -25,6 +25,11 @@ final class LoopContext {
     private(set) var draining = false
     /// Open client connections of this loop, so shutdown can reach idle ones and close what outlives the deadline.
     private var clients: [ObjectIdentifier: Channel] = [:]
+    /// `limits.max_connections` for this loop (`admit()`).
+    var admission = ConnectionAdmission()
+
+    /// Client connections open on this loop now.
+    var clientCount: Int { clients.count }
 
     init(
         eventLoop: EventLoop,
