@@ -69,6 +69,9 @@ struct AdminBasicAuth: Sendable, Equatable {
 struct LimitsConfig: Sendable, Equatable {
     var clientMaxBodySize: NginxSize = NginxSize(bytes: 50 << 20)
     var clientHeaderTimeout: NginxDuration = .seconds(10)
+    /// Longest wait between two reads of a request body (nginx's `client_body_timeout`); a client that stalls
+    /// gets 408 and its server is not blamed.
+    var clientBodyTimeout: NginxDuration = .seconds(60)
     var keepaliveTimeout: NginxDuration = .seconds(75)
     var maxHeaderSize: NginxSize = NginxSize(bytes: 16 << 10)
     /// Client connections one event loop keeps open (nginx's `worker_connections`); one accepted past it is
@@ -96,6 +99,10 @@ struct ProxyConfig: Sendable, Equatable {
     /// 0 = unlimited, as nginx's `proxy_next_upstream_timeout`.
     var nextUpstreamTimeout: NginxDuration = .seconds(0)
     var websocketIdleTimeout: NginxDuration = .seconds(3600)
+    /// Send the normalised path upstream (dot segments removed, slashes merged, unreserved escapes decoded), as
+    /// Envoy's `normalize_path`; false keeps the target as the client sent it. Routing always uses the normalised
+    /// path.
+    var normalizePath = true
 }
 
 /// The balancing policy of a group.

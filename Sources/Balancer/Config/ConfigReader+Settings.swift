@@ -127,7 +127,8 @@ extension ConfigReader {
     mutating func readLimits(_ node: ConfigNode) -> LimitsConfig {
         var limits = LimitsConfig()
         let keys = [
-            "client_max_body_size", "client_header_timeout", "keepalive_timeout", "max_header_size", "max_connections",
+            "client_max_body_size", "client_header_timeout", "client_body_timeout", "keepalive_timeout",
+            "max_header_size", "max_connections",
         ]
         guard let map = mapping(node, allowed: keys) else { return limits }
         if let value = map["client_max_body_size"].flatMap({ size($0, in: 0...Int64.max) }) {
@@ -135,6 +136,9 @@ extension ConfigReader {
         }
         if let value = map["client_header_timeout"].flatMap({ duration($0, .positive) }) {
             limits.clientHeaderTimeout = value
+        }
+        if let value = map["client_body_timeout"].flatMap({ duration($0, .positive) }) {
+            limits.clientBodyTimeout = value
         }
         if let value = map["keepalive_timeout"].flatMap({ duration($0, .positive) }) {
             limits.keepaliveTimeout = value
@@ -154,7 +158,7 @@ extension ConfigReader {
         var proxy = ProxyConfig()
         let keys = [
             "connect_timeout", "read_timeout", "send_timeout", "next_upstream_tries", "next_upstream",
-            "next_upstream_timeout", "websocket_idle_timeout",
+            "next_upstream_timeout", "websocket_idle_timeout", "normalize_path",
         ]
         guard let map = mapping(node, allowed: keys) else { return proxy }
         if let value = map["connect_timeout"].flatMap({ duration($0, .positive) }) { proxy.connectTimeout = value }
@@ -170,6 +174,7 @@ extension ConfigReader {
         if let value = map["websocket_idle_timeout"].flatMap({ duration($0, .positive) }) {
             proxy.websocketIdleTimeout = value
         }
+        if let value = map["normalize_path"].flatMap({ bool($0) }) { proxy.normalizePath = value }
         return proxy
     }
 

@@ -77,8 +77,10 @@ enum HTTP1HeadParser {
             i += 1
         }
         guard code >= 100 else { throw .invalidStatusLine }
+        // Exactly three digits: `HTTP/1.1 2000` is not status 200 with a reason of "0".
+        guard i < count, bytes[i] == HTTP1Bytes.sp || bytes[i] == HTTP1Bytes.cr else { throw .invalidStatusLine }
         var reasonStart = i
-        if i < count && bytes[i] == HTTP1Bytes.sp {
+        if bytes[i] == HTTP1Bytes.sp {
             i += 1
             reasonStart = i
         }

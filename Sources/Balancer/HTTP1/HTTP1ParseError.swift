@@ -11,6 +11,8 @@ enum HTTP1ParseError: Error, Equatable {
     case invalidChunkTerminator
     case invalidContentLength
     case invalidTransferEncoding
+    /// Both `Transfer-Encoding` and `Content-Length`: refused rather than guessed (RFC 9112 §6.3 item 3).
+    case conflictingFraming
     /// The connection ended in the middle of a message.
     case truncated
 }

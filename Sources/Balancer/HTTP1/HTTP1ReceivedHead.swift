@@ -28,6 +28,28 @@ extension HTTP1ReceivedHead {
         fields.filter { $0.kind == kind }.map(value(of:))
     }
 
+    /// Calls `body` with every received header line that may cross to the next hop, in order: never the framing
+    /// headers (the caller writes framing from `HTTP1Framing`), never a hop-by-hop header (except `Upgrade` when
+    /// `keepUpgrade`), never a name `Connection` lists unless it is protected (framing headers and `Host`).
+    /// Every writer of a forwarded head goes through here, so none can copy what would reframe the message.
+    func forEachForwardedField(keepUpgrade: Bool, _ body: (HTTP1HeaderField, UnsafeRawBufferPointer) -> Void) {
+        // Names listed in `Connection` are rare; only then are they read as text.
+        let listed = connectionListedNames
+        bytes.withUnsafeReadableBytes { source in
+            for field in fields {
+                let kind = field.kind
+                if kind.isFraming { continue }
+                if kind.isHopByHop && !(keepUpgrade && kind == .upgrade) { continue }
+                if !listed.isEmpty, !kind.isProtectedFromConnection, !(keepUpgrade && kind == .upgrade),
+                    HopByHopHeaders.isListed(UnsafeRawBufferPointer(rebasing: source[field.name]), in: listed)
+                {
+                    continue
+                }
+                body(field, source)
+            }
+        }
+    }
+
     /// The names listed in `Connection` besides `close` and `keep-alive`, lower-cased; empty (and nothing read as
     /// text) when there are none.
     var connectionListedNames: [String] {

@@ -13,6 +13,8 @@ struct HTTP1RequestDecoder {
         case head(scanned: Int)
         case body(HTTP1BodyDecoder)
         case paused
+        /// A head was refused: the connection closes after the answer, and no further byte is decoded.
+        case refused
     }
 
     private var input = HTTP1InputBuffer()
@@ -49,7 +51,7 @@ struct HTTP1RequestDecoder {
 
     private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1RequestEvent? {
         switch state {
-        case .paused:
+        case .paused, .refused:
             return nil
         case .head(let scanned):
             // Empty lines before a request line are skipped (RFC 9112 §2.2), e.g. a CRLF after a POST body.
@@ -76,17 +78,16 @@ struct HTTP1RequestDecoder {
             // A view of the received bytes (no copy): the forwarded head is written from it.
             guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
             request.bytes = bytes
-            let framing: HTTP1BodyDecoder.Framing
-            request.checked = RequestHygiene.framing(of: request.head, maxHeaderSize: maxHeadSize)
+            request.checked = RequestHygiene.check(&request, maxHeaderSize: maxHeadSize)
             switch request.checked {
-            case .success(.none): framing = .none
-            case .success(.contentLength(let n)): framing = .length(n)
-            case .success(.chunked): framing = .chunked
-            case .failure(.headTooLarge): throw .headTooLarge
-            case .failure(.missingHost): framing = .none  // the state machine answers 400 with the reason
-            case .failure: throw .invalidTransferEncoding
+            case .success(.none): state = .body(HTTP1BodyDecoder(framing: .none))
+            case .success(.contentLength(let n)): state = .body(HTTP1BodyDecoder(framing: .length(n)))
+            case .success(.chunked): state = .body(HTTP1BodyDecoder(framing: .chunked))
+            case .failure:
+                // The state machine answers with the reason and closes; nothing after this head is read, since
+                // where its body ends may be exactly what is in doubt.
+                state = .refused
             }
-            state = .body(HTTP1BodyDecoder(framing: framing))
             return .head(request)
         case .body(var body):
             let event: HTTP1RequestEvent? = try body.nextEvent(&buffer)

@@ -4,8 +4,9 @@ import NIOHTTP1
 /// A request head as the client sent it: the parsed head the proxy decides with, plus every header line located in
 /// the received bytes, so that forwarding copies lines instead of re-encoding them.
 struct HTTP1RequestHead: HTTP1ReceivedHead {
+    /// The parsed head; `uri` is the normalised target (see `HTTP1Target`), which routing and forwarding use.
     var head: HTTPRequestHead
-    /// Method and request target, `METHOD SP target`, at the start of `bytes`.
+    /// Method and request target, `METHOD SP target`, at the start of `bytes`, as received.
     var requestLine: Range<Int>
     var fields: [HTTP1HeaderField]
     /// The whole head, request line to the empty line; offsets above are from its reader index.
@@ -13,7 +14,15 @@ struct HTTP1RequestHead: HTTP1ReceivedHead {
     /// What the `Connection` headers said.
     var connection = HTTP1ConnectionTokens()
     /// The body framing, or why the head must be refused, as `RequestHygiene` found it while decoding.
-    var checked: Result<RequestBodyFraming, RequestHygiene.Violation> = .success(.none)
+    var checked: Result<HTTP1Framing, RequestHygiene.Violation> = .success(.none)
+    /// `head.uri` differs from the target in the request line (normalised, or made origin-form).
+    var targetWasNormalized = false
 
     var version: HTTPVersion { head.version }
+
+    /// How the body is delimited; `.none` for a refused head (which is answered locally, never forwarded).
+    var framing: HTTP1Framing {
+        if case .success(let framing) = checked { return framing }
+        return .none
+    }
 }

@@ -55,6 +55,8 @@ struct HTTP1ResponseDecoder {
                         if bytes.count > maxHeadSize { throw .headTooLarge }
                         return nil
                     }
+                    // However the bytes arrived: in one read or many, the head's own size is what is limited.
+                    if end > maxHeadSize { throw .headTooLarge }
                     return (try HTTP1HeadParser.parseResponse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
                 }
                 guard let result else {
@@ -70,7 +72,10 @@ struct HTTP1ResponseDecoder {
                 }
                 head.bytes = bytes
                 head.bufferedBodyBytes = buffer.readableBytes
-                state = .body(HTTP1BodyDecoder(framing: try framing(of: head)))
+                let length = try Self.declaredLength(of: head)
+                head.declaredLength = length.contentLength
+                head.framing = framing(of: head, length)
+                state = .body(HTTP1BodyDecoder(framing: head.framing))
                 return .head(head)
             case .body(var body):
                 let event: HTTP1ResponseEvent? = try body.nextEvent(&buffer)
@@ -94,42 +99,69 @@ struct HTTP1ResponseDecoder {
         }
     }
 
-    /// RFC 9112 §6.3 for responses: a Transfer-Encoding decides (chunked last, or read until the close), then
-    /// Content-Length (every copy must agree), else the body ends at the close.
-    private func framing(of head: HTTP1ResponseHead) throws(HTTP1ParseError) -> HTTP1BodyDecoder.Framing {
-        let code = head.status
-        if isHeadRequest || code == 204 || code == 304 || code == 101 { return .none }
-        return try head.bytes.withUnsafeReadableBytes { bytes throws(HTTP1ParseError) in
-            if let codings = head.fields.last(where: { $0.kind == .transferEncoding })?.value {
-                var start = codings.lowerBound
-                for i in codings where bytes[i] == UInt8(ascii: ",") { start = i + 1 }
-                while start < codings.upperBound && (bytes[start] == HTTP1Bytes.sp || bytes[start] == HTTP1Bytes.ht) {
-                    start += 1
-                }
-                let last = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start..<codings.upperBound])
-                return HeaderName.equal(last, "chunked") ? .chunked : .untilClose
-            }
+    /// What a response head says about its length (RFC 9112 §6.1–6.3), checked whatever the status: a
+    /// `Transfer-Encoding` together with a `Content-Length`, in an HTTP/1.0 response, or applying `chunked` anywhere
+    /// but last, and `Content-Length` copies that disagree or are not plain digits, are refused (502) — an upstream
+    /// that frames ambiguously must not reach a client, since a cache or proxy in front could read it otherwise.
+    private static func declaredLength(of head: HTTP1ResponseHead) throws(HTTP1ParseError)
+        -> (contentLength: Int64?, chunkedLast: Bool?)
+    {
+        try head.bytes.withUnsafeReadableBytes { bytes throws(HTTP1ParseError) in
             var length: Int64?
-            for field in head.fields where field.kind == .contentLength {
-                let value = try Self.contentLength(bytes, field.value)
-                if let length, length != value { throw .invalidContentLength }
-                length = value
+            var chunkedLast: Bool?
+            for field in head.fields {
+                switch field.kind {
+                case .contentLength:
+                    guard let value = HTTP1ContentLength.parse(UnsafeRawBufferPointer(rebasing: bytes[field.value]))
+                    else { throw .invalidContentLength }
+                    if let length, length != value { throw .invalidContentLength }
+                    length = value
+                case .transferEncoding:
+                    // A coding after `chunked` (in this line or a later one) means chunked was not the last.
+                    if chunkedLast == true { throw .invalidTransferEncoding }
+                    chunkedLast = try lastCodingIsChunked(bytes, field.value)
+                default:
+                    break
+                }
             }
-            return length.map { .length($0) } ?? .untilClose
+            if chunkedLast != nil {
+                if length != nil { throw .conflictingFraming }
+                if head.version.minor == 0 { throw .invalidTransferEncoding }
+            }
+            return (length, chunkedLast)
         }
     }
 
-    /// A `Content-Length` value: decimal digits only, at most 18 of them.
-    private static func contentLength(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTP1ParseError)
-        -> Int64
+    /// Whether the last coding of one `Transfer-Encoding` value is `chunked`; `chunked` before another coding, or an
+    /// empty coding, is refused.
+    private static func lastCodingIsChunked(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>)
+        throws(HTTP1ParseError) -> Bool
     {
-        guard !range.isEmpty, range.count <= 18 else { throw .invalidContentLength }
-        var value: Int64 = 0
-        for i in range {
-            let digit = Int64(bytes[i]) - 48
-            guard digit >= 0 && digit <= 9 else { throw .invalidContentLength }
-            value = value * 10 + digit
+        let typed = bytes.bindMemory(to: UInt8.self)
+        var isChunked = false
+        var start = value.lowerBound
+        while start <= value.upperBound {
+            var end = start
+            while end < value.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
+            while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
+            guard a < b, !isChunked else { throw .invalidTransferEncoding }
+            isChunked = HeaderName.equal(UnsafeBufferPointer(rebasing: typed[a..<b]), "chunked")
+            start = end + 1
         }
-        return value
+        return isChunked
+    }
+
+    /// How the body is read: none for HEAD, 1xx, 204 and 304; chunked when `chunked` is the last coding, until the
+    /// close for another coding; the `Content-Length`; else until the close.
+    private func framing(of head: HTTP1ResponseHead, _ length: (contentLength: Int64?, chunkedLast: Bool?))
+        -> HTTP1BodyDecoder.Framing
+    {
+        let code = head.status
+        if isHeadRequest || code == 204 || code == 304 || code < 200 { return .none }
+        if let chunkedLast = length.chunkedLast { return chunkedLast ? .chunked : .untilClose }
+        return length.contentLength.map { .length($0) } ?? .untilClose
     }
 }

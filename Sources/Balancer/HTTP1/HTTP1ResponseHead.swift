@@ -14,6 +14,10 @@ struct HTTP1ResponseHead: HTTP1ReceivedHead {
     var bytes: ByteBuffer
     /// Bytes already received behind the head (the start of the body, usually all of a small one).
     var bufferedBodyBytes = 0
+    /// How the body is delimited, as the decoder decided (RFC 9112 §6.3); the client's framing is written from this.
+    var framing = HTTP1BodyDecoder.Framing.none
+    /// The upstream's `Content-Length`, checked; relayed for HEAD and 304, where it describes a body not sent.
+    var declaredLength: Int64?
     /// What the `Connection` headers said.
     var connection = HTTP1ConnectionTokens()
 }

@@ -23,9 +23,7 @@ extension ClientConnectionHandler {
             unavailable = .notFound
         }
         let action = machine.requestHeadReceived(
-            head,
-            checked: received.checked,
-            keepAlive: received.isKeepAlive,
+            received,
             policy: snapshot.requestPolicy,
             unavailableStatus: unavailable,
             now: UpstreamServer.now()
@@ -39,7 +37,7 @@ extension ClientConnectionHandler {
                 received,
                 client: clientLines,
                 requestID: request.requestID,
-                bodyFraming: framing,
+                normalizePath: snapshot.config.proxy.normalizePath,
                 upgrade: machine.isUpgradeRequest,
                 into: &forwarded
             )
@@ -52,9 +50,12 @@ extension ClientConnectionHandler {
             }
             startAttempt()
         }
+        if machine.awaitsClientBody { timer.arm(.now() + snapshot.clientBodyTimeout) }
     }
 
     func requestBodyReceived(_ part: ByteBuffer) {
+        // client_body_timeout runs between two reads of the body, as nginx's does.
+        if machine.awaitsClientBody { timer.arm(.now() + snapshot.clientBodyTimeout) }
         switch machine.requestBodyReceived(part) {
         case .forward:
             upstream?.sendBody(part)
@@ -73,7 +74,9 @@ extension ClientConnectionHandler {
     }
 
     func requestEndReceived() {
-        switch machine.requestEndReceived() {
+        let action = machine.requestEndReceived()
+        if !machine.isIdle && !closing { timer.disarm() }
+        switch action {
         case .forward:
             upstream?.sendEnd()
             upstream?.flush()

@@ -87,11 +87,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private func clientTimedOut() {
-        // Idle past keepalive_timeout, or no complete head within client_header_timeout (slowloris): close quietly,
-        // as nginx does — there is no request to answer.
-        guard machine.isIdle || machine.isTunnel || closing else { return }
-        if machine.isTunnel && machine.clientClosed() { finishAttempt(reuse: false) }
-        close()
+        guard !closing else { return }
+        switch machine.clientTimedOut(readsHeld: readPending) {
+        case .close:
+            // Idle past keepalive_timeout, no complete head within client_header_timeout (slowloris), or a quiet
+            // tunnel: close quietly, as nginx does — there is no request to answer.
+            finishAttempt(reuse: false)
+            close()
+        case .requestTimeout:
+            finishAttempt(reuse: false)
+            sendLocalResponse(.requestTimeout, close: true)
+        case .abortBoth:
+            finishAttempt(reuse: false)
+            close()
+        case .rearm:
+            timer.arm(.now() + snapshot.clientBodyTimeout)
+        case .none:
+            break
+        }
     }
 
     func close() {

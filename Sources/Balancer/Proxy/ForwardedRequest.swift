@@ -2,57 +2,56 @@ import NIOCore
 import NIOHTTP1
 
 /// Writes the request head the balancer sends upstream from the one the client sent: hop-by-hop headers removed,
-/// `X-Forwarded-*`, `X-Real-IP` and `X-Request-ID` set, framing made explicit, `Host` passed as the client sent it.
+/// `X-Forwarded-*`, `X-Real-IP` and `X-Request-ID` set, `Host` passed as the client sent it, the target normalised
+/// (unless configured otherwise) and the body framing written from the framing the decoder decided.
 ///
 /// One pass over the client's header lines, each kept line copied byte for byte from the received head: no
-/// `String` per header and no intermediate header list.
+/// `String` per header and no intermediate header list. Which lines may be copied at all is decided by
+/// `HTTP1ReceivedHead.forEachForwardedField`, never here.
 enum ForwardedRequest {
     /// - Parameters:
-    ///   - request: the client's request head as received.
+    ///   - request: the client's request head as received and checked (its framing is `request.framing`).
     ///   - client: the peer address of the client connection and the lines made of it.
     ///   - requestID: the id chosen for this request (the client's own when sane).
-    ///   - bodyFraming: how the client framed its body, re-stated explicitly towards the upstream.
+    ///   - normalizePath: send the normalised target (`proxy.normalize_path`) rather than the client's bytes.
     ///   - upgrade: a WebSocket upgrade, the one case where `Upgrade` crosses the proxy.
     static func writeUpstreamHead(
         _ request: HTTP1RequestHead,
         client: ClientAddressLines,
         requestID: String,
-        bodyFraming: RequestBodyFraming,
+        normalizePath: Bool = true,
         upgrade: Bool = false,
         into out: inout ByteBuffer
     ) {
-        // Names listed in `Connection` are rare; only then are they read as text.
-        let listed = request.connectionListedNames
         var forwardedFor: [Range<Int>] = []
         var host: Range<Int>?
         request.bytes.withUnsafeReadableBytes { source in
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[request.requestLine]))
-            out.writeStaticString(" HTTP/1.1\r\n")
-            for field in request.fields {
-                let kind = field.kind
-                if !(upgrade && kind == .upgrade) {
-                    if kind.isHopByHop { continue }
-                    if HopByHopHeaders.isListed(UnsafeRawBufferPointer(rebasing: source[field.name]), in: listed) {
-                        continue
-                    }
-                }
-                switch kind {
-                case .xForwardedFor:
-                    forwardedFor.append(field.value)
-                    continue
-                case .host:
-                    if host == nil { host = field.value }
-                // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
-                case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
-                    continue
-                case .contentLength:
-                    guard case .contentLength = bodyFraming else { continue }
-                default:
-                    break
-                }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-                out.writeStaticString("\r\n")
+            let line = UnsafeRawBufferPointer(rebasing: source[request.requestLine])
+            if normalizePath && request.targetWasNormalized, let space = line.firstIndex(of: HTTP1Bytes.sp) {
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: line[...space]))
+                out.writeString(request.head.uri)
+            } else {
+                out.writeBytes(line)
             }
+        }
+        out.writeStaticString(" HTTP/1.1\r\n")
+        request.forEachForwardedField(keepUpgrade: upgrade) { field, source in
+            switch field.kind {
+            case .xForwardedFor:
+                forwardedFor.append(field.value)
+                return
+            case .host:
+                if host == nil { host = field.value }
+            // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
+            case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
+                return
+            default:
+                break
+            }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
+            out.writeStaticString("\r\n")
+        }
+        request.bytes.withUnsafeReadableBytes { source in
             out.writeStaticString("X-Forwarded-For: ")
             for value in forwardedFor {
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: source[value]))
@@ -69,22 +68,15 @@ enum ForwardedRequest {
         out.writeString(requestID)
         out.writeStaticString("\r\n")
         if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }
-        switch bodyFraming {
-        case .none:
-            let method = request.head.method
-            if method == .POST || method == .PUT || method == .PATCH { out.writeStaticString("Content-Length: 0\r\n") }
-        case .contentLength:
-            break
-        case .chunked:
-            out.writeStaticString("Transfer-Encoding: chunked\r\n")
+        let framing = request.framing
+        if framing == .none, request.head.method == .POST || request.head.method == .PUT
+            || request.head.method == .PATCH
+        {
+            // A body-less request of a method that usually has one says so, as nginx does.
+            HTTP1Framing.contentLength(0).writeLine(into: &out)
+        } else {
+            framing.writeLine(into: &out)
         }
         out.writeStaticString("\r\n")
     }
-}
-
-/// How a request carries its body.
-enum RequestBodyFraming: Sendable, Equatable {
-    case none
-    case contentLength(Int64)
-    case chunked
 }

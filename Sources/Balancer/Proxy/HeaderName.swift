@@ -56,6 +56,14 @@ enum HeaderName: Equatable {
         HTTPBytes.equalsIgnoringCase(bytes, UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount))
     }
 
+    /// `Content-Length` and `Transfer-Encoding`: the balancer writes these from the framing it decided, never copies
+    /// a peer's.
+    var isFraming: Bool { self == .contentLength || self == .transferEncoding }
+
+    /// Names a `Connection` header cannot remove: the framing headers and `Host` (RFC 9110 §7.6.1 lets a sender
+    /// list only connection options; honouring `Connection: Content-Length` is how a body gets smuggled).
+    var isProtectedFromConnection: Bool { isFraming || self == .host }
+
     var isHopByHop: Bool {
         switch self {
         case .connection, .keepAlive, .te, .trailer, .transferEncoding, .upgrade, .proxyPrefixed: return true

@@ -30,6 +30,7 @@ final class ProxySnapshot: Sendable {
     let connectTimeout: TimeAmount
     let keepaliveTimeout: TimeAmount
     let clientHeaderTimeout: TimeAmount
+    let clientBodyTimeout: TimeAmount
 
     /// The DNS lookups the servers written as names were expanded with (see `UpstreamResolution`).
     let resolved: ResolvedAddresses
@@ -101,5 +102,6 @@ final class ProxySnapshot: Sendable {
         self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)
         self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
         self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)
+        self.clientBodyTimeout = .milliseconds(config.limits.clientBodyTimeout.milliseconds)
     }
 }

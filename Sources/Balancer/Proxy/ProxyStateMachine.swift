@@ -28,7 +28,7 @@ struct ProxyStateMachine {
     struct Request {
         var policy: Policy
         var clientKeepAlive: Bool
-        var framing: RequestBodyFraming
+        var framing: HTTP1Framing
         var idempotent: Bool
         /// A WebSocket upgrade request: a 101 answer turns the connection into a tunnel.
         var isUpgrade = false
@@ -63,33 +63,31 @@ struct ProxyStateMachine {
 
     enum HeadAction: Equatable {
         /// Pick a server and connect (or take a pooled connection). `continue100` asks for `100 Continue` first.
-        case proxy(framing: RequestBodyFraming, continue100: Bool)
+        case proxy(framing: HTTP1Framing, continue100: Bool)
         /// Answer locally and (per `close`) close the connection afterwards.
         case respond(HTTPResponseStatus, close: Bool)
     }
 
-    /// A request head arrived. `unavailableStatus` is set when no route matched (404) or every server is down (503).
-    /// `checked` (the head's `RequestHygiene` verdict) and `keepAlive` are given when the framing layer already
-    /// worked them out, so they are not worked out twice per request.
+    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
+    /// why it is refused). `unavailableStatus` is set when no route matched (404) or every server is down (503).
     mutating func requestHeadReceived(
-        _ head: HTTPRequestHead,
-        checked: Result<RequestBodyFraming, RequestHygiene.Violation>? = nil,
-        keepAlive: Bool? = nil,
+        _ request: HTTP1RequestHead,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
-        now: Int64 = 0
+        now: Int64
     ) -> HeadAction {
         guard case .idle = state else { invalid("request head while busy") }
-        let framing: RequestBodyFraming
-        switch checked ?? RequestHygiene.framing(of: head, maxHeaderSize: policy.maxHeaderSize) {
+        let head = request.head
+        let framing: HTTP1Framing
+        switch request.checked {
         case .failure(let violation):
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(violation.status, close: true)
         case .success(let f):
             framing = f
         }
-        let keepAlive = keepAlive ?? head.isKeepAlive
-        let expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+        let keepAlive = request.isKeepAlive
+        let expectsContinue = request.first(.expect)?.lowercased() == "100-continue"
         if case .contentLength(let length) = framing, policy.maxBodySize > 0, length > policy.maxBodySize {
             // Refused before a single body byte is read or sent upstream. With `Expect: 100-continue` the client
             // sends no body, so the connection can stay open; otherwise close rather than read megabytes.
@@ -101,15 +99,15 @@ struct ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
         }
-        var request = Request(
+        var proxied = Request(
             policy: policy,
             clientKeepAlive: keepAlive,
             framing: framing,
             idempotent: ProxyStateMachine.isIdempotent(head.method)
         )
-        request.isUpgrade = WebSocketUpgrade.isRequest(head)
-        request.startedAt = now
-        state = .proxying(request)
+        proxied.isUpgrade = WebSocketUpgrade.isRequest(head)
+        proxied.startedAt = now
+        state = .proxying(proxied)
         let hasBody: Bool
         switch framing {
         case .none: hasBody = false
@@ -322,6 +320,58 @@ struct ProxyStateMachine {
         request.response = .streaming
         state = .proxying(request)
         return .relay
+    }
+
+    enum ClientTimeoutAction: Equatable {
+        /// Idle between requests, before a head, or a quiet tunnel: close without an answer, as nginx does.
+        case close
+        /// The request body stalled past `client_body_timeout`: abort the upstream attempt — the server did nothing
+        /// wrong, so it is not counted against it — and answer 408, then close.
+        case requestTimeout
+        /// The body stalled after the response began: nothing can be said any more, close both sides.
+        case abortBoth
+        /// Reads are held because the upstream cannot take more: the wait is the upstream's (its `send_timeout`
+        /// applies), so the client's clock starts again.
+        case rearm
+        case none
+    }
+
+    /// The client connection's timer expired: `client_header_timeout`/`keepalive_timeout` while idle,
+    /// `client_body_timeout` while a request body is awaited, the idle timeout of a tunnel. `readsHeld` says the
+    /// handler is holding reads for backpressure.
+    mutating func clientTimedOut(readsHeld: Bool) -> ClientTimeoutAction {
+        switch state {
+        case .idle:
+            state = .closed
+            return .close
+        case .tunnel:
+            state = .closed
+            return .close
+        case .proxying(let request):
+            guard !request.requestEnded else { return .none }
+            if readsHeld { return .rearm }
+            if request.response == .waiting {
+                state = .localResponse(closeAfter: true, requestEnded: false)
+                return .requestTimeout
+            }
+            state = .closed
+            return .abortBoth
+        case .localResponse(_, let requestEnded):
+            guard !requestEnded else { return .none }
+            state = .closed
+            return .close
+        case .closed:
+            return .none
+        }
+    }
+
+    /// A request body is still being read from the client: `client_body_timeout` runs between two of its reads.
+    var awaitsClientBody: Bool {
+        switch state {
+        case .proxying(let request): return !request.requestEnded
+        case .localResponse(_, let requestEnded): return !requestEnded
+        default: return false
+        }
     }
 
     /// Whether the client allows its connection to stay open after the request in progress.

@@ -1,57 +1,96 @@
+import NIOCore
 import NIOHTTP1
 
-/// Checks a request head for the ambiguities request smuggling relies on, before anything goes upstream.
+/// Checks a request head for the ambiguities request smuggling and routing tricks rely on, before anything goes
+/// upstream, and decides its body framing once (RFC 9112 §6.3).
 ///
-/// The HTTP/1 parser already refuses malformed syntax (obs-fold, whitespace before the colon, bad chunk sizes);
-/// these checks cover what a lenient parser or a different upstream parser could read two ways.
+/// The HTTP/1 parser already refuses malformed syntax (obs-fold, whitespace before the colon, non-token methods,
+/// control bytes); these checks cover what a lenient parser or a different upstream parser could read two ways.
 enum RequestHygiene {
-    /// Why a request head is refused; each maps to a status and a short body.
+    /// Why a request head is refused; each maps to a status. After any of them the connection closes.
     enum Violation: Error, Equatable {
         case contentLengthWithTransferEncoding
-        case conflictingContentLength
+        /// More than one `Content-Length` line, or a list (`5, 5`): nginx refuses these too.
+        case duplicateContentLength
         case invalidContentLength
+        /// A transfer coding other than a single `chunked`.
         case unsupportedTransferEncoding
+        /// `Transfer-Encoding` in an HTTP/1.0 request: the framing is faulty (RFC 9112 §6.1).
+        case transferEncodingOnHTTP10
         case missingHost
+        case duplicateHost
+        case invalidHost
+        /// An absolute-form target whose authority is not the `Host` sent with it.
+        case hostMismatch
+        case invalidTarget
         case headTooLarge
 
         var status: HTTPResponseStatus {
             switch self {
             case .headTooLarge: return .requestHeaderFieldsTooLarge
+            case .unsupportedTransferEncoding: return .notImplemented
             default: return .badRequest
             }
         }
     }
 
-    /// The body framing of `head`, or the reason it must be refused. `maxHeaderSize` bounds request line + headers.
-    static func framing(of head: HTTPRequestHead, maxHeaderSize: Int) -> Result<RequestBodyFraming, Violation> {
-        if head.uri.utf8.count > maxHeaderSize { return .failure(.headTooLarge) }
-        let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
-        let lengths = head.headers["content-length"]
-        if head.version.major == 1 && head.version.minor >= 1 && !head.headers.contains(name: "host") {
-            return .failure(.missingHost)
-        }
-        if !transferEncodings.isEmpty {
-            if !lengths.isEmpty { return .failure(.contentLengthWithTransferEncoding) }
-            // Only `chunked` as the final coding delimits a request body (RFC 9112 §6.3); anything else is refused.
-            guard transferEncodings.last?.lowercased() == "chunked" else {
-                return .failure(.unsupportedTransferEncoding)
-            }
-            if transferEncodings.count > 1 { return .failure(.unsupportedTransferEncoding) }
-            return .success(.chunked)
-        }
-        guard !lengths.isEmpty else { return .success(.none) }
-        var value: Int64?
-        for raw in lengths {
-            for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
-                let text = part.trimmingASCIIWhitespaceSubstring()
-                guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                    let parsed = Int64(text)
-                else { return .failure(.invalidContentLength) }
-                if let known = value, known != parsed { return .failure(.conflictingContentLength) }
-                value = parsed
+    /// Checks `request`, normalises its target into `request.head.uri` (see `HTTP1Target`), and returns its body
+    /// framing or the reason it must be refused. `maxHeaderSize` bounds request line + headers.
+    static func check(_ request: inout HTTP1RequestHead, maxHeaderSize: Int) -> Result<HTTP1Framing, Violation> {
+        if request.head.uri.utf8.count > maxHeaderSize { return .failure(.headTooLarge) }
+        var host: HTTP1HeaderField?
+        var length: HTTP1HeaderField?
+        var codings: HTTP1HeaderField?
+        for field in request.fields {
+            switch field.kind {
+            case .host:
+                if host != nil { return .failure(.duplicateHost) }
+                host = field
+            case .contentLength:
+                if length != nil { return .failure(.duplicateContentLength) }
+                length = field
+            case .transferEncoding:
+                if codings != nil { return .failure(.unsupportedTransferEncoding) }
+                codings = field
+            default:
+                break
             }
         }
-        return .success(.contentLength(value ?? 0))
+        let isHTTP11 = request.version.minor >= 1
+        if isHTTP11 && host == nil { return .failure(.missingHost) }
+        if let host, !request.bytes.withUnsafeReadableBytes({ HostSyntax.isValid(UnsafeRawBufferPointer(rebasing: $0[host.value])) }) {
+            return .failure(.invalidHost)
+        }
+        switch HTTP1Target.normalize(request.head.uri) {
+        case .failure:
+            return .failure(.invalidTarget)
+        case .success(let normalized):
+            if normalized.isAsterisk && request.head.method != .OPTIONS { return .failure(.invalidTarget) }
+            if let authority = normalized.authority {
+                guard HostSyntax.isValid(authority) else { return .failure(.invalidHost) }
+                if let host, request.value(of: host).lowercased() != authority.lowercased() {
+                    return .failure(.hostMismatch)
+                }
+            }
+            if normalized.target != request.head.uri {
+                request.head.uri = normalized.target
+                request.targetWasNormalized = true
+            }
+        }
+        if let codings {
+            if !isHTTP11 { return .failure(.transferEncodingOnHTTP10) }
+            if length != nil { return .failure(.contentLengthWithTransferEncoding) }
+            // Only a single `chunked` delimits a request body the balancer can re-frame (RFC 9112 §6.3).
+            let isChunked = request.bytes.withUnsafeReadableBytes { bytes in
+                HeaderName.equal(UnsafeRawBufferPointer(rebasing: bytes[codings.value]).bindMemory(to: UInt8.self), "chunked")
+            }
+            return isChunked ? .success(.chunked) : .failure(.unsupportedTransferEncoding)
+        }
+        guard let length else { return .success(.none) }
+        let value = request.bytes.withUnsafeReadableBytes { bytes in
+            HTTP1ContentLength.parse(UnsafeRawBufferPointer(rebasing: bytes[length.value]))
+        }
+        return value.map { .success(.contentLength($0)) } ?? .failure(.invalidContentLength)
     }
 
     /// Whether a client-supplied `X-Request-ID` is safe to keep: 1…128 characters of `[A-Za-z0-9._-]`.

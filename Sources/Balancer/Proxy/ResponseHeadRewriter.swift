@@ -22,24 +22,31 @@ enum ResponseHeadRewriter {
         dates: HTTPDateCache,
         into out: inout ByteBuffer
     ) -> (keepAlive: Bool, framing: HTTP1OutgoingFraming) {
-        var hasLength = false
         var hasCacheControl = false
-        for field in upstreamHead.fields {
-            if field.kind == .contentLength { hasLength = true }
-            if field.kind == .cacheControl { hasCacheControl = true }
-        }
+        for field in upstreamHead.fields where field.kind == .cacheControl { hasCacheControl = true }
         let code = upstreamHead.status
         var cacheControl: String?
         if let cache, (200..<300).contains(code) || code == 304, !hasCacheControl, cache.applies(toURI: uri) {
             cacheControl = cache.cacheControl
         }
         let isHTTP10 = clientVersion.major == 1 && clientVersion.minor == 0
-        let bodyless = isHeadRequest || code == 204 || code == 304 || (100..<200).contains(code)
-        // An HTTP/1.0 client cannot read a chunked body, so without a length the body ends at connection close.
-        let framed = bodyless || hasLength || !isHTTP10
-        let keepAlive = clientKeepAlive && framed
-        // Without a length, an HTTP/1.1 client gets the body chunked; an HTTP/1.0 one reads until the close.
-        let chunked = !bodyless && !isHTTP10 && !hasLength
+        // The client's framing comes from the framing the decoder read, never from the upstream's lines.
+        let framing: HTTP1Framing
+        var closeDelimited = false
+        switch upstreamHead.framing {
+        case .none:
+            // No body follows. HEAD and 304 keep the length the upstream declared (it describes the full
+            // representation); 204 and 1xx carry none (RFC 9110 §8.6).
+            let describesBody = isHeadRequest || code == 304
+            framing = describesBody ? upstreamHead.declaredLength.map { .contentLength($0) } ?? .none : .none
+        case .length(let length):
+            framing = .contentLength(length)
+        case .chunked, .untilClose:
+            // An HTTP/1.0 client cannot read a chunked body: its body ends at the close instead.
+            framing = isHTTP10 ? .none : .chunked
+            closeDelimited = isHTTP10
+        }
+        let keepAlive = clientKeepAlive && !closeDelimited
 
         out.writeStaticString(isHTTP10 ? "HTTP/1.0 " : "HTTP/1.1 ")
         writeStatus(upstreamHead, into: &out)
@@ -48,23 +55,19 @@ enum ResponseHeadRewriter {
         // 64 of them the extra ones are simply always added.
         let configured = snapshot.responseHeaderLines
         var configuredSeen: UInt64 = 0
-        let listed = upstreamHead.connectionListedNames
-        upstreamHead.bytes.withUnsafeReadableBytes { source in
-            for field in upstreamHead.fields {
-                switch field.kind {
-                case .xRequestID: continue
-                case .expires where cacheControl != nil: continue  // replaced below
-                default: if field.kind.isHopByHop { continue }
-                }
-                let name = UnsafeRawBufferPointer(rebasing: source[field.name])
-                if HopByHopHeaders.isListed(name, in: listed) { continue }
-                for index in 0..<min(configured.count, 64)
-                where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
-                    configuredSeen |= 1 << UInt64(index)
-                }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-                out.writeStaticString("\r\n")
+        upstreamHead.forEachForwardedField(keepUpgrade: false) { field, source in
+            switch field.kind {
+            case .xRequestID: return
+            case .expires where cacheControl != nil: return  // replaced below
+            default: break
             }
+            let name = UnsafeRawBufferPointer(rebasing: source[field.name])
+            for index in 0..<min(configured.count, 64)
+            where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
+                configuredSeen |= 1 << UInt64(index)
+            }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
+            out.writeStaticString("\r\n")
         }
         if configuredSeen == 0 {
             out.writeBytes(snapshot.responseHeaderBlock)
@@ -81,14 +84,14 @@ enum ResponseHeadRewriter {
             out.writeString(dates.httpDate(secondsFromNow: cache.maxAgeSeconds))
             out.writeStaticString("\r\n")
         }
-        if chunked { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
+        framing.writeLine(into: &out)
         if !keepAlive {
             out.writeStaticString("Connection: close\r\n")
         } else if isHTTP10 {
             out.writeStaticString("Connection: keep-alive\r\n")
         }
         out.writeStaticString("\r\n")
-        return (keepAlive, chunked ? .chunked : .raw)
+        return (keepAlive, framing == .chunked ? .chunked : .raw)
     }
 
     /// The `101 Switching Protocols` head relayed to a client whose connection becomes a tunnel: `Upgrade` crosses
@@ -100,12 +103,10 @@ enum ResponseHeadRewriter {
     ) {
         out.writeStaticString("HTTP/1.1 ")
         writeStatus(upstreamHead, into: &out)
-        upstreamHead.bytes.withUnsafeReadableBytes { source in
-            for field in upstreamHead.fields
-            where field.kind != .xRequestID && (field.kind == .upgrade || !field.kind.isHopByHop) {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-                out.writeStaticString("\r\n")
-            }
+        upstreamHead.forEachForwardedField(keepUpgrade: true) { field, source in
+            guard field.kind != .xRequestID else { return }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
+            out.writeStaticString("\r\n")
         }
         out.writeStaticString("Connection: Upgrade\r\n")
         writeRequestID(requestID, into: &out)

@@ -39,6 +39,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var sendTimeout: TimeAmount = .seconds(60)
     /// Whether a response is expected (a request was sent and its response is not complete).
     private var awaitingResponse = false
+    /// The whole request has been written: from here `read_timeout` runs between two reads (nginx arms
+    /// `proxy_read_timeout` once the request is sent, so a slow upload is never the server's timeout).
+    private var requestSent = false
     private var responseKeepAlive = true
     /// The HTTP/1 framing layer of this connection.
     private var decoder = HTTP1ResponseDecoder()
@@ -81,7 +84,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Exchange control (called by the client connection)
 
-    /// Starts an exchange: the response is now awaited within `readTimeout`.
+    /// Starts an exchange: the response is awaited within `readTimeout` once the request has been sent.
     func beginExchange(
         delegate: UpstreamConnectionDelegate,
         readTimeout: TimeAmount,
@@ -96,7 +99,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.awaitingResponse = true
         self.responseKeepAlive = true
         self.receivedResponseHead = false
-        readTimer?.arm(.now() + readTimeout)
+        self.requestSent = false
+        readTimer?.disarm()
         if readPending, delegate.clientIsWritable {
             readPending = false
             context?.read()
@@ -135,6 +139,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context?.writeBodyEnd(framing: .chunked, promise: nil)
             unflushed = true
         }
+        requestSent = true
+        if awaitingResponse && !readPending { readTimer?.arm(.now() + readTimeout) }
     }
 
     /// Flushes what was written since the last flush; nothing to do (and no trip down the pipeline) otherwise.
@@ -165,6 +171,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeReading() {
         guard readPending, let context else { return }
         readPending = false
+        if awaitingResponse && requestSent { readTimer?.arm(.now() + readTimeout) }
         context.read()
     }
 
@@ -180,7 +187,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             delegate?.upstreamTunnelData(unwrapInboundIn(data))
             return
         }
-        if awaitingResponse { readTimer?.arm(.now() + readTimeout) }
+        if awaitingResponse && requestSent { readTimer?.arm(.now() + readTimeout) }
         decoder.feed(unwrapInboundIn(data))
         processInbound()
     }
@@ -235,7 +242,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func read(context: ChannelHandlerContext) {
         if let delegate, !delegate.clientIsWritable {
+            // The client is slow to take the response: the upstream is not waited on, so its read_timeout stops.
             readPending = true
+            readTimer?.disarm()
             return
         }
         context.read()

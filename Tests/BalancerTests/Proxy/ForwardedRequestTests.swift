@@ -8,7 +8,6 @@ import XCTest
 final class ForwardedRequestTests: XCTestCase {
     private func forward(
         _ text: String,
-        framing: RequestBodyFraming = .none,
         upgrade: Bool = false,
         file: StaticString = #filePath,
         line: UInt = #line
@@ -24,7 +23,6 @@ final class ForwardedRequestTests: XCTestCase {
             request,
             client: ClientAddressLines(address: "10.0.0.7"),
             requestID: "req-1",
-            bodyFraming: framing,
             upgrade: upgrade,
             into: &out
         )
@@ -58,13 +56,11 @@ final class ForwardedRequestTests: XCTestCase {
 
     func testBodyFramingIsRestatedExplicitly() throws {
         let chunked = try forward(
-            "POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
-            framing: .chunked
-        )
+            "POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n")
         XCTAssertTrue(chunked.hasSuffix("X-Request-ID: req-1\r\nTransfer-Encoding: chunked\r\n\r\n"), chunked)
         XCTAssertFalse(chunked.contains("Expect"), chunked)
 
-        let sized = try forward("PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n", framing: .contentLength(3))
+        let sized = try forward("PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n")
         XCTAssertTrue(sized.contains("\r\nContent-Length: 3\r\n"), sized)
 
         let empty = try forward("POST /u HTTP/1.1\r\nHost: h\r\n\r\n")

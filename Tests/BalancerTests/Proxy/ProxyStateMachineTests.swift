@@ -104,21 +104,25 @@ final class ProxyStateMachineTests: XCTestCase {
             [("Content-Length", "5, 6")],
             [("Content-Length", "-1")],
             [("Content-Length", "0x10")],
-            [("Transfer-Encoding", "chunked, gzip")],
-            [("Transfer-Encoding", "gzip")],
         ]
         for headers in cases {
             var machine = ProxyStateMachine()
             let action = machine.requestHeadReceived(head(.POST, headers), policy: policy, unavailableStatus: nil)
             XCTAssertEqual(action, .respond(.badRequest, close: true), "\(headers)")
         }
-        var machine = ProxyStateMachine()
-        let same = machine.requestHeadReceived(
-            head(.POST, [("Content-Length", "5"), ("Content-Length", "5")]),
-            policy: policy,
-            unavailableStatus: nil
-        )
-        XCTAssertEqual(same, .proxy(framing: .contentLength(5), continue100: false), "identical duplicates agree")
+        // A transfer coding the balancer cannot re-frame is 501 (RFC 9112 §6.1), and the connection closes.
+        for headers in [[("Transfer-Encoding", "chunked, gzip")], [("Transfer-Encoding", "gzip")]] {
+            var machine = ProxyStateMachine()
+            let action = machine.requestHeadReceived(head(.POST, headers), policy: policy, unavailableStatus: nil)
+            XCTAssertEqual(action, .respond(.notImplemented, close: true), "\(headers)")
+        }
+        // Even identical copies are refused, as nginx does: a second `Content-Length` line is never needed, and
+        // an upstream that reads only one of them must not be handed the choice.
+        for headers in [[("Content-Length", "5"), ("Content-Length", "5")], [("Content-Length", "5, 5")]] {
+            var machine = ProxyStateMachine()
+            let same = machine.requestHeadReceived(head(.POST, headers), policy: policy, unavailableStatus: nil)
+            XCTAssertEqual(same, .respond(.badRequest, close: true), "\(headers)")
+        }
     }
 
     func testMissingHostOnHTTP11IsRefused() {

@@ -12,9 +12,10 @@ final class BalancerHarness: @unchecked Sendable {
     let port: Int
 
     /// `yaml` must not contain `listen:`; the harness listens on 127.0.0.1:0 and reads back the port.
-    init(yaml: String, accessLog: Bool = false) async throws {
+    /// `workers: 1` puts every client on one event loop, so they share its idle upstream connections.
+    init(yaml: String, accessLog: Bool = false, workers: Int = 2) async throws {
         // The loader rightly refuses port 0 in a config; the harness swaps it in after loading.
-        var text = "listen: [127.0.0.1:1]\nworkers: 2\n"
+        var text = "listen: [127.0.0.1:1]\nworkers: \(workers)\n"
         if !accessLog { text += "access_log: off\n" }
         text += yaml
         var config: BalancerConfig

@@ -8,6 +8,8 @@ final class FakeUpstream: @unchecked Sendable {
     enum Behaviour: Sendable {
         case silent
         case status(Int)
+        /// Answers every request head with these exact bytes (a broken or hostile upstream).
+        case raw(String)
     }
 
     let receivedBytes = ManagedAtomic<Int>(0)
@@ -53,13 +55,20 @@ private final class FakeUpstreamHandler: ChannelInboundHandler, @unchecked Senda
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         received.wrappingIncrement(by: buffer.readableBytes, ordering: .relaxed)
-        guard case .status(let code) = behaviour else { return }
+        let answer: String
+        switch behaviour {
+        case .silent:
+            return
+        case .status(let code):
+            let body = "{\"fake\":\(code)}"
+            answer = "HTTP/1.1 \(code) Fake\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        case .raw(let bytes):
+            answer = bytes
+        }
         tail += String(buffer: buffer)
         while let range = tail.range(of: "\r\n\r\n") {
             tail = String(tail[range.upperBound...])
-            let body = "{\"fake\":\(code)}"
-            let response = "HTTP/1.1 \(code) Fake\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
         }
     }
 }

@@ -1,0 +1,39 @@
+import NIOCore
+import NIOHTTP1
+import XCTest
+
+@testable import Balancer
+
+/// Request heads for socket-free tests, made the way the balancer makes them: the bytes go through
+/// `HTTP1RequestDecoder`, so the head carries the framing verdict and the normalised target it would carry live.
+enum RequestHeadFixture {
+    static func decode(_ text: String, maxHeadSize: Int = 16 * 1024) throws -> HTTP1RequestHead {
+        var decoder = HTTP1RequestDecoder(maxHeadSize: maxHeadSize)
+        decoder.feed(ByteBuffer(string: text))
+        guard case .head(let request) = try decoder.next() else { throw HTTP1ParseError.truncated }
+        return request
+    }
+
+    /// `head` written out as a client would send it, then decoded.
+    static func decode(_ head: HTTPRequestHead) throws -> HTTP1RequestHead {
+        var text = "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\r\n"
+        for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
+        return try decode(text + "\r\n")
+    }
+}
+
+extension ProxyStateMachine {
+    /// The head event for a head built in a test (decoded as the connection would decode it).
+    mutating func requestHeadReceived(
+        _ head: HTTPRequestHead,
+        policy: Policy,
+        unavailableStatus: HTTPResponseStatus?,
+        now: Int64 = 0
+    ) -> HeadAction {
+        guard let request = try? RequestHeadFixture.decode(head) else {
+            XCTFail("the test's request head does not parse: \(head)")
+            return .respond(.badRequest, close: true)
+        }
+        return requestHeadReceived(request, policy: policy, unavailableStatus: unavailableStatus, now: now)
+    }
+}
