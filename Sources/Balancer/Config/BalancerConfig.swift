@@ -72,6 +72,9 @@ struct LimitsConfig: Sendable, Equatable {
     /// Longest wait between two reads of a request body (nginx's `client_body_timeout`); a client that stalls
     /// gets 408 and its server is not blamed.
     var clientBodyTimeout: NginxDuration = .seconds(60)
+    /// Longest wait for a slow client to take more of a response (nginx's `send_timeout`); then both connections
+    /// close and the server is not blamed.
+    var sendTimeout: NginxDuration = .seconds(60)
     var keepaliveTimeout: NginxDuration = .seconds(75)
     var maxHeaderSize: NginxSize = NginxSize(bytes: 16 << 10)
     /// Client connections one event loop keeps open (nginx's `worker_connections`); one accepted past it is

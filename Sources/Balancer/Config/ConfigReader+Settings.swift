@@ -127,8 +127,8 @@ extension ConfigReader {
     mutating func readLimits(_ node: ConfigNode) -> LimitsConfig {
         var limits = LimitsConfig()
         let keys = [
-            "client_max_body_size", "client_header_timeout", "client_body_timeout", "keepalive_timeout",
-            "max_header_size", "max_connections",
+            "client_max_body_size", "client_header_timeout", "client_body_timeout", "send_timeout",
+            "keepalive_timeout", "max_header_size", "max_connections",
         ]
         guard let map = mapping(node, allowed: keys) else { return limits }
         if let value = map["client_max_body_size"].flatMap({ size($0, in: 0...Int64.max) }) {
@@ -140,6 +140,7 @@ extension ConfigReader {
         if let value = map["client_body_timeout"].flatMap({ duration($0, .positive) }) {
             limits.clientBodyTimeout = value
         }
+        if let value = map["send_timeout"].flatMap({ duration($0, .positive) }) { limits.sendTimeout = value }
         if let value = map["keepalive_timeout"].flatMap({ duration($0, .positive) }) {
             limits.keepaliveTimeout = value
         }

@@ -88,7 +88,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     private func clientTimedOut() {
         guard !closing else { return }
-        switch machine.clientTimedOut(readsHeld: readPending) {
+        switch machine.clientTimedOut(readsHeld: readPending, clientWritable: context.channel.isWritable) {
         case .close:
             // Idle past keepalive_timeout, no complete head within client_header_timeout (slowloris), or a quiet
             // tunnel: close quietly, as nginx does — there is no request to answer.
@@ -97,7 +97,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         case .requestTimeout:
             finishAttempt(reuse: false)
             sendLocalResponse(.requestTimeout, close: true)
-        case .abortBoth:
+        case .abortBoth, .clientTooSlow:
             finishAttempt(reuse: false)
             close()
         case .rearm:
@@ -213,7 +213,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { upstream?.resumeReading() }
+        if context.channel.isWritable {
+            upstream?.resumeReading()
+            // The client takes bytes again: its send_timeout stops (a body still arriving re-arms its own).
+            if machine.isRelayingResponse && !machine.awaitsClientBody { timer.disarm() }
+        } else if machine.isRelayingResponse {
+            timer.arm(.now() + snapshot.clientSendTimeout)
+        }
         context.fireChannelWritabilityChanged()
     }
 }

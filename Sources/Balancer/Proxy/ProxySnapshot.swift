@@ -31,6 +31,8 @@ final class ProxySnapshot: Sendable {
     let keepaliveTimeout: TimeAmount
     let clientHeaderTimeout: TimeAmount
     let clientBodyTimeout: TimeAmount
+    /// `limits.send_timeout`: the client's, between two moments it takes response bytes.
+    let clientSendTimeout: TimeAmount
 
     /// The DNS lookups the servers written as names were expanded with (see `UpstreamResolution`).
     let resolved: ResolvedAddresses
@@ -103,5 +105,6 @@ final class ProxySnapshot: Sendable {
         self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
         self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)
         self.clientBodyTimeout = .milliseconds(config.limits.clientBodyTimeout.milliseconds)
+        self.clientSendTimeout = .milliseconds(config.limits.sendTimeout.milliseconds)
     }
 }

@@ -333,13 +333,16 @@ struct ProxyStateMachine {
         /// Reads are held because the upstream cannot take more: the wait is the upstream's (its `send_timeout`
         /// applies), so the client's clock starts again.
         case rearm
+        /// The client took no response bytes for `limits.send_timeout`: close both sides; the server is not blamed.
+        case clientTooSlow
         case none
     }
 
     /// The client connection's timer expired: `client_header_timeout`/`keepalive_timeout` while idle,
-    /// `client_body_timeout` while a request body is awaited, the idle timeout of a tunnel. `readsHeld` says the
-    /// handler is holding reads for backpressure.
-    mutating func clientTimedOut(readsHeld: Bool) -> ClientTimeoutAction {
+    /// `client_body_timeout` while a request body is awaited, `send_timeout` while the client does not take the
+    /// response, the idle timeout of a tunnel. `readsHeld` says the handler is holding reads for backpressure;
+    /// `clientWritable` whether the client's connection takes more bytes.
+    mutating func clientTimedOut(readsHeld: Bool, clientWritable: Bool) -> ClientTimeoutAction {
         switch state {
         case .idle:
             state = .closed
@@ -348,6 +351,10 @@ struct ProxyStateMachine {
             state = .closed
             return .close
         case .proxying(let request):
+            if !clientWritable && request.response == .streaming {
+                state = .closed
+                return .clientTooSlow
+            }
             guard !request.requestEnded else { return .none }
             if readsHeld { return .rearm }
             if request.response == .waiting {
@@ -363,6 +370,12 @@ struct ProxyStateMachine {
         case .closed:
             return .none
         }
+    }
+
+    /// A response is being relayed: while the client does not take it, `limits.send_timeout` runs.
+    var isRelayingResponse: Bool {
+        if case .proxying(let request) = state { return request.response == .streaming }
+        return false
     }
 
     /// A request body is still being read from the client: `client_body_timeout` runs between two of its reads.

@@ -86,4 +86,41 @@ final class ClientTimeoutTests: XCTestCase {
             XCTAssertEqual(server["state"] as? String, "up", "\(server)", file: file, line: line)
         }
     }
+
+    func testClientThatStopsReadingIsClosedAfterSendTimeoutWithoutBlame() async throws {
+        // 8 MB answered at once; the client reads nothing, so its socket and the balancer's buffers fill up.
+        let body = String(repeating: "z", count: 8 << 20)
+        let big = try await FakeUpstream(.raw("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        let slow = try await BalancerHarness(
+            yaml: """
+                limits:
+                  send_timeout: 1s
+                upstreams:
+                  backend:
+                    servers: [\(big.address)]
+                routes:
+                  - prefix: /
+                    upstream: backend
+                """,
+            workers: 1
+        )
+        let socket = try RawHTTP(port: slow.port, timeout: 6, receiveBuffer: 4096)
+        socket.send("GET /download HTTP/1.1\r\nHost: a\r\n\r\n")
+        let started = Date()
+        var active = -1
+        while Date().timeIntervalSince(started) < 6 {
+            let status = try await client.fetch("http://127.0.0.1:\(slow.adminPort)/status.json")
+            let json = try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any]
+            active = (json?["connections"] as? [String: Any])?["active"] as? Int ?? -1
+            if active == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(active, 0, "the client that read nothing was still connected after \(elapsed) s")
+        XCTAssertGreaterThan(elapsed, 0.9, "closed before send_timeout could have run out")
+        let servers = try await client.fetch("http://127.0.0.1:\(slow.adminPort)/status.json")
+        XCTAssertTrue(servers.body.contains("\"failures\":0"), servers.body)
+        await slow.shutdown()
+        await big.shutdown()
+    }
 }

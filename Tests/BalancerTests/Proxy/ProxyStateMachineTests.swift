@@ -32,7 +32,7 @@ final class ProxyStateMachineTests: XCTestCase {
         )
         XCTAssertEqual(machine.requestEndReceived(), .hold)
         XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: false, end: true))
-        machine.responseHeadReceived()
+        _ = machine.responseHeadReceived()
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true),
             .finish(reuseUpstream: true, closeClient: false)
@@ -93,7 +93,7 @@ final class ProxyStateMachineTests: XCTestCase {
             unavailableStatus: nil
         )
         _ = machine.upstreamAttached()
-        machine.responseHeadReceived()
+        _ = machine.responseHeadReceived()
         XCTAssertEqual(machine.requestBodyReceived(bytes(1200)), .abortBoth)
     }
 
@@ -189,7 +189,7 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.upstreamAttached()
-        machine.responseHeadReceived()
+        _ = machine.responseHeadReceived()
         XCTAssertEqual(machine.attemptFailed(.error), .closeClient)
     }
 
@@ -207,7 +207,7 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(.POST, [("Content-Length", "10")]), policy: policy, unavailableStatus: nil)
         _ = machine.upstreamAttached()
-        machine.responseHeadReceived()
+        _ = machine.responseHeadReceived()
         XCTAssertEqual(machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true), .finishEarly)
     }
 
@@ -216,7 +216,7 @@ final class ProxyStateMachineTests: XCTestCase {
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
-        machine.responseHeadReceived()
+        _ = machine.responseHeadReceived()
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: false),
             .finish(reuseUpstream: true, closeClient: true)
@@ -229,7 +229,7 @@ final class ProxyStateMachineTests: XCTestCase {
         var streaming = ProxyStateMachine()
         _ = streaming.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = streaming.upstreamAttached()
-        streaming.responseHeadReceived()
+        _ = streaming.responseHeadReceived()
         XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient)
     }
 }
@@ -272,5 +272,69 @@ final class ProxyStateMachineRetryTimeoutTests: XCTestCase {
         _ = machine.requestEndReceived()
         XCTAssertEqual(machine.attemptFailed(.error, now: 10_500_000_000), .retry)
         XCTAssertEqual(machine.attemptFailed(.error, now: 11_000_000_001), .respond(.badGateway, close: false))
+    }
+}
+
+/// The client connection's timer, whatever it was armed for: only the client's own slowness is answered, and no
+/// expiry ever becomes a server's failure (the actions below never include a failed attempt).
+final class ProxyStateMachineClientTimeoutTests: XCTestCase {
+    private let policy = ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: [.error])
+
+    private func machineWithBody(responseStarted: Bool = false) -> ProxyStateMachine {
+        var machine = ProxyStateMachine()
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/u", headers: ["Host": "a", "Content-Length": "100"])
+        _ = machine.requestHeadReceived(head, policy: policy, unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        _ = machine.requestBodyReceived(ByteBuffer(string: "partial"))
+        if responseStarted { _ = machine.responseHeadReceived(status: 200) }
+        return machine
+    }
+
+    func testIdleConnectionClosesQuietly() {
+        var machine = ProxyStateMachine()
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .close)
+    }
+
+    func testStalledBodyGets408() {
+        var machine = machineWithBody()
+        XCTAssertTrue(machine.awaitsClientBody)
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .requestTimeout)
+        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: true))
+    }
+
+    func testStalledBodyAfterTheResponseBeganClosesBoth() {
+        var machine = machineWithBody(responseStarted: true)
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .abortBoth)
+    }
+
+    func testHeldReadsRestartTheClientsClock() {
+        var machine = machineWithBody()
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: true, clientWritable: true), .rearm)
+        XCTAssertTrue(machine.awaitsClientBody, "nothing changed")
+    }
+
+    func testWaitingForTheUpstreamIsNotTheClientsTimeout() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(
+            HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"]),
+            policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        XCTAssertFalse(machine.awaitsClientBody)
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
+    }
+
+    func testClientThatDoesNotReadTheResponseIsClosed() {
+        var machine = ProxyStateMachine()
+        _ = machine.requestHeadReceived(
+            HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"]),
+            policy: policy, unavailableStatus: nil)
+        _ = machine.requestEndReceived()
+        _ = machine.upstreamAttached()
+        _ = machine.responseHeadReceived(status: 200)
+        XCTAssertTrue(machine.isRelayingResponse)
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
+        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: false), .clientTooSlow)
     }
 }
