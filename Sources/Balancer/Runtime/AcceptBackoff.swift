@@ -6,13 +6,11 @@ import NIOCore
     import Musl
 #endif
 
-/// How long a listener stops accepting after `accept` failed for want of descriptors or memory, for NIO's
-/// `AcceptBackoffHandler`.
+/// Which failed accepts stop a listener accepting for a while, and for how long (`AcceptPauseHandler` acts on it).
 ///
-/// NIO's `ServerBootstrap.bind(host:port:)` installs no backoff (only its async `bind` does): an accept that fails
-/// with EMFILE leaves the connection in the backlog, the listening socket stays readable, and the loop calls
-/// accept again at once, at 100 % CPU, until descriptors free up. nginx stops accepting for `accept_mutex_delay`
-/// (500 ms) in that case; so does this.
+/// Out of descriptors, accept fails with EMFILE and leaves the connection in the backlog: accepting again at once
+/// fails again, at 100 % CPU, until descriptors free up. nginx stops accepting for `accept_mutex_delay` (500 ms)
+/// in that case; so does this.
 enum AcceptBackoff {
     static let duration = TimeAmount.milliseconds(500)
 

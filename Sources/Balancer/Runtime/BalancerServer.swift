@@ -89,13 +89,9 @@ final class BalancerServer: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // This `bind` adds no backoff of its own: without one, an accept failing for want of
-                    // descriptors is retried at once, forever (see `AcceptBackoff`).
-                    let sync = channel.pipeline.syncOperations
-                    let backoff = AcceptBackoffHandler(
-                        shouldForwardIOErrorCaught: true, backoffProvider: AcceptBackoff.pause(after:))
-                    try sync.addHandler(backoff)
-                    try sync.addHandler(AcceptFailureLog(listener: address.description, logger: logger))
+                    // Without it an accept failing for want of descriptors is retried at once, forever.
+                    let pause = AcceptPauseHandler(listener: address.description, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(pause)
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
