@@ -5,7 +5,7 @@ let package = Package(
     name: "fruitpak-frontdoor",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "balancer", targets: ["Balancer"]),
+        .executable(name: "balancer", targets: ["BalancerExecutable"]),
         .executable(name: "health-service", targets: ["HealthService"]),
     ],
     dependencies: [
@@ -42,7 +42,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .executableTarget(
+        // The balancer's code is a library so the fuzz targets can link it; the executable only calls its command.
+        .target(
             name: "Balancer",
             dependencies: [
                 "Shared",
@@ -60,6 +61,10 @@ let package = Package(
                 // measurable time per request there and guard nothing the design does not already rule out.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
             ]
+        ),
+        .executableTarget(
+            name: "BalancerExecutable",
+            dependencies: ["Balancer"]
         ),
         .executableTarget(
             name: "HealthService",
