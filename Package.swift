@@ -98,6 +98,7 @@ let package = Package(
             name: "BalancerTests",
             dependencies: [
                 "Balancer",
+                "FramingOracles",
                 "Shared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,6 +124,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Fuzz targets for the HTTP/1 framing: libFuzzer entry points when built with `-D FUZZING` by
+        // scripts/fuzz.sh, corpus replayers otherwise. The oracles live in FramingOracles, which the tests share.
+        .target(
+            name: "FramingOracles",
+            dependencies: [
+                "Balancer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Tests/Fuzz/FramingOracles"
+        ),
+        .executableTarget(
+            name: "RequestFramingFuzzer",
+            dependencies: ["FramingOracles"],
+            path: "Tests/Fuzz/RequestFramingFuzzer"
+        ),
+        .executableTarget(
+            name: "ResponseFramingFuzzer",
+            dependencies: ["FramingOracles"],
+            path: "Tests/Fuzz/ResponseFramingFuzzer"
         ),
     ]
 )
