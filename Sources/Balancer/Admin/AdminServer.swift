@@ -26,8 +26,16 @@ final class AdminServer: Sendable {
         }
         let state = AdminState(balancer: balancer, sources: sources)
         let access = AdminAccess(config: config)
+        let logger = balancer.logger
         let bootstrap = ServerBootstrap(group: balancer.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Out of descriptors, the admin port must idle like the public ones instead of spinning.
+                    let pause = AcceptPauseHandler(listener: "admin \(config.listen)", logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(pause)
+                }
+            }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)

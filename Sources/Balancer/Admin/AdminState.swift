@@ -99,6 +99,7 @@ final class AdminState: Sendable {
             lastReloadRefusedReason: reloads.lastRefusedReason,
             activeClients: balancer.stats.activeClients.load(ordering: .relaxed),
             acceptedClients: balancer.stats.acceptedClients.load(ordering: .relaxed),
+            refusedClients: balancer.stats.refusedClients.load(ordering: .relaxed),
             requestsPerSecond: rate,
             upstreams: upstreams,
             metrics: live

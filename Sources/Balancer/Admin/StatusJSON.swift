@@ -21,6 +21,7 @@ enum StatusJSON {
             ("connections", .object([
                 ("active", .int(report.activeClients)),
                 ("accepted", .int(report.acceptedClients)),
+                ("refused", .int(report.refusedClients)),
             ])),
             ("requests", .object([
                 ("total", .int(report.metrics.totalRequests)),

@@ -12,6 +12,8 @@ struct StatusReport: Sendable, Equatable {
     var lastReloadRefusedReason: String?
     var activeClients: Int
     var acceptedClients: Int
+    /// Connections closed at once because their event loop was at `limits.max_connections`.
+    var refusedClients: Int
     var requestsPerSecond: Double
     /// Upstream groups in config order, each with its servers in config order.
     var upstreams: [(name: String, servers: [ServerStatus])]

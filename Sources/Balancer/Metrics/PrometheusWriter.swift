@@ -25,6 +25,10 @@ enum PrometheusWriter {
         out += "balancer_client_connections{state=\"active\"} \(report.activeClients)\n"
         family("balancer_client_connections_accepted_total", "counter", "Client connections accepted since start.")
         out += "balancer_client_connections_accepted_total \(report.acceptedClients)\n"
+        family(
+            "balancer_client_connections_refused_total", "counter",
+            "Client connections closed at once because an event loop was at limits.max_connections.")
+        out += "balancer_client_connections_refused_total \(report.refusedClients)\n"
         family("balancer_reloads_total", "counter", "Configuration reloads, by outcome.")
         out += "balancer_reloads_total{result=\"applied\"} \(report.reloadsApplied)\n"
         out += "balancer_reloads_total{result=\"refused\"} \(report.reloadsRefused)\n"

@@ -18,7 +18,7 @@ final class BalancerServer: @unchecked Sendable {
     let stats = ConnectionStats()
     private let contexts: [ObjectIdentifier: LoopContext]
     private let accessLog: AccessLogWriter?
-    private let logger: Logger
+    let logger: Logger
     let healthChecker: HealthChecker
     private let current: NIOLockedValueBox<ProxySnapshot>
     private let listening = NIOLockedValueBox<[Listener]>([])

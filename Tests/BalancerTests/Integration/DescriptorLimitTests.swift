@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import XCTest
 
@@ -137,6 +138,12 @@ final class DescriptorLimitTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 1, "closed at once, not at a timeout")
         XCTAssertEqual(harness.server.stats.refusedClients.load(ordering: .relaxed), 1)
         XCTAssertEqual(harness.server.stats.acceptedClients.load(ordering: .relaxed), 3)
+        let http = HTTPClient.makeForTests()
+        let metrics = try await http.fetch(harness.adminURL + "/metrics").body
+        let status = try await http.fetch(harness.adminURL + "/status.json").body
+        try await http.shutdown()
+        XCTAssertTrue(metrics.contains("\nbalancer_client_connections_refused_total 1\n"), metrics)
+        XCTAssertTrue(status.contains("\"refused\":1"), status)
 
         for (n, client) in clients.enumerated() { XCTAssertTrue(served(client), "admitted connection \(n)") }
 
