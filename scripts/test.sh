@@ -46,6 +46,12 @@ deploy_status=0
 if [ "$#" -eq 0 ]; then
     bash scripts/check-deploy.sh || deploy_status=$?
 fi
+# The HTTP/1 framing fuzz targets, 45 s each (both at once), also only for a full run; a crash fails the run after
+# the tests have run, like a failed deployment check.
+fuzz_status=0
+if [ "$#" -eq 0 ]; then
+    bash scripts/fuzz.sh --seconds 45 || fuzz_status=$?
+fi
 # swift test prints XCTest's summary and then Swift Testing's own (which finds no tests of its kind); the plain
 # closing line below states the XCTest totals so the last word of a run is the real count.
 results=$(mktemp)
@@ -61,4 +67,4 @@ if [ -n "$summary" ]; then
     executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
     echo "tests: $((executed - failed)) passed, $failed failed"
 fi
-[ "$test_status" -eq 0 ] && [ "$deploy_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$deploy_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
