@@ -30,26 +30,41 @@ package enum CorpusReplay {
     /// The fuzz targets' `main` without libFuzzer: the arguments are corpus folders or files. Exits 0 when every
     /// input passes, 1 on a violation, 2 when an argument cannot be read.
     package static func main(_ target: FramingTarget) -> Never {
+        #if DEBUG
+            replayArguments(target)
+        #else
+            fail("the framing oracles use the balancer's internal types: build with -c debug", status: 2)
+        #endif
+    }
+
+    private static func replayArguments(_ target: FramingTarget) -> Never {
         let paths = Array(CommandLine.arguments.dropFirst())
-        guard !paths.isEmpty else {
-            FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) CORPUS_DIR_OR_FILE...\n".utf8))
-            exit(2)
-        }
+        guard !paths.isEmpty else { fail("usage: \(CommandLine.arguments[0]) CORPUS_DIR_OR_FILE...", status: 2) }
         do {
             let result = try replay(target, paths: paths)
             for failure in result.failures { print("violation: \(failure)") }
             print("\(target.rawValue.lowercased()) framing: \(result.checked) inputs, \(result.failures.count) violations")
             exit(result.failures.isEmpty ? 0 : 1)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            exit(2)
+            fail("\(error)", status: 2)
         }
+    }
+
+    private static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        exit(status)
+    }
+
+    /// A corpus path that names nothing.
+    private struct MissingInput: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "\(path): no such file or folder" }
     }
 
     private static func files(at path: String) throws -> [String] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+            throw MissingInput(path: path)
         }
         guard isFolder.boolValue else { return [path] }
         let url = URL(fileURLWithPath: path)
