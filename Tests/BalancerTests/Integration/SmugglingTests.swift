@@ -98,4 +98,42 @@ final class SmugglingTests: XCTestCase {
         }
         XCTAssertEqual(upstream.requests.count, 0, "\(upstream.requests)")
     }
+
+    func testUpstreamThatFramesAmbiguouslyGets502AndNothingReachesTheNextResponse() async throws {
+        let hostile = [
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2d\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\npoisoned\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        ]
+        for bytes in hostile {
+            let fake = try await FakeUpstream(.raw(bytes))
+            let proxy = try await BalancerHarness(
+                yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
+                workers: 1)
+            let socket = try RawHTTP(port: proxy.port)
+            socket.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            let answer = socket.receive()
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 502 Bad Gateway"), "\(bytes.debugDescription) → \(answer)")
+            XCTAssertFalse(answer.contains("poisoned"), answer)
+            XCTAssertFalse(answer.contains("HTTP/1.1 200"), answer)
+            await proxy.shutdown()
+            await fake.shutdown()
+        }
+    }
+
+    func testConnectionListingContentLengthInAResponseKeepsTheLength() async throws {
+        let fake = try await FakeUpstream(.raw("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok"))
+        let proxy = try await BalancerHarness(
+            yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
+            workers: 1)
+        let socket = try RawHTTP(port: proxy.port)
+        socket.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        let answer = socket.receive()
+        XCTAssertEqual(answer.components(separatedBy: "HTTP/1.1 200 OK").count - 1, 2, answer)
+        XCTAssertEqual(answer.components(separatedBy: "Content-Length: 2\r\n").count - 1, 2, answer)
+        await proxy.shutdown()
+        await fake.shutdown()
+    }
 }
