@@ -28,4 +28,27 @@ enum HTTP1Bytes {
         default: return -1
         }
     }
+
+    /// Calls `body` with each element of the comma-separated list in `bytes[range]` (`Connection`,
+    /// `Transfer-Encoding`), without the spaces and tabs around it. Empty elements are passed too (`a,,b`, a trailing
+    /// comma, an empty value), for the callers that must refuse them.
+    @inline(__always)
+    static func forEachListElement<E: Error>(
+        _ bytes: UnsafeRawBufferPointer,
+        _ range: Range<Int>,
+        _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void
+    ) throws(E) {
+        let typed = bytes.bindMemory(to: UInt8.self)
+        var start = range.lowerBound
+        while start <= range.upperBound {
+            var end = start
+            while end < range.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b && (bytes[a] == sp || bytes[a] == ht) { a += 1 }
+            while b > a && (bytes[b - 1] == sp || bytes[b - 1] == ht) { b -= 1 }
+            try body(UnsafeBufferPointer(rebasing: typed[a..<b]))
+            start = end + 1
+        }
+    }
 }

@@ -9,16 +9,7 @@ struct HTTP1ConnectionTokens {
 
     /// Adds the comma-separated tokens of one `Connection` value, `bytes[value]`.
     mutating func read(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) {
-        let typed = bytes.bindMemory(to: UInt8.self)
-        var start = value.lowerBound
-        while start < value.upperBound {
-            var end = start
-            while end < value.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var a = start
-            var b = end
-            while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
-            while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
-            let token = UnsafeBufferPointer(rebasing: typed[a..<b])
+        HTTP1Bytes.forEachListElement(bytes, value) { token in
             if HeaderName.equal(token, "close") {
                 close = true
             } else if HeaderName.equal(token, "keep-alive") {
@@ -26,7 +17,6 @@ struct HTTP1ConnectionTokens {
             } else if !token.isEmpty {
                 listsNames = true
             }
-            start = end + 1
         }
     }
 

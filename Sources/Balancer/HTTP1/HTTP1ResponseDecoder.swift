@@ -137,19 +137,10 @@ struct HTTP1ResponseDecoder {
     private static func lastCodingIsChunked(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>)
         throws(HTTP1ParseError) -> Bool
     {
-        let typed = bytes.bindMemory(to: UInt8.self)
         var isChunked = false
-        var start = value.lowerBound
-        while start <= value.upperBound {
-            var end = start
-            while end < value.upperBound && bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var a = start
-            var b = end
-            while a < b && (bytes[a] == HTTP1Bytes.sp || bytes[a] == HTTP1Bytes.ht) { a += 1 }
-            while b > a && (bytes[b - 1] == HTTP1Bytes.sp || bytes[b - 1] == HTTP1Bytes.ht) { b -= 1 }
-            guard a < b, !isChunked else { throw .invalidTransferEncoding }
-            isChunked = HeaderName.equal(UnsafeBufferPointer(rebasing: typed[a..<b]), "chunked")
-            start = end + 1
+        try HTTP1Bytes.forEachListElement(bytes, value) { coding throws(HTTP1ParseError) in
+            guard !coding.isEmpty, !isChunked else { throw .invalidTransferEncoding }
+            isChunked = HeaderName.equal(coding, "chunked")
         }
         return isChunked
     }

@@ -108,10 +108,7 @@ final class SmugglingTests: XCTestCase {
             "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         ]
         for bytes in hostile {
-            let fake = try await FakeUpstream(.raw(bytes))
-            let proxy = try await BalancerHarness(
-                yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
-                workers: 1)
+            let (fake, proxy) = try await proxyInFront(of: bytes)
             let socket = try RawHTTP(port: proxy.port)
             socket.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let answer = socket.receive()
@@ -124,10 +121,8 @@ final class SmugglingTests: XCTestCase {
     }
 
     func testConnectionListingContentLengthInAResponseKeepsTheLength() async throws {
-        let fake = try await FakeUpstream(.raw("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok"))
-        let proxy = try await BalancerHarness(
-            yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
-            workers: 1)
+        let (fake, proxy) = try await proxyInFront(
+            of: "HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok")
         let socket = try RawHTTP(port: proxy.port)
         socket.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         let answer = socket.receive()
@@ -135,5 +130,14 @@ final class SmugglingTests: XCTestCase {
         XCTAssertEqual(answer.components(separatedBy: "Content-Length: 2\r\n").count - 1, 2, answer)
         await proxy.shutdown()
         await fake.shutdown()
+    }
+
+    /// A balancer of its own in front of an upstream that answers every request with `bytes`.
+    private func proxyInFront(of bytes: String) async throws -> (FakeUpstream, BalancerHarness) {
+        let fake = try await FakeUpstream(.raw(bytes))
+        let proxy = try await BalancerHarness(
+            yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
+            workers: 1)
+        return (fake, proxy)
     }
 }

@@ -314,24 +314,25 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
         XCTAssertTrue(machine.awaitsClientBody, "nothing changed")
     }
 
-    func testWaitingForTheUpstreamIsNotTheClientsTimeout() {
+    /// A GET sent in full to an attached upstream.
+    private func machineWithGETSent() -> ProxyStateMachine {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(
             HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"]),
             policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
+        return machine
+    }
+
+    func testWaitingForTheUpstreamIsNotTheClientsTimeout() {
+        var machine = machineWithGETSent()
         XCTAssertFalse(machine.awaitsClientBody)
         XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
     }
 
     func testClientThatDoesNotReadTheResponseIsClosed() {
-        var machine = ProxyStateMachine()
-        _ = machine.requestHeadReceived(
-            HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"]),
-            policy: policy, unavailableStatus: nil)
-        _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
+        var machine = machineWithGETSent()
         _ = machine.responseHeadReceived(status: 200)
         XCTAssertTrue(machine.isRelayingResponse)
         XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
