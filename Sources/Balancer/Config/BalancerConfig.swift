@@ -75,6 +75,9 @@ struct LimitsConfig: Sendable, Equatable {
     /// Longest wait for a slow client to take more of a response (nginx's `send_timeout`); then both connections
     /// close and the server is not blamed.
     var sendTimeout: NginxDuration = .seconds(60)
+    /// Forward request header names containing `_` (nginx's `underscores_in_headers`, off by default): servers that
+    /// map names to variables (CGI, WSGI) read `X_Real_IP` as `X-Real-IP`, so a client could plant one.
+    var underscoresInHeaders = false
     var keepaliveTimeout: NginxDuration = .seconds(75)
     var maxHeaderSize: NginxSize = NginxSize(bytes: 16 << 10)
     /// Client connections one event loop keeps open (nginx's `worker_connections`); one accepted past it is

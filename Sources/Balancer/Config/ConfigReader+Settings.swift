@@ -128,7 +128,7 @@ extension ConfigReader {
         var limits = LimitsConfig()
         let keys = [
             "client_max_body_size", "client_header_timeout", "client_body_timeout", "send_timeout",
-            "keepalive_timeout", "max_header_size", "max_connections",
+            "keepalive_timeout", "max_header_size", "max_connections", "underscores_in_headers",
         ]
         guard let map = mapping(node, allowed: keys) else { return limits }
         if let value = map["client_max_body_size"].flatMap({ size($0, in: 0...Int64.max) }) {
@@ -141,6 +141,7 @@ extension ConfigReader {
             limits.clientBodyTimeout = value
         }
         if let value = map["send_timeout"].flatMap({ duration($0, .positive) }) { limits.sendTimeout = value }
+        if let value = map["underscores_in_headers"].flatMap({ bool($0) }) { limits.underscoresInHeaders = value }
         if let value = map["keepalive_timeout"].flatMap({ duration($0, .positive) }) {
             limits.keepaliveTimeout = value
         }

@@ -29,8 +29,9 @@ enum HTTP1HeadParser {
     static func parseRequest(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1RequestHead {
         var i = 0
         let count = bytes.count
-        // method
-        while i < count && HTTPBytes.isToken(bytes[i]) { i += 1 }
+        // Method: upper-case letters, `-` and `_`, as nginx accepts. Any token is a method to RFC 9110, but methods
+        // are case-sensitive and servers that upper-case them would read `get` as a GET the balancer did not see.
+        while i < count && isMethodByte(bytes[i]) { i += 1 }
         guard i > 0, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
         let method = HTTPMethod(rawValue: string(bytes, 0, i))
         i += 1
@@ -76,7 +77,8 @@ enum HTTP1HeadParser {
             code = code * 10 + digit
             i += 1
         }
-        guard code >= 100 else { throw .invalidStatusLine }
+        // RFC 9110 §15: 100–599; a 600 or a 999 means something only its sender knows.
+        guard code >= 100 && code <= 599 else { throw .invalidStatusLine }
         // Exactly three digits: `HTTP/1.1 2000` is not status 200 with a reason of "0".
         guard i < count, bytes[i] == HTTP1Bytes.sp || bytes[i] == HTTP1Bytes.cr else { throw .invalidStatusLine }
         var reasonStart = i
@@ -169,6 +171,11 @@ enum HTTP1HeadParser {
             i += 2
         }
         throw .invalidHeader
+    }
+
+    @inline(__always)
+    private static func isMethodByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
     }
 
     @inline(__always)

@@ -5,11 +5,12 @@
 enum HTTP1Target {
     /// What a target normalises to.
     struct Normalized: Equatable {
-        /// Origin-form (`/path?query`), or `*`.
-        var target: String
+        /// Origin-form (`/path?query`) or `*`; nil when that is the target as received (the usual case, which then
+        /// costs no new string).
+        var target: String?
         /// The authority of an absolute-form target (`http://authority/path`), to be checked against `Host`.
         var authority: String?
-        var isAsterisk: Bool { target == "*" }
+        var isAsterisk = false
     }
 
     /// Why a target is refused (400).
@@ -22,6 +23,8 @@ enum HTTP1Target {
         case encodedNUL
         /// `user@` in an absolute-form authority.
         case userinfo
+        /// A `..` segment that would climb above `/` (`/../etc/passwd`): nginx answers 400 too.
+        case aboveRoot
     }
 
     static func normalize(_ uri: String) -> Result<Normalized, Invalid> {
@@ -30,7 +33,7 @@ enum HTTP1Target {
     }
 
     static func normalize(bytes: UnsafeBufferPointer<UInt8>) -> Result<Normalized, Invalid> {
-        if bytes.count == 1 && bytes[0] == UInt8(ascii: "*") { return .success(Normalized(target: "*")) }
+        if bytes.count == 1 && bytes[0] == UInt8(ascii: "*") { return .success(Normalized(isAsterisk: true)) }
         var authority: String?
         var pathStart = 0
         if bytes.first != UInt8(ascii: "/") {
@@ -49,8 +52,10 @@ enum HTTP1Target {
         switch normalizePath(path) {
         case .failure(let invalid):
             return .failure(invalid)
+        case .success(nil) where authority == nil:
+            // Already normal: the common case, one scan and nothing allocated.
+            return .success(Normalized())
         case .success(nil):
-            // Already normal: the common case, one scan and one string.
             let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[pathStart...]), as: UTF8.self)
             return .success(Normalized(target: target, authority: authority))
         case .success(let normalized?):
@@ -101,12 +106,12 @@ enum HTTP1Target {
             }
             i += 3
         }
-        return .success(removeDotSegments(decoded))
+        return removeDotSegments(decoded).map { .success($0) } ?? .failure(.aboveRoot)
     }
 
-    /// RFC 3986 §5.2.4 on a path starting with `/`, with empty segments merged (nginx's `merge_slashes`). `..`
-    /// above the root stays at the root.
-    private static func removeDotSegments(_ path: [UInt8]) -> String {
+    /// RFC 3986 §5.2.4 on a path starting with `/`, with empty segments merged (nginx's `merge_slashes`); nil when
+    /// a `..` would climb above the root (RFC 3986 would stay at the root; nginx refuses, and so does the balancer).
+    private static func removeDotSegments(_ path: [UInt8]) -> String? {
         var segments: [ArraySlice<UInt8>] = []
         var trailingSlash = false
         let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
@@ -115,7 +120,8 @@ enum HTTP1Target {
             if segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) {
                 trailingSlash = isLast
             } else if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
-                if !segments.isEmpty { segments.removeLast() }
+                if segments.isEmpty { return nil }
+                segments.removeLast()
                 trailingSlash = isLast
             } else {
                 segments.append(segment)

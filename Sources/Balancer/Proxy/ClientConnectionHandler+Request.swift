@@ -38,6 +38,7 @@ extension ClientConnectionHandler {
                 client: clientLines,
                 requestID: request.requestID,
                 normalizePath: snapshot.config.proxy.normalizePath,
+                underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
                 upgrade: machine.isUpgradeRequest,
                 into: &forwarded
             )

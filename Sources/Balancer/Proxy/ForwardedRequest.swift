@@ -14,12 +14,14 @@ enum ForwardedRequest {
     ///   - client: the peer address of the client connection and the lines made of it.
     ///   - requestID: the id chosen for this request (the client's own when sane).
     ///   - normalizePath: send the normalised target (`proxy.normalize_path`) rather than the client's bytes.
+    ///   - underscoresInHeaders: forward header names containing `_` (`limits.underscores_in_headers`).
     ///   - upgrade: a WebSocket upgrade, the one case where `Upgrade` crosses the proxy.
     static func writeUpstreamHead(
         _ request: HTTP1RequestHead,
         client: ClientAddressLines,
         requestID: String,
         normalizePath: Bool = true,
+        underscoresInHeaders: Bool = false,
         upgrade: Bool = false,
         into out: inout ByteBuffer
     ) {
@@ -36,6 +38,12 @@ enum ForwardedRequest {
         }
         out.writeStaticString(" HTTP/1.1\r\n")
         request.forEachForwardedField(keepUpgrade: upgrade) { field, source in
+            // Dropped as nginx drops them: `X_Real_IP` would reach a CGI-style app as `X-Real-IP`.
+            if !underscoresInHeaders && field.kind == .other
+                && source[field.name].contains(UInt8(ascii: "_"))
+            {
+                return
+            }
             switch field.kind {
             case .xForwardedFor:
                 forwardedFor.append(field.value)

@@ -72,8 +72,8 @@ enum RequestHygiene {
                     return .failure(.hostMismatch)
                 }
             }
-            if normalized.target != request.head.uri {
-                request.head.uri = normalized.target
+            if let target = normalized.target, target != request.head.uri {
+                request.head.uri = target
                 request.targetWasNormalized = true
             }
         }

@@ -10,6 +10,9 @@ final class EdgeTimeoutConfigTests: XCTestCase {
         XCTAssertEqual(config.limits.clientBodyTimeout, .seconds(60))
         XCTAssertEqual(config.limits.sendTimeout, .seconds(60))
         XCTAssertTrue(config.proxy.normalizePath)
+        XCTAssertFalse(config.limits.underscoresInHeaders)
+        let allowed = try XCTUnwrap(ConfigFixture.parse(ConfigFixture.minimal + "\nlimits: {underscores_in_headers: true}"))
+        XCTAssertTrue(allowed.limits.underscoresInHeaders)
     }
 
     func testValuesAreRead() throws {

@@ -62,6 +62,16 @@ final class SmugglingTests: XCTestCase {
         XCTAssertEqual(upstream.requests.first?.headers["x-forwarded-host"], ["shop.test"])
     }
 
+    func testHeaderNamesWithUnderscoresAreDropped() async throws {
+        let socket = try RawHTTP(port: balancer.port)
+        socket.send("GET /ip HTTP/1.1\r\nHost: a\r\nX_Real_IP: 6.6.6.6\r\nX_Forwarded_For: 6.6.6.6\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(socket.receive().hasPrefix("HTTP/1.1 200"))
+        let headers = try XCTUnwrap(upstream.requests.first?.headers)
+        XCTAssertNil(headers["x_real_ip"], "\(headers)")
+        XCTAssertNil(headers["x_forwarded_for"], "\(headers)")
+        XCTAssertEqual(headers["x-real-ip"], ["127.0.0.1"])
+    }
+
     func testRoutingAndForwardingUseTheNormalisedPath() async throws {
         for (target, expected) in [
             ("/api/../x", "/x"), ("/api/%2e%2e/x", "/x"), ("//x", "/x"), ("/a/./b/%7Euser?q=/../", "/a/b/~user?q=/../"),
@@ -87,6 +97,9 @@ final class SmugglingTests: XCTestCase {
             ("GET /a%00b HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
             ("GET /a%zz HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
             ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
+            ("GET /../../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
+            ("GET /api/%2e%2e/%2e%2e/x HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
+            ("get / HTTP/1.1\r\nHost: a\r\n\r\n", "400"),
             ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400"),
             ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "501"),
         ]

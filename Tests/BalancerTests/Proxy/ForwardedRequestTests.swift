@@ -76,4 +76,17 @@ final class ForwardedRequestTests: XCTestCase {
         XCTAssertTrue(text.contains("\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n"), text)
         XCTAssertTrue(text.hasSuffix("X-Request-ID: req-1\r\nConnection: Upgrade\r\n\r\n"), text)
     }
+
+    func testHeaderNamesWithUnderscoresAreDroppedUnlessAllowed() throws {
+        let request = try RequestHeadFixture.decode("GET / HTTP/1.1\r\nHost: h\r\nX_Real_IP: 6.6.6.6\r\nX-Ok: 1\r\n\r\n")
+        for allowed in [false, true] {
+            var out = ByteBuffer()
+            ForwardedRequest.writeUpstreamHead(
+                request, client: ClientAddressLines(address: "10.0.0.7"), requestID: "r", underscoresInHeaders: allowed,
+                into: &out)
+            let text = String(buffer: out)
+            XCTAssertEqual(text.contains("X_Real_IP: 6.6.6.6\r\n"), allowed, text)
+            XCTAssertTrue(text.contains("X-Ok: 1\r\n"), text)
+        }
+    }
 }

@@ -61,6 +61,7 @@ final class ResponseFramingTests: XCTestCase {
             ("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidTransferEncoding),
             ("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", .invalidStatusLine),
             ("HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n", .invalidStatusLine),
+            ("HTTP/1.1 600 OK\r\nContent-Length: 0\r\n\r\n", .invalidStatusLine),
             ("HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n", .invalidStatusLine),
             // Even a HEAD answer, which has no body, must not contradict itself.
             ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", .conflictingFraming),
