@@ -7,9 +7,12 @@
 #
 # compose/docker-compose.prod.yml builds both; docs/deployment.md walks through a deployment.
 #
-# The Swift version follows the dependencies: the resolved versions of Hummingbird, swift-log, swift-collections
-# and others declare swift-tools-version 6.2, so an older toolchain would not load them.
-ARG SWIFT_VERSION=6.2
+# Swift 6.3.1 is the supported version: the project is developed and tested with it, and the image builds with
+# the same release so that what runs in production is what the tests ran. The official images are tagged
+# MAJOR.MINOR.PATCH-CODENAME (6.3.1-noble). Older toolchains are not supported: the resolved versions of
+# Hummingbird, swift-log, swift-collections and others declare swift-tools-version 6.2, so anything before 6.2
+# cannot even load them, and 6.2 itself is untested.
+ARG SWIFT_VERSION=6.3.1
 ARG UBUNTU_CODENAME=noble
 
 # ---------------------------------------------------------------------------------------------------------------
