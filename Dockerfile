@@ -82,7 +82,7 @@ USER 1000:1000
 # `docker run IMAGE check --config /etc/balancer/balancer.yaml` validates one like `nginx -t`.
 FROM runtime AS balancer
 COPY --from=build /out/balancer /usr/local/bin/balancer
-COPY config/balancer.prod.yaml /etc/balancer/balancer.yaml
+COPY config/balancer.yaml /etc/balancer/balancer.yaml
 EXPOSE 80
 # Any HTTP answer proves the balancer is up, a 502 or 503 from an empty upstream group included: whether the
 # backends are healthy is their own health check's business. Override the URL when the config listens elsewhere.

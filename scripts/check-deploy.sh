@@ -150,8 +150,8 @@ while IFS= read -r config; do
     check "balancer check $label" "$balancer" check --config "$config"
 done <"$work/config-list"
 expect_configs() {
-    # config/balancer.prod.yaml, compose/balancer.dev.yaml and the Kubernetes ConfigMap at least.
-    if ! grep -qx config/balancer.prod.yaml "$work/config-list" ||
+    # config/balancer.yaml, compose/balancer.dev.yaml and the Kubernetes ConfigMap at least.
+    if ! grep -qx config/balancer.yaml "$work/config-list" ||
         ! grep -qx compose/balancer.dev.yaml "$work/config-list" ||
         ! grep -q 'balancer-configmap.yaml-balancer-config-balancer.yaml$' "$work/config-list"; then
         echo "expected balancer configs not found; found:"

@@ -20,14 +20,28 @@ final class ShippedConfigTests: XCTestCase {
         }
     }
 
+    /// The one production config, which the image bakes in and the production compose stack mounts: its upstreams
+    /// are that stack's services, and its pid file lies on the container's writable /tmp.
     func testProductionConfigLoads() throws {
         let config = try load("config/balancer.yaml")
         XCTAssertEqual(config.listen.map(\.description), ["0.0.0.0:80"])
-        XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.address.description), [
-            "backend-1:8000", "backend-2:8000", "backend-3:8000",
-        ])
+        XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.address.description), ["backend:8000"])
         XCTAssertEqual(config.upstream(named: "web")?.servers.map(\.address.description), ["web:3000"])
-        XCTAssertEqual(config.summary, "2 upstreams, 4 servers, 3 routes, 1 listener")
+        XCTAssertEqual(config.pidFile, "/tmp/balancer.pid")
+        XCTAssertEqual(config.summary, "2 upstreams, 2 servers, 3 routes, 1 listener")
+    }
+
+    /// Two files both called production drifted apart once; `config/` holds one, and the image and the production
+    /// compose file both use it.
+    func testOneProductionConfigIsShippedAndDeployed() throws {
+        let names = try FileManager.default.contentsOfDirectory(
+            atPath: Self.packageRoot.appendingPathComponent("config").path)
+        XCTAssertEqual(names.filter { $0.hasSuffix(".yaml") }.sorted(), ["balancer.local.yaml", "balancer.yaml"])
+        let dockerfile = try String(contentsOf: Self.packageRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        XCTAssertTrue(dockerfile.contains("COPY config/balancer.yaml /etc/balancer/balancer.yaml"))
+        let compose = try String(
+            contentsOf: Self.packageRoot.appendingPathComponent("compose/docker-compose.prod.yml"), encoding: .utf8)
+        XCTAssertTrue(compose.contains("../config/balancer.yaml:/etc/balancer/balancer.yaml:ro"))
     }
 
     func testLocalConfigLoads() throws {
