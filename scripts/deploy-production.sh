@@ -11,7 +11,8 @@
 #   6. verification through the front door, and the balancer's status report
 #
 # On any failure it stops and prints how to roll back. --dry-run prints every command that would change something
-# instead of running it (queries such as `docker compose ps` still run).
+# instead of running it (queries such as `docker compose ps` still run). Without docker, its compose plugin or a
+# running engine, --dry-run still prints the plan, that of a first deploy, since nothing can be asked what runs.
 #
 #   usage: bash scripts/deploy-production.sh [--dry-run] [--env-file FILE] [--compose-file FILE]
 #                                             [--keep-backups N] [--replicas N] [--skip-build]
@@ -137,11 +138,24 @@ trap on_error ERR
 
 # ---------------------------------------------------------------------------------------------------------------
 step "Pre-flight checks"
-command -v docker >/dev/null || die "docker is not installed (https://docs.docker.com/engine/install/)"
-docker compose version >/dev/null 2>&1 ||
-    die "the compose plugin is missing: \`docker compose version\` fails (install docker-compose-plugin)"
-docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
-    die "the Docker engine does not answer (is it running, and may this user use it?)"
+docker_problem=
+if ! command -v docker >/dev/null; then
+    docker_problem="docker is not installed (https://docs.docker.com/engine/install/)"
+elif ! docker compose version >/dev/null 2>&1; then
+    docker_problem="the compose plugin is missing: \`docker compose version\` fails (install docker-compose-plugin)"
+elif ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    docker_problem="the Docker engine does not answer (is it running, and may this user use it?)"
+fi
+if [ -n "$docker_problem" ]; then
+    [ "$dry_run" = 1 ] || die "$docker_problem"
+    # A dry run is for reading the plan, often on a machine other than the server: say what is missing and go
+    # on with queries that answer "nothing runs", so the plan printed is that of a first deploy.
+    echo "note: $docker_problem."
+    echo "note: so this dry run cannot ask docker what runs, nor validate $compose_file: the plan below is that of"
+    echo "      a first deploy; with replicas running, they are replaced one at a time instead (docs/deployment.md)."
+    fp_compose() { return 0; }
+    docker() { return 1; }
+fi
 [ -f "$FRUITPAK_COMPOSE_FILE" ] || die "compose file $compose_file not found"
 [ -f "$FRUITPAK_ENV_FILE" ] ||
     die "$env_file not found; create it with: cp $example_file $env_file, then fill it in"
@@ -177,7 +191,11 @@ fi
 is_count "$replicas" 1 || die "the number of backend replicas must be a whole number of at least 1, not \"$replicas\""
 
 fp_compose config -q || die "$compose_file is not valid with $env_file (docker compose config says why, above)"
-echo "docker, docker compose, $env_file and $compose_file are fine; target: $replicas backend replicas"
+if [ -n "$docker_problem" ]; then
+    echo "$env_file is complete; target: $replicas backend replicas"
+else
+    echo "docker, docker compose, $env_file and $compose_file are fine; target: $replicas backend replicas"
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 phase="the image build"
@@ -310,8 +328,8 @@ step "Balancer status (http://127.0.0.1:9090/status.json inside the balancer con
 if [ "$dry_run" = 1 ]; then
     compose_run fp_compose exec -T balancer curl -fsS --max-time 5 http://127.0.0.1:9090/status.json
 elif ! fp_compose exec -T balancer curl -fsS --max-time 5 http://127.0.0.1:9090/status.json; then
-    echo "note: no status report: the status page arrives with the balancer's status-page feature; until then" \
-        "the balancer's log (docker compose logs balancer) shows which servers are up."
+    echo "note: the balancer's status report did not answer inside its container (does admin.listen in" \
+        "config/balancer.yaml still say 127.0.0.1:9090?); docker compose logs balancer shows which servers are up."
 fi
 echo
 fp_compose ps
