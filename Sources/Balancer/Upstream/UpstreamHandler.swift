@@ -16,11 +16,12 @@ protocol UpstreamConnectionDelegate: AnyObject {
     var clientIsWritable: Bool { get }
 }
 
-/// The last handler of an upstream connection's pipeline: relays response parts to its current delegate, holds
-/// reads while the client cannot take more (backpressure), and enforces `read_timeout`.
+/// The last handler of an upstream connection's pipeline: turns NIO callbacks and the client connection's calls into
+/// `UpstreamConnectionStateMachine` events and carries out its actions — relaying response parts to the current
+/// delegate, holding reads while the client cannot take more, running `read_timeout` and `send_timeout`.
 ///
 /// An idle connection has no delegate and sits in its event loop's `UpstreamConnectionPool`; if the upstream closes
-/// it there, it removes itself from the pool.
+/// it there, it removes itself from the pool. Confined to its channel's event loop.
 final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -29,19 +30,14 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let server: UpstreamServer
     /// The client connection using this one. Strong, and cleared whenever an exchange ends, fails or the channel
     /// goes away: a weak reference would put the client handler's reference counts on the slow path.
-    var delegate: UpstreamConnectionDelegate?
-    private(set) var context: ChannelHandlerContext?
-    private var readPending = false
+    private var delegate: UpstreamConnectionDelegate?
+    private var context: ChannelHandlerContext?
+    private var machine = UpstreamConnectionStateMachine()
     private var readTimer: DeadlineTimer?
     private var readTimeout: TimeAmount = .seconds(60)
-    /// Runs while the upstream is not writable: nginx's `proxy_send_timeout` between two successful writes.
+    /// nginx's `proxy_send_timeout`: runs while the upstream takes no more bytes.
     private var sendTimer: DeadlineTimer?
     private var sendTimeout: TimeAmount = .seconds(60)
-    /// Whether a response is expected (a request was sent and its response is not complete).
-    private var awaitingResponse = false
-    /// The whole request has been written: from here `read_timeout` runs between two reads (nginx arms
-    /// `proxy_read_timeout` once the request is sent, so a slow upload is never the server's timeout).
-    private var requestSent = false
     private var responseKeepAlive = true
     /// The HTTP/1 framing layer of this connection.
     private var decoder = HTTP1ResponseDecoder()
@@ -53,12 +49,6 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var onIdleClose: ((UpstreamHandler) -> Void)?
     /// The pool's removal closure, made once per connection rather than once per check-in.
     var onIdleCloseHook: ((UpstreamHandler) -> Void)?
-    /// Whether the response head arrived on the current exchange (a failure after it is not retryable).
-    private(set) var receivedResponseHead = false
-    /// After a 101 the connection carries raw bytes both ways; it is never reused.
-    private(set) var isTunnel = false
-    /// Exchanges completed on this connection; > 0 means it was reused from the pool.
-    private(set) var completedExchanges = 0
 
     init(server: UpstreamServer) {
         self.server = server
@@ -66,6 +56,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     var isActive: Bool { context?.channel.isActive ?? false }
     var isWritable: Bool { context?.channel.isWritable ?? false }
+    private var isTunnel: Bool { machine.state == .tunnel }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -91,19 +82,17 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         sendTimeout: TimeAmount,
         isHeadRequest: Bool
     ) {
+        context?.eventLoop.assertInEventLoop()
         self.delegate = delegate
         decoder.expectResponse(isHeadRequest: isHeadRequest)
         self.onIdleClose = nil
         self.readTimeout = readTimeout
         self.sendTimeout = sendTimeout
-        self.awaitingResponse = true
         self.responseKeepAlive = true
-        self.receivedResponseHead = false
-        self.requestSent = false
-        readTimer?.disarm()
-        if readPending, delegate.clientIsWritable {
-            readPending = false
-            context?.read()
+        switch machine.exchangeStarted(clientWritable: delegate.clientIsWritable) {
+        case .start(let resumeRead):
+            readTimer?.disarm()
+            if resumeRead { context?.read() }
         }
     }
 
@@ -126,21 +115,19 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         unflushed = true
     }
 
-    /// Switches to a byte tunnel (after a 101): no more HTTP framing and no `read_timeout` (the tunnel's idle timeout
-    /// is the client side's); bytes that arrived right behind the 101 are handed on once the head is delivered.
+    /// Switches to a byte tunnel (after a 101); bytes that arrived right behind the 101 are handed on once the
+    /// head is delivered.
     func startTunnel() {
-        isTunnel = true
-        awaitingResponse = false
-        readTimer?.cancel()
+        run(machine.tunnelStarted())
     }
 
+    /// The request is complete: its end goes out, and `read_timeout` starts.
     func sendEnd() {
         if requestFraming == .chunked {
             context?.writeBodyEnd(framing: .chunked, promise: nil)
             unflushed = true
         }
-        requestSent = true
-        if awaitingResponse && !readPending { readTimer?.arm(.now() + readTimeout) }
+        run(machine.requestSent())
     }
 
     /// Flushes what was written since the last flush; nothing to do (and no trip down the pipeline) otherwise.
@@ -153,8 +140,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Drops the delegate after a complete exchange; the connection may go back to the pool.
     func endExchange() {
         delegate = nil
-        awaitingResponse = false
-        completedExchanges += 1
+        machine.exchangeEnded()
         readTimer?.disarm()
         sendTimer?.disarm()
     }
@@ -162,34 +148,45 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Closes the connection, e.g. after an aborted exchange whose response would otherwise be left half-read.
     func abort() {
         delegate = nil
-        awaitingResponse = false
+        machine.aborted()
         readTimer?.cancel()
         context?.close(promise: nil)
     }
 
     /// The client became writable again: resume reading if a read was held back.
     func resumeReading() {
-        guard readPending, let context else { return }
-        readPending = false
-        if awaitingResponse && requestSent { readTimer?.arm(.now() + readTimeout) }
-        context.read()
+        guard let context else { return }
+        switch machine.clientBecameWritable() {
+        case .read(let armReadTimer):
+            if armReadTimer { readTimer?.arm(.now() + readTimeout) }
+            context.read()
+        case .none:
+            break
+        }
+    }
+
+    private func run(_ action: UpstreamConnectionStateMachine.TimerAction) {
+        switch action {
+        case .armReadTimer: readTimer?.arm(.now() + readTimeout)
+        case .disarmReadTimer: readTimer?.cancel()
+        case .none: break
+        }
     }
 
     // MARK: - NIO callbacks
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard delegate != nil else {
+        switch machine.bytesReceived() {
+        case .close:
             // Bytes on an idle connection (nothing was asked): it cannot be trusted with the next request.
             context.close(promise: nil)
-            return
-        }
-        if isTunnel {
+        case .relayTunnel:
             delegate?.upstreamTunnelData(unwrapInboundIn(data))
-            return
+        case .decode(let rearmReadTimer):
+            if rearmReadTimer { readTimer?.arm(.now() + readTimeout) }
+            decoder.feed(unwrapInboundIn(data))
+            processInbound()
         }
-        if awaitingResponse && requestSent { readTimer?.arm(.now() + readTimeout) }
-        decoder.feed(unwrapInboundIn(data))
-        processInbound()
     }
 
     private func processInbound() {
@@ -202,7 +199,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             do {
                 event = try decoder.next()
             } catch {
-                responseUnreadable()
+                fail(machine.responseUnreadable())
                 return
             }
             guard let event else { return }
@@ -213,26 +210,24 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func deliver(_ event: HTTP1ResponseEvent, to delegate: UpstreamConnectionDelegate) {
         switch event {
         case .head(let head):
-            receivedResponseHead = true
+            machine.responseHeadReceived()
             responseKeepAlive = head.isKeepAlive
             delegate.upstreamResponseHead(head)
         case .body(let part):
             delegate.upstreamResponseBody(part)
         case .end:
-            awaitingResponse = false
             readTimer?.disarm()
-            // Bytes beyond the response mean the upstream and the balancer disagree on framing: never reuse.
-            let reusable = responseKeepAlive && decoder.bufferedBytes == 0
+            let reusable = machine.responseEnded(
+                upstreamKeepAlive: responseKeepAlive, leftoverBytes: decoder.bufferedBytes)
             delegate.upstreamResponseEnd(keepAlive: reusable)
         }
     }
 
-    /// A response that cannot be parsed is a failed attempt (502 if nothing reached the client yet).
-    private func responseUnreadable() {
-        guard let delegate else { return }
+    /// Reports a failure to the delegate (if any is still listening) and closes the connection.
+    private func fail(_ action: UpstreamConnectionStateMachine.FailAction) {
+        guard case .fail(let failure) = action, let delegate else { return }
         self.delegate = nil
-        awaitingResponse = false
-        delegate.upstreamFailed(.error)
+        delegate.upstreamFailed(failure.attemptFailure)
         context?.close(promise: nil)
     }
 
@@ -241,20 +236,19 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if let delegate, !delegate.clientIsWritable {
+        switch machine.readRequested(clientWritable: delegate?.clientIsWritable ?? true) {
+        case .read:
+            context.read()
+        case .hold:
             // The client is slow to take the response: the upstream is not waited on, so its read_timeout stops.
-            readPending = true
             readTimer?.disarm()
-            return
         }
-        context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            sendTimer?.disarm()
-        } else if delegate != nil {
-            sendTimer?.arm(.now() + sendTimeout)
+        switch machine.writabilityChanged(isWritable: context.channel.isWritable) {
+        case .armSendTimer: sendTimer?.arm(.now() + sendTimeout)
+        case .disarmSendTimer: sendTimer?.disarm()
         }
         delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
         context.fireChannelWritabilityChanged()
@@ -266,14 +260,18 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.onIdleClose = nil
             onIdleClose(self)
         }
-        // A body delimited by the close ends here.
-        if let delegate, receivedResponseHead, let event = try? decoder.connectionClosed() {
-            responseKeepAlive = false
-            deliver(event, to: delegate)
-        }
-        if let delegate {
-            self.delegate = nil
-            delegate.upstreamFailed(completedExchanges > 0 && !receivedResponseHead ? .staleConnection : .error)
+        switch machine.channelInactive() {
+        case .leavePool:
+            break
+        case .finishBodyThenFail(let failure):
+            // A body delimited by the close ends here; anything else cut short is a failure.
+            if let delegate, let event = try? decoder.connectionClosed() {
+                responseKeepAlive = false
+                deliver(event, to: delegate)
+            }
+            fail(.fail(failure))
+        case .fail(let failure):
+            fail(.fail(failure))
         }
         context.fireChannelInactive()
     }
@@ -284,18 +282,22 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func sendTimedOut() {
-        guard let delegate, !(context?.channel.isWritable ?? true) else { return }
-        self.delegate = nil
-        awaitingResponse = false
-        delegate.upstreamFailed(.sendTimeout)
-        context?.close(promise: nil)
+        fail(machine.sendTimerExpired(isWritable: context?.channel.isWritable ?? true))
     }
 
     private func readTimedOut() {
-        guard awaitingResponse, let delegate else { return }
-        self.delegate = nil
-        awaitingResponse = false
-        delegate.upstreamFailed(.readTimeout)
-        context?.close(promise: nil)
+        fail(machine.readTimerExpired())
+    }
+}
+
+extension UpstreamConnectionStateMachine.Failure {
+    /// The same failure as the client connection's state machine names it.
+    var attemptFailure: ProxyStateMachine.AttemptFailure {
+        switch self {
+        case .readTimeout: return .readTimeout
+        case .sendTimeout: return .sendTimeout
+        case .error: return .error
+        case .staleConnection: return .staleConnection
+        }
     }
 }
