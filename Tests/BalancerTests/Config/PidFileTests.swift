@@ -62,6 +62,35 @@ final class PidFileTests: XCTestCase {
             foreign.runningPid(probe: { _ in .notPermitted }), .failure(.notPermitted(path: foreign.path, pid: 4242)))
     }
 
+    // MARK: - The config record beside the pid file
+
+    func testConfigRecordRoundTripsAndBelongsToItsProcess() throws {
+        let pidPath = directory.appendingPathComponent("balancer.pid").path
+        let record = PidFile.ConfigRecord(pid: 4242, configPath: "/etc/balancer/balancer.yaml")
+        try record.write(besidePidFile: pidPath)
+        XCTAssertEqual(
+            try String(contentsOfFile: pidPath + ".config", encoding: .utf8), "4242\n/etc/balancer/balancer.yaml\n")
+        XCTAssertEqual(PidFile.ConfigRecord.read(besidePidFile: pidPath, pid: 4242), record)
+        // A record left by another process (killed, or sharing the pid file) is not this process's.
+        XCTAssertNil(PidFile.ConfigRecord.read(besidePidFile: pidPath, pid: 4343))
+        PidFile.ConfigRecord(pid: 4343, configPath: "/other.yaml").remove(besidePidFile: pidPath)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: pidPath + ".config"))
+        record.remove(besidePidFile: pidPath)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pidPath + ".config"))
+    }
+
+    func testConfigRecordRefusesWhatIsNotAPidAndAnAbsolutePath() {
+        XCTAssertNil(PidFile.ConfigRecord.parse("4242\nconfig/balancer.yaml\n"))
+        XCTAssertNil(PidFile.ConfigRecord.parse("1\n/etc/balancer.yaml\n"))
+        XCTAssertNil(PidFile.ConfigRecord.parse("4242"))
+    }
+
+    func testThisProcessRecordsAnAbsolutePath() {
+        let record = PidFile.ConfigRecord.forThisProcess(configPath: "config/../config/balancer.yaml")
+        XCTAssertEqual(record.pid, getpid())
+        XCTAssertEqual(record.configPath, FileManager.default.currentDirectoryPath + "/config/balancer.yaml")
+    }
+
     func testProbeSeesThisProcess() {
         XCTAssertEqual(PidFile.probe(getpid()), .running)
     }

@@ -223,6 +223,65 @@ final class ReloadProcessTests: XCTestCase {
         XCTAssertTrue(kept.receive(until: "}").hasPrefix("HTTP/1.1 200"), "the accepted connection was cut")
     }
 
+    /// Runs `balancer reload ARGUMENTS` from `directory` (bounded); returns its exit status and what it printed.
+    private func runReloadCommand(in directory: URL, arguments: [String] = []) async throws
+        -> (status: Int32, output: String)
+    {
+        let process = Process()
+        process.executableURL = BalancerProcess.binary
+        process.arguments = ["reload"] + arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning {
+            guard Date() < deadline else {
+                process.terminate()
+                throw TestFailure("balancer reload did not exit within 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, text)
+    }
+
+    /// `balancer reload` without `--config` validates the file the running balancer re-reads, not the default path:
+    /// run from a directory whose config/balancer.yaml is valid and names the same pid file, it still refuses while
+    /// the running config is broken, and names the running file when `--config` names another.
+    func testReloadCommandChecksTheConfigTheRunningBalancerServes() async throws {
+        let backends = try await startReplicas(1)
+        let port = try FreePort.allocate()
+        let balancer = try await start(listen: [port], servers: backends)
+        let pidFile = try pidFile(of: balancer)
+        let valid = yaml(listen: [port], servers: backends, pidFile: pidFile)
+        let checkout = FileManager.default.temporaryDirectory.appendingPathComponent("checkout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: checkout.appendingPathComponent("config"), withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: checkout) }
+        try valid.write(to: checkout.appendingPathComponent("config/balancer.yaml"), atomically: true, encoding: .utf8)
+
+        try balancer.writeConfig(
+            valid.replacingOccurrences(of: "balance: least_conn", with: "balance: least_conn\n    max_fails: three"))
+        let refused = try await runReloadCommand(in: checkout)
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.output.contains("\(balancer.configPath):"), refused.output)
+        XCTAssertTrue(refused.output.contains("was not signalled"), refused.output)
+
+        let other = try await runReloadCommand(in: checkout, arguments: ["--config", "config/balancer.yaml"])
+        XCTAssertEqual(other.status, 1, other.output)
+        XCTAssertTrue(other.output.contains("serves \(balancer.configPath)"), other.output)
+        XCTAssertFalse(balancer.log.contains("reload #1"), "a refused reload signalled the balancer:\n\(balancer.log)")
+
+        try balancer.writeConfig(valid.replacingOccurrences(of: "workers: 2", with: "workers: 3"))
+        let sent = try await runReloadCommand(in: checkout)
+        XCTAssertEqual(sent.status, 0, sent.output)
+        XCTAssertTrue(sent.output.contains("re-reads \(balancer.configPath)"), sent.output)
+        let line = try await balancer.waitForLog("reload #1 applied")
+        XCTAssertTrue(line.contains("reload #1 applied"), line)
+    }
+
     // MARK: - Shutdown
 
     func testSigtermLetsInFlightRequestsFinishAndExitsZero() async throws {
@@ -247,6 +306,7 @@ final class ReloadProcessTests: XCTestCase {
         XCTAssertEqual(status, 0, balancer.log)
         XCTAssertLessThan(Date().timeIntervalSince(started), 8, "the drain waited for the deadline")
         XCTAssertFalse(FileManager.default.fileExists(atPath: pidFile), "the pid file was left behind")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pidFile + ".config"), "the config record was left behind")
     }
 
     func testShutdownDeadlineClosesARequestThatOutlivesIt() async throws {
