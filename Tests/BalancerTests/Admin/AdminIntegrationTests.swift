@@ -22,6 +22,10 @@ final class AdminIntegrationTests: XCTestCase {
     }
 
     func testStatusFollowsKillAndRestartAndMetricsCountRequests() async throws {
+        // Checked first: a missing tool skips (or, under CI, fails) the test before anything starts, rather than
+        // being caught below as a failure.
+        try PrometheusParser.require()
+        try Chromium.require()
         var replicas: [ReplicaProcess] = []
         for index in 1...3 { replicas.append(try await ReplicaProcess(instanceID: "backend-\(index)")) }
         let harness = try await BalancerHarness(yaml: yaml(replicas))

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// Runs a program to completion with a deadline, returning its standard output.
+/// Runs a program to completion with a deadline, returning its standard output. `arguments[0]` is looked up on
+/// PATH unless it is a path.
 enum ExternalProcess {
     static func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) throws -> String {
         let process = Process()
@@ -17,28 +18,43 @@ enum ExternalProcess {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = stdin
-        try process.run()
+        try ChildProcesses.launch(process, name: arguments[0])
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try? stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            process.terminate()
+        guard ChildProcesses.waitForExit(process, timeout: timeout) else {
+            ChildProcesses.stop(process, name: arguments[0], grace: 1)
             throw TestFailure("\(arguments[0]) did not finish within \(Int(timeout)) s")
         }
+        ChildProcesses.stop(process, name: arguments[0])
         guard process.terminationStatus == 0 else {
             throw TestFailure("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
         return (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
     }
 
-    /// Under CI a missing tool fails the test; elsewhere it is installed (pip / apt) or the test is skipped.
-    static func require(_ check: [String], install: [String], what: String) throws {
-        if (try? run(check)) != nil { return }
-        _ = try? run(install, timeout: 300)
-        if (try? run(check)) != nil { return }
-        if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure("\(what) is required under CI") }
-        throw XCTSkip("\(what) is not available")
+    /// Tests never install anything: when `check` fails, a test fails under CI (`CI=true`) and is skipped
+    /// elsewhere, both with the command that installs `what` (run from the package root).
+    static func require(_ check: [String], what: String, install: String) throws {
+        if (try? run(check, timeout: 30)) != nil { return }
+        let message = "\(what) is not available; install it with `\(install)`"
+        if ProcessInfo.processInfo.environment["CI"] == "true" { throw TestFailure(message + " (required under CI)") }
+        throw XCTSkip(message)
+    }
+}
+
+/// The Python the tests run: Debian's own `/usr/bin/python3`, which sees the Debian packages
+/// scripts/install-deps.sh installs (python3-prometheus-client). A `python3` found first on PATH (pyenv, a virtual
+/// environment) would not see them. `TEST_PYTHON` names another interpreter.
+enum Python {
+    static let interpreter: String = ProcessInfo.processInfo.environment["TEST_PYTHON"]
+        ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+
+    /// The interpreter, and the modules a test needs from it.
+    static func require(modules: [String] = [], packages: [String] = []) throws {
+        let imports = modules.isEmpty ? "pass" : "import " + modules.joined(separator: ", ")
+        let install = (["bash scripts/install-deps.sh"] + packages).joined(separator: " ")
+        let what = modules.isEmpty ? "python3" : "\(modules.joined(separator: ", ")) for \(interpreter)"
+        try ExternalProcess.require([interpreter, "-c", imports], what: what, install: install)
     }
 }
 
@@ -47,10 +63,13 @@ struct PrometheusParser {
     /// (name, labels, value) of every sample.
     var samples: [(name: String, labels: [String: String], value: Double)]
 
+    /// Debian's python3-prometheus-client for Debian's python3 (see `Python`); call before starting anything.
+    static func require() throws {
+        try Python.require(modules: ["prometheus_client"], packages: ["python3-prometheus-client"])
+    }
+
     static func parse(_ text: String) throws -> PrometheusParser {
-        try ExternalProcess.require(
-            ["python3", "-c", "import prometheus_client"],
-            install: ["python3", "-m", "pip", "install", "--quiet", "prometheus_client"], what: "prometheus_client")
+        try require()
         let script = """
             import sys, json
             from prometheus_client.parser import text_string_to_metric_families
@@ -60,7 +79,7 @@ struct PrometheusParser {
                     out.append([s.name, s.labels, s.value])
             print(json.dumps(out))
             """
-        let json = try ExternalProcess.run(["python3", "-c", script], input: text)
+        let json = try ExternalProcess.run([Python.interpreter, "-c", script], input: text)
         guard let rows = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[Any]] else {
             throw TestFailure("unexpected parser output: \(json)")
         }
@@ -78,9 +97,14 @@ struct PrometheusParser {
 
 /// Headless Chromium: the DOM after the page's scripts ran, and optionally a screenshot kept as an artefact.
 enum Chromium {
-    static func dumpDOM(_ url: String, screenshot: String? = nil) async throws -> String {
+    /// Debian's chromium; call before starting anything.
+    static func require() throws {
         try ExternalProcess.require(
-            ["chromium", "--version"], install: ["apt-get", "install", "-y", "chromium"], what: "chromium")
+            ["chromium", "--version"], what: "chromium", install: "bash scripts/install-deps.sh chromium")
+    }
+
+    static func dumpDOM(_ url: String, screenshot: String? = nil) async throws -> String {
+        try require()
         let flags = ["--headless", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=3000"]
         let dom = try ExternalProcess.run(["chromium"] + flags + ["--dump-dom", url])
         if let screenshot {

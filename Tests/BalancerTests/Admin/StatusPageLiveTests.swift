@@ -10,11 +10,8 @@ final class StatusPageLiveTests: XCTestCase {
         .appendingPathComponent("Tests/BalancerTests/Admin/Tools/cdp_page.py").path
 
     func testOpenPageShowsAKilledServerWithoutReloading() async throws {
-        try ExternalProcess.require(
-            ["chromium", "--version"],
-            install: ["apt-get", "install", "-y", "chromium"],
-            what: "chromium"
-        )
+        try Chromium.require()
+        try Python.require()
         var replicas: [ReplicaProcess] = []
         for index in 1...3 { replicas.append(try await ReplicaProcess(instanceID: "live-\(index)")) }
         defer { for replica in replicas { replica.stop() } }
@@ -38,19 +35,19 @@ final class StatusPageLiveTests: XCTestCase {
         ]
         browser.standardOutput = FileHandle.nullDevice
         browser.standardError = FileHandle.nullDevice
-        try browser.run()
-        defer { browser.terminate() }
+        try ChildProcesses.launch(browser, name: "chromium")
+        defer { ChildProcesses.stop(browser, name: "chromium") }
 
         // The page is up once the DevTools endpoint answers and the three rows are rendered from /status.json.
         let rows = "String(document.querySelectorAll('[data-server]').length)"
         try waitForPage(devtoolsPort, expression: rows, expected: "3")
-        _ = try ExternalProcess.run(["python3", Self.script, "mark", String(devtoolsPort)], timeout: 20)
+        _ = try ExternalProcess.run([Python.interpreter, Self.script, "mark", String(devtoolsPort)], timeout: 20)
 
         let killed = replicas[1].address
         replicas[1].kill()
         let state = "(document.querySelector('[data-server=\"backend/\(killed)\"]') || {dataset: {}}).dataset.state"
         let result = try ExternalProcess.run(
-            ["python3", Self.script, "wait", String(devtoolsPort), state, "unhealthy|ejected"],
+            [Python.interpreter, Self.script, "wait", String(devtoolsPort), state, "unhealthy|ejected"],
             timeout: 40
         )
         XCTAssertTrue(result.contains("\"mark\": \"kept\""), "the page was not reloaded: \(result)")
@@ -62,7 +59,7 @@ final class StatusPageLiveTests: XCTestCase {
     private func waitForPage(_ port: Int, expression: String, expected: String) throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let arguments = ["python3", Self.script, "wait", String(port), expression, expected, "--no-mark"]
+            let arguments = [Python.interpreter, Self.script, "wait", String(port), expression, expected, "--no-mark"]
             if (try? ExternalProcess.run(arguments, timeout: 25)) != nil { return }
             Thread.sleep(forTimeInterval: 0.3)
         }

@@ -21,20 +21,25 @@ final class DnsmasqProcess: @unchecked Sendable {
         try write(records)
         // The test process blocks SIGHUP and SIGTERM on its threads and children inherit that mask, which dnsmasq
         // keeps; python clears it before running dnsmasq, so the reload and stop signals below reach it.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.executableURL = URL(fileURLWithPath: Python.interpreter)
         process.arguments = [
-            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+            "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
                 + "os.execv(sys.argv[1], sys.argv[1:])", Self.binary,
             "--no-daemon", "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
             "--no-hosts", "--addn-hosts=\(hostsFile.path)", "--log-queries", "--pid-file=",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcesses.launch(process, name: "dnsmasq")
         let expected = records.filter { $0.1 == probeName }.map(\.0).sorted()
-        try await waitUntil("dnsmasq on port \(port) to answer \(probeName) with \(expected)") {
-            try? await self.lookUp(probeName)
-        } matches: { $0 == expected }
+        do {
+            try await waitUntil("dnsmasq on port \(port) to answer \(probeName) with \(expected)") {
+                try? await self.lookUp(probeName)
+            } matches: { $0 == expected }
+        } catch {
+            stop()
+            throw error
+        }
     }
 
     /// Replaces the records and makes dnsmasq re-read them.
@@ -51,17 +56,13 @@ final class DnsmasqProcess: @unchecked Sendable {
         return try await client.resolve(name).sorted()
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited within two seconds.
+    /// SIGTERM, then SIGKILL if it has not exited within two seconds; returns once it is gone (bounded).
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        ChildProcesses.stop(process, name: "dnsmasq", grace: 2)
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        stop()
         try? FileManager.default.removeItem(at: hostsFile)
     }
 
@@ -72,10 +73,11 @@ final class DnsmasqProcess: @unchecked Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: hostsFile.path)
     }
 
-    /// Under CI a missing dnsmasq fails the test; elsewhere it is installed if possible, else the test is skipped.
+    /// Under CI a missing dnsmasq fails the test; elsewhere the test is skipped. Either way it says how to install.
     private static func requireBinary() throws {
-        let script = ReplicaProcess.packageRoot.appendingPathComponent("scripts/install-deps.sh").path
-        try ExternalProcess.require(["test", "-x", binary], install: ["bash", script], what: "dnsmasq (dnsmasq-base)")
+        try ExternalProcess.require(
+            ["test", "-x", binary], what: "dnsmasq (Debian's dnsmasq-base)", install: "bash scripts/install-deps.sh")
+        try Python.require()
     }
 }
 

@@ -36,8 +36,13 @@ final class BalancerProcess: @unchecked Sendable {
             let text = String(decoding: handle.availableData, as: UTF8.self)
             captured.withLock { $0 += text }
         }
-        try process.run()
-        try await waitForLog("balancer started", timeout: 20)
+        try ChildProcesses.launch(process, name: "balancer")
+        do {
+            try await waitForLog("balancer started", timeout: 20)
+        } catch {
+            stop()
+            throw error
+        }
     }
 
     /// The pid file path tests put in their configs.
@@ -97,12 +102,10 @@ final class BalancerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Kills the process if it still runs and removes its directory; every test ends its balancer this way.
+    /// Kills the process if it still runs (bounded wait) and removes its directory; every test ends its balancer
+    /// this way.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        ChildProcesses.stop(process, name: "balancer", signal: SIGKILL)
         output.fileHandleForReading.readabilityHandler = nil
         try? FileManager.default.removeItem(at: directory)
     }

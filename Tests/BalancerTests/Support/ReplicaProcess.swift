@@ -41,8 +41,14 @@ final class ReplicaProcess: @unchecked Sendable {
         process.standardError = output
         // Drain the pipe so a chatty replica never blocks on a full pipe.
         output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
-        try process.run()
-        try await waitUntilHealthy()
+        try ChildProcesses.launch(process, name: "replica \(instanceID)")
+        do {
+            try await waitUntilHealthy()
+        } catch {
+            // The caller never gets an object to stop: end the child here.
+            stop()
+            throw error
+        }
     }
 
     var address: String { "\(host):\(port)" }
@@ -60,22 +66,19 @@ final class ReplicaProcess: @unchecked Sendable {
         throw TestFailure("replica \(instanceID) did not listen on \(port) within 20 s")
     }
 
-    /// SIGKILL, as a crash would.
+    /// SIGKILL, as a crash would; returns once it has exited (bounded).
     func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        ChildProcesses.stop(process, name: "replica \(instanceID)", signal: SIGKILL)
     }
 
+    /// SIGTERM, then SIGKILL if it has not exited within five seconds (a paused replica is resumed first).
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        ChildProcesses.stop(process, name: "replica \(instanceID)")
     }
 
     deinit {
         output.fileHandleForReading.readabilityHandler = nil
-        if process.isRunning { process.terminate() }
+        ChildProcesses.stop(process, name: "replica \(instanceID)", grace: 2)
     }
 }
 
