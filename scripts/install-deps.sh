@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the front door needs to build, test and run locally, skipping those already present.
 # Runs `apt-get update` at most once, and only when something is missing. Usable as a script or sourced.
+# Arguments name further packages, e.g. `bash scripts/install-deps.sh python3-prometheus-client`, the command a
+# test prints when a tool it needs is missing (tests never install anything themselves).
 set -euo pipefail
 
 FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev postgresql redis-server curl apache2-utils dnsmasq-base)
+# Only the tests need these (scripts/test.sh): headless Chromium for the status page, and Prometheus' reference
+# parser for /metrics, Debian's package for Debian's python3 — which refuses `pip install` (PEP 668).
+FRONTDOOR_TEST_APT_PACKAGES=(chromium python3-prometheus-client)
 
 install_deps() {
     local missing=() package
