@@ -12,11 +12,13 @@ import Shared
 /// Created by `BalancerRuntime` for `serve`, and directly by tests (port 0, then `boundAddresses`). Reloads reach
 /// it through `ConfigReloader`, which calls `apply` one at a time.
 final class BalancerServer: @unchecked Sendable {
-    // @unchecked: `contexts` is fixed after init and each context is only touched on its own event loop; the
-    // mutable state (snapshot, listeners, reload counters) sits behind locks.
+    // @unchecked: `contexts` is fixed after init and each context is only touched on its own event loop (which
+    // `NIOLoopBound` checks); the mutable state (snapshot, listeners, reload counters) sits behind locks.
     let group: MultiThreadedEventLoopGroup
     let stats = ConnectionStats()
-    private let contexts: [ObjectIdentifier: LoopContext]
+    private let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
+    /// The same contexts for the admin server, which reads only their immutable, thread-safe members.
+    private let adminContexts: [LoopContext]
     private let accessLog: AccessLogWriter?
     let logger: Logger
     let healthChecker: HealthChecker
@@ -45,14 +47,21 @@ final class BalancerServer: @unchecked Sendable {
         let snapshot = ProxySnapshot(config: config, generation: 1)
         self.current = NIOLockedValueBox(snapshot)
         self.accessLog = try AccessLogWriter(target: config.accessLog)
-        var contexts: [ObjectIdentifier: LoopContext] = [:]
+        var contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
+        var adminContexts: [LoopContext] = []
         for loop in group.makeIterator() {
             let events = UpstreamEventLog(logger: logger)
-            contexts[ObjectIdentifier(loop)] = try loop.submit { [accessLog, stats] in
-                LoopContext(eventLoop: loop, snapshot: snapshot, accessLog: accessLog, stats: stats, events: events)
+            // Created on its loop (its access-log buffer schedules there) and bound to it from then on.
+            let made = try loop.submit { [accessLog, stats] in
+                let context = LoopContext(
+                    eventLoop: loop, snapshot: snapshot, accessLog: accessLog, stats: stats, events: events)
+                return (NIOLoopBound(context, eventLoop: loop), AdminHandoff(context: context))
             }.wait()
+            contexts[ObjectIdentifier(loop)] = made.0
+            adminContexts.append(made.1.context)
         }
         self.contexts = contexts
+        self.adminContexts = adminContexts
         self.healthChecker = HealthChecker(group: group, logger: logger)
         self.resolution = UpstreamResolution(eventLoop: group.next(), logger: logger)
     }
@@ -62,7 +71,7 @@ final class BalancerServer: @unchecked Sendable {
 
     /// Opens every `listen` address. Throws with the address in the message when one cannot be bound.
     func start() async throws {
-        adminServer = try await AdminServer.start(balancer: self, contexts: Array(contexts.values))
+        adminServer = try await AdminServer.start(balancer: self, contexts: adminContexts)
         // Names are looked up before the first request, so it already goes to the addresses found.
         await resolution.restart(config: snapshot.config, waitForFirstRound: true) { [weak self] update in
             await self?.installResolved(update)
@@ -99,7 +108,8 @@ final class BalancerServer: @unchecked Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let loop = contexts[ObjectIdentifier(channel.eventLoop)] else {
+                    // The initializer runs on the child channel's loop, so its context may be read here.
+                    guard let loop = contexts[ObjectIdentifier(channel.eventLoop)]?.value else {
                         preconditionFailure("child channel on an event loop outside the balancer's group")
                     }
                     // Past `limits.max_connections` the connection closes before it costs a handler or a read.
@@ -253,13 +263,20 @@ final class BalancerServer: @unchecked Sendable {
     /// Runs `body` on every loop with its context, and waits until all have run it.
     private func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
         for context in contexts.values {
-            try? await context.eventLoop.submit { body(context) }.get()
+            try? await context.eventLoop.submit { body(context.value) }.get()
         }
     }
 
     /// Requests answered so far, and upstream connections opened (tests check keep-alive reuse with these).
     var requestsServed: Int { stats.requests.load(ordering: .relaxed) }
     var upstreamConnectionsOpened: Int { stats.upstreamConnectionsOpened.load(ordering: .relaxed) }
+}
+
+/// Carries a new loop context out of the loop that created it, for the admin server only: it reads the context's
+/// `let` members (event loop, metrics, journal), which are safe from any thread. Everything else goes through
+/// `NIOLoopBound`, which checks the loop.
+private struct AdminHandoff: @unchecked Sendable {
+    let context: LoopContext
 }
 
 /// A start-up failure a user sees (a port in use, an address that cannot be bound).

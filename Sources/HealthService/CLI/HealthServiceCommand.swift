@@ -23,12 +23,19 @@ import Shared
 struct HealthServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health-service",
-        abstract: "A FruitPAK backend replica: health, readiness and test endpoints behind the balancer.",
+        abstract: "A FruitPAK backend replica: health, readiness and test endpoints.",
+        // Every line under 80 columns: ArgumentParser wraps at 80 when not on a terminal, which split the variable
+        // list mid-phrase; the options' help is likewise kept within the 54 columns their indent leaves.
         discussion: """
-            Environment: PORT (8000), HOST (0.0.0.0), INSTANCE_ID (host name), ENVIRONMENT (development),
-            SERVICE_NAME (FruitPAK), DATABASE_URL (postgresql://, postgres:// or postgresql+asyncpg://),
-            REDIS_URL (redis://[:password@]host:port[/db]), READY_TIMEOUT (2s), EVENT_LOOPS (1), LOG_LEVEL (info).
-            A flag wins over its variable. An unusable value stops the replica with exit status 2.
+            It runs behind the balancer, configured by environment variables (default in
+            parentheses); a flag wins over its variable:
+              PORT (8000)              HOST (0.0.0.0)
+              INSTANCE_ID (host name)  ENVIRONMENT (development)
+              SERVICE_NAME (FruitPAK)  READY_TIMEOUT (2s)
+              EVENT_LOOPS (1)          LOG_LEVEL (info)
+              DATABASE_URL             postgresql://, postgres:// or postgresql+asyncpg://
+              REDIS_URL                redis://[:password@]host:port[/db]
+            An unusable value stops the replica with exit status 2.
             """
     )
 
@@ -44,7 +51,7 @@ struct HealthServiceCommand: AsyncParsableCommand {
     var readyTimeout: String?
     @Option(
         name: .customLong("event-loops"),
-        help: "Threads: event loops that also run the handlers (EVENT_LOOPS, default 1)."
+        help: "Event-loop threads, which run handlers (EVENT_LOOPS)."
     )
     var eventLoops: String?
 
