@@ -251,8 +251,9 @@ final class BalancerServer: @unchecked Sendable {
             context.accessLog?.stop()
             context.pool.closeIdle()
         }
-        accessLog?.shutdown()
         try? await group.shutdownGracefully()
+        // Last, once no loop can finish a request any more: every line handed over is written before exit.
+        accessLog?.shutdown()
     }
 
     /// A second termination signal: stop waiting for the drain and close everything.
