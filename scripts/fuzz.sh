@@ -72,8 +72,9 @@ for target in "${targets[@]}"; do
     mkdir -p "$work/corpus/$target"
     cp Tests/Fuzz/Corpus/"$corpus_name"/* "$work/corpus/$target/"
     # The Swift runtime's own crash reporter would take the signal before libFuzzer saves the input.
-    # -timeout: one input taking a second is a hang worth saving; -max_len: framing bugs need no megabytes.
-    SWIFT_BACKTRACE=enable=no "$bin/$target" \
+    # -timeout: an input taking 10 s is a hang worth saving; -max_len: framing bugs need no megabytes; -dict: the
+    # header names and codings framing turns on, inserted whole.
+    SWIFT_BACKTRACE=enable=no "$bin/$target" -dict=Tests/Fuzz/http1.dict \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="$crash_dir/$target-" "$work/corpus/$target" >"$work/$target.log" 2>&1 &
     pids+=($!)
