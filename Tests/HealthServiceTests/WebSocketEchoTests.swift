@@ -60,25 +60,77 @@ final class WebSocketEchoTests: XCTestCase {
         XCTAssertEqual(echoed.withLock { $0 }, payload)
     }
 
-    func testPingsAreAnsweredWithPongs() async throws {
-        // The client pings every 50 ms and closes the connection with 1001 ("going away") if a pong is missing when
-        // the next ping is due. Keeping the connection open across several periods and then closing with our own
-        // code proves every ping was answered: otherwise the close code would be the client's 1001.
-        let configuration = WebSocketClientConfiguration(autoPing: .enabled(timePeriod: .milliseconds(50)))
+    func testPingsAreAnsweredWithPongsCarryingTheirPayload() throws {
+        // Frame by frame, without timing: three pings (one with the largest control payload, 125 bytes), then a
+        // close. Each ping must come back as one pong with the same payload, in order, before the close's echo.
+        let payloads: [[UInt8]] = [Array("a".utf8), Array("second ping".utf8), (0..<125).map { UInt8($0) }]
+        var bytes = Array(
+            ("GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
+        for payload in payloads { bytes += Self.maskedFrame(opcode: 0x9, payload) }
+        bytes += Self.maskedFrame(opcode: 0x8, [0x0F, 0xA4])  // close, 4004
+        let port = service.port
+        let answer = try RawHTTPClient.exchange(port: port, bytes: bytes)
+        let received = try XCTUnwrap(answer, "the replica must close the connection after the close handshake")
+        let headEnd = try XCTUnwrap(received.indices.first { received[$0...].starts(with: [13, 10, 13, 10]) })
+        XCTAssertTrue(String(decoding: received[..<headEnd], as: UTF8.self).hasPrefix("HTTP/1.1 101 "))
+        let frames = try Self.frames(Array(received[(headEnd + 4)...]))
+        XCTAssertEqual(frames.map(\.opcode), [0xA, 0xA, 0xA, 0x8], "three pongs, then the close")
+        XCTAssertEqual(frames.prefix(3).map(\.payload), payloads)
+    }
+
+    func testAutoPingingClientStaysConnected() async throws {
+        // A real client that pings on its own and gives up (close code 1001) when a pong has not arrived by the
+        // next ping. The period leaves a busy machine time to answer: at 50 ms a pong delayed by load alone closed
+        // the connection mid-test. Kept open past three periods, so at least two pongs were awaited and arrived.
+        let period = Duration.milliseconds(300)
+        let configuration = WebSocketClientConfiguration(autoPing: .enabled(timePeriod: period))
         let echoes = LockedValue(0)
         let closeFrame = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
             inbound, outbound, _ in
             var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
-            for round in 0..<8 {
-                try await Task.sleep(for: .milliseconds(40))
-                try await outbound.write(.text("round \(round)"))
+            let until = ContinuousClock.now + period * 3 + .milliseconds(100)
+            var round = 0
+            while ContinuousClock.now < until, round < 1000 {
+                do {
+                    try await outbound.write(.text("round \(round)"))
+                } catch {
+                    // The client closed the connection itself: a ping went unanswered (reported below).
+                    return
+                }
                 guard case .text("round \(round)") = try await messages.next() else { return }
                 echoes.withLock { $0 += 1 }
+                round += 1
+                try await Task.sleep(for: .milliseconds(50))
             }
             try await outbound.close(.init(codeNumber: 4002), reason: nil)
         }
-        XCTAssertEqual(echoes.withLock { $0 }, 8)
-        XCTAssertEqual(closeFrame?.closeCode, .init(codeNumber: 4002))
+        XCTAssertEqual(
+            closeFrame?.closeCode, .init(codeNumber: 4002),
+            "1001 means the client found a ping unanswered after \(period)")
+        XCTAssertGreaterThan(echoes.withLock { $0 }, 3)
+    }
+
+    /// A client frame (masked, FIN set) with `opcode` and `payload` (< 126 bytes).
+    private static func maskedFrame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let mask: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        return [0x80 | opcode, 0x80 | UInt8(payload.count)] + mask
+            + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+    }
+
+    /// Server frames (unmasked, payloads < 126 bytes) in `bytes`.
+    private static func frames(_ bytes: [UInt8]) throws -> [(opcode: UInt8, payload: [UInt8])] {
+        var frames: [(opcode: UInt8, payload: [UInt8])] = []
+        var index = 0
+        while index + 2 <= bytes.count {
+            let length = Int(bytes[index + 1] & 0x7F)
+            guard bytes[index + 1] & 0x80 == 0, length < 126, index + 2 + length <= bytes.count else {
+                throw TestFailure("unexpected frame at byte \(index) of \(bytes)")
+            }
+            frames.append((bytes[index] & 0x0F, Array(bytes[(index + 2)..<(index + 2 + length)])))
+            index += 2 + length
+        }
+        return frames
     }
 
     func testCloseSentRightAfterTheHandshakeIsEchoed() async throws {

@@ -339,3 +339,61 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
         XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: false), .clientTooSlow)
     }
 }
+
+/// A request that is not idempotent is never sent twice: once any of it went to an upstream, a failure is answered
+/// 502/504 rather than retried, whatever the failure — unless `non_idempotent` allows it, as in nginx. The same
+/// rule the failover tests check over sockets, here without them.
+final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
+    private func policy(_ nextUpstream: Set<NextUpstreamCondition>) -> ProxyStateMachine.Policy {
+        ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: nextUpstream)
+    }
+
+    /// `method` with a three-byte body, sent in full to an attached upstream.
+    private func sent(
+        _ method: HTTPMethod, _ nextUpstream: Set<NextUpstreamCondition> = [.error, .timeout]
+    ) -> ProxyStateMachine {
+        var machine = ProxyStateMachine()
+        let head = HTTPRequestHead(
+            version: .http1_1, method: method, uri: "/orders", headers: ["Host": "a", "Content-Length": "3"])
+        _ = machine.requestHeadReceived(head, policy: policy(nextUpstream), unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        _ = machine.requestBodyReceived(ByteBuffer(string: "abc"))
+        _ = machine.requestEndReceived()
+        return machine
+    }
+
+    func testSentPostOrPatchIsNotRetriedOnAnyFailure() {
+        let failures: [(ProxyStateMachine.AttemptFailure, HTTPResponseStatus)] = [
+            (.error, .badGateway), (.sendTimeout, .gatewayTimeout), (.readTimeout, .gatewayTimeout),
+        ]
+        for method in [HTTPMethod.POST, .PATCH] {
+            for (failure, status) in failures {
+                var machine = sent(method)
+                XCTAssertFalse(machine.wouldRetry(failure), "\(method) after \(failure)")
+                XCTAssertEqual(machine.attemptFailed(failure), .respond(status, close: false), "\(method) \(failure)")
+            }
+        }
+    }
+
+    func testSentPutIsRetriedBecauseItIsIdempotent() {
+        var machine = sent(.PUT)
+        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+    }
+
+    func testNonIdempotentInNextUpstreamAllowsResendingAPost() {
+        var machine = sent(.POST, [.error, .nonIdempotent])
+        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+    }
+
+    func testPostWhosePartOfTheBodyLeftIsNotRetried() {
+        // The head went out with the first body part; the rest had not arrived when the upstream failed.
+        var machine = ProxyStateMachine()
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/orders", headers: ["Host": "a", "Content-Length": "6"])
+        _ = machine.requestHeadReceived(head, policy: policy([.error]), unavailableStatus: nil)
+        _ = machine.upstreamAttached()
+        XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "abc")), .forward)
+        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: true))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import XCTest
 
 @testable import Balancer
@@ -78,5 +79,47 @@ final class ReloadPlanTests: XCTestCase {
         XCTAssertEqual(status.attempts, 2)
         XCTAssertEqual(status.lastRefusedReason, "a.yaml:3: workers: bad")
         XCTAssertEqual(status.lastRefusedAt, Date(timeIntervalSince1970: 20))
+    }
+}
+
+/// An invalid file on reload changes nothing: refused with its errors (file and line), counted, and the running
+/// configuration and generation stay. The same rule ReloadProcessTests checks through a real process and SIGHUP,
+/// here with a server that never opens a socket.
+final class ConfigReloaderRefusalTests: XCTestCase {
+    func testInvalidFileIsRefusedAndTheRunningConfigurationStays() async throws {
+        let valid = """
+            listen: [127.0.0.1:8080]
+            workers: 1
+            access_log: off
+            upstreams:
+              backend:
+                servers: [127.0.0.1:8001]
+            routes:
+              - {prefix: /, upstream: backend}
+            """
+        let running = try XCTUnwrap(ConfigFixture.parse(valid))
+        let server = try BalancerServer(config: running, logger: Logger(label: "test"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: path) }
+        // Valid servers added, then an invalid value further down: nothing of the file may be applied.
+        let broken = valid.replacingOccurrences(
+            of: "servers: [127.0.0.1:8001]", with: "servers: [127.0.0.1:8001, 127.0.0.1:8002]\n    max_fails: three")
+        try broken.write(to: path, atomically: true, encoding: .utf8)
+
+        let outcome = await ConfigReloader(server: server, path: path.path, logger: Logger(label: "test")).reload()
+        guard case .refused(let number, let errors) = outcome else {
+            await server.shutdown(timeout: .zero)
+            return XCTFail("an invalid file was applied: \(outcome)")
+        }
+        XCTAssertEqual(number, 1)
+        XCTAssertEqual(errors.count, 1, "\(errors)")
+        XCTAssertTrue(errors.first?.hasPrefix("\(path.path):7: upstreams.backend.max_fails:") ?? false, "\(errors)")
+        XCTAssertEqual(server.snapshot.config, running, "the running configuration is untouched")
+        XCTAssertEqual(server.snapshot.generation, 1)
+        XCTAssertEqual(server.snapshot.groups[0].servers.map(\.name), ["127.0.0.1:8001"])
+        XCTAssertEqual(server.reloadsRefused, 1)
+        XCTAssertEqual(server.reloadsApplied, 0)
+        XCTAssertEqual(server.lastRefusedReason, errors.first)
+        await server.shutdown(timeout: .zero)
     }
 }
