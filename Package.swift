@@ -57,6 +57,8 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                // SHA-256 of admin passwords; the replicas already build it.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: [
                 // The proxy's hot path is single-threaded per connection by design; dynamic exclusivity checks cost

@@ -28,7 +28,7 @@ struct AdminAccess: Sendable {
         guard let credentials = AdminAccess.credentials(authorization) else { return .unauthorized }
         // Compare digests, not passwords: equal length always, and the configured value is only a digest.
         let userMatches = credentials.user == basicAuth.user
-        let digestMatches = AdminAccess.constantTimeEqual(SHA256.hex(credentials.password), basicAuth.passwordSHA256)
+        let digestMatches = AdminAccess.constantTimeEqual(PasswordDigest.sha256Hex(credentials.password), basicAuth.passwordSHA256)
         return userMatches && digestMatches ? .allowed : .unauthorized
     }
 

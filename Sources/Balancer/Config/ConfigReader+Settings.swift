@@ -83,7 +83,7 @@ extension ConfigReader {
         guard let digestNode = required(map, "password_sha256", hint: hint) else { return nil }
         guard let digest = text(digestNode, expected: "64 hex digits") else { return nil }
         let lower = digest.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ HexDigits.value(of: $0) != nil }) else {
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ HTTP1Bytes.hex($0) >= 0 }) else {
             report(digestNode, "expected 64 hex digits (a SHA-256), got \(digestNode.valueDescription); "
                 + "compute it with printf %s 'password' | sha256sum")
             return nil

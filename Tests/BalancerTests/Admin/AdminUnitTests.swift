@@ -5,10 +5,10 @@ import XCTest
 /// The admin's pure parts: digest, networks, access decisions, quantiles and the config rules for `admin:`.
 final class AdminUnitTests: XCTestCase {
     func testSHA256KnownVectors() {
-        XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(PasswordDigest.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(PasswordDigest.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(
-            SHA256.hex(String(repeating: "a", count: 1000)),
+            PasswordDigest.sha256Hex(String(repeating: "a", count: 1000)),
             "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
@@ -23,7 +23,7 @@ final class AdminUnitTests: XCTestCase {
     }
 
     func testAccessChecksNetworksThenCredentials() {
-        let digest = SHA256.hex("s3cret")
+        let digest = PasswordDigest.sha256Hex("s3cret")
         let config = AdminConfig(
             listen: HostPort(host: "0.0.0.0", port: 9090),
             basicAuth: AdminBasicAuth(user: "ops", passwordSHA256: digest),
@@ -54,7 +54,7 @@ final class AdminUnitTests: XCTestCase {
     }
 
     func testNonLoopbackAdminWithAuthOrAllowLoads() throws {
-        let digest = SHA256.hex("pw")
+        let digest = PasswordDigest.sha256Hex("pw")
         let withAuth = ConfigFixture.minimal
             + "\nadmin:\n  listen: 0.0.0.0:9090\n  basic_auth: {user: ops, password_sha256: \(digest)}"
         let config = try XCTUnwrap(ConfigFixture.parse(withAuth))
