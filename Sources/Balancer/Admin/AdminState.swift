@@ -68,7 +68,8 @@ final class AdminState: Sendable {
         func status(of server: UpstreamServer, in group: String) -> ServerStatus {
             var status = ServerStatus(server: server, nowMono: nowMono, nowWall: nowWall)
             let key = ServerKey(group: group, server: server.name)
-            StatusReport.enrich(&status, key: key, live: live, history: history, journal: journal, nowMono: nowMono)
+            StatusReport.enrich(
+                &status, key: key, live: live, history: history, journal: journal, nowMono: nowMono, nowWall: nowWall)
             return status
         }
         var upstreams = snapshot.groups.map { group in

@@ -20,6 +20,9 @@ struct ServerStatus: Sendable, Equatable {
     var ejectedUntil: WallClockInstant?
     var ejectionReason: String?
     var lastFailure: FailureNote?
+    /// Whether the latest attempt got an answer or failed; nil before the first attempt.
+    var lastAttempt: LastAttempt?
+    var lastAnsweredAt: WallClockInstant?
     var lastCheck: HealthProbe.Result?
     var lastCheckAt: WallClockInstant?
     var tally = HealthCheckTally()

@@ -53,6 +53,8 @@ enum StatusJSON {
             ("last_failure", status.lastFailure.map { failure in
                 .object([("reason", .string(failure.reason)), ("time", .string(ISO8601Timestamp.format(failure.time)))])
             } ?? .null),
+            ("last_attempt", .optional(status.lastAttempt?.rawValue)),
+            ("last_answer_at", .optional(status.lastAnsweredAt.map(ISO8601Timestamp.format))),
             ("last_check", status.lastCheck.map { check in
                 .object([
                     ("time", .optional(status.lastCheckAt.map(ISO8601Timestamp.format))),

@@ -30,7 +30,8 @@ struct StatusReport: Sendable, Equatable {
         live: MetricsSnapshot,
         history: RateHistory,
         journal: [ServerKey: UpstreamJournalEntry],
-        nowMono: Int64
+        nowMono: Int64,
+        nowWall: WallClockInstant
     ) {
         let tenSeconds: Int64 = 10_000_000_000
         let minute: Int64 = 60_000_000_000
@@ -43,11 +44,20 @@ struct StatusReport: Sendable, Equatable {
         )
         let earlier = history.baseline(window: minute, now: nowMono)?.metrics.servers[key]
         let recent = status.counts.buckets(since: earlier)
-        status.p50Milliseconds = LatencyBuckets.quantileMilliseconds(0.5, counts: recent)
-        status.p99Milliseconds = LatencyBuckets.quantileMilliseconds(0.99, counts: recent)
+        let observed = status.counts.observed
+        status.p50Milliseconds = LatencyBuckets.quantileMilliseconds(0.5, counts: recent, observed: observed)
+        status.p99Milliseconds = LatencyBuckets.quantileMilliseconds(0.99, counts: recent, observed: observed)
         status.history = history.series(key)
         let entry = journal[key] ?? UpstreamJournalEntry()
         status.lastFailure = entry.lastFailure
+        status.lastAttempt = LastAttempt.of(
+            lastFailure: entry.lastFailure?.time,
+            lastAnsweredAt: status.counts.lastAnsweredAt,
+            nowMono: nowMono,
+            nowWall: nowWall
+        )
+        status.lastAnsweredAt = LastAttempt.wallTime(
+            ofMono: status.counts.lastAnsweredAt, nowMono: nowMono, nowWall: nowWall)
         status.ejectionReason = entry.ejectionReason
         // Times out of rotation: passive ejections plus active checks' verdicts.
         status.ejections = entry.ejections + status.tally.wentUnhealthy

@@ -17,18 +17,30 @@ enum LatencyBuckets {
     }
 
     /// The `q` quantile (0...1) in milliseconds, interpolated linearly inside its bucket (as Prometheus'
-    /// `histogram_quantile`); nil without observations. Values in the +Inf slot report the last bound.
-    static func quantileMilliseconds(_ q: Double, counts: [Int]) -> Double? {
+    /// `histogram_quantile`); nil without observations.
+    ///
+    /// With `observed` (the shortest and longest duration seen per bucket) the interpolation runs between those
+    /// instead of the bucket's bounds, so a quantile never exceeds the longest request served: one 2,000 ms
+    /// request is a p99 of 2,000 ms, not a point three quarters into (1 s, 2.5 s]. Without it, values in the +Inf
+    /// slot report the last bound.
+    static func quantileMilliseconds(_ q: Double, counts: [Int], observed: [ClosedRange<Int64>?]? = nil) -> Double? {
         let total = counts.reduce(0, +)
         guard total > 0 else { return nil }
         let rank = q * Double(total)
         var seen = 0
         for (index, count) in counts.enumerated() where count > 0 {
             if Double(seen + count) >= rank {
-                guard index < bounds.count else { return bounds[bounds.count - 1] * 1000 }
-                let lower = index == 0 ? 0 : bounds[index - 1]
+                var lower = index == 0 ? 0 : bounds[index - 1]
+                var upper = index < bounds.count ? bounds[index] : bounds[bounds.count - 1]
+                if let range = observed?[index] ?? nil {
+                    let (low, high) = (Double(range.lowerBound) / 1e9, Double(range.upperBound) / 1e9)
+                    upper = index < bounds.count ? min(upper, high) : high
+                    lower = min(max(lower, low), upper)
+                } else if index == bounds.count {
+                    return upper * 1000
+                }
                 let fraction = max(0, min(1, (rank - Double(seen)) / Double(count)))
-                return (lower + (bounds[index] - lower) * fraction) * 1000
+                return (lower + (upper - lower) * fraction) * 1000
             }
             seen += count
         }

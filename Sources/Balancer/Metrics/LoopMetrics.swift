@@ -26,10 +26,10 @@ final class LoopMetrics {
             counters = ServerLoopCounters(server: server, key: ServerKey(group: group.name, server: server.name))
             servers[ObjectIdentifier(server)] = counters
         }
-        let elapsed = (NIODeadline.now() - request.start).nanoseconds
-        counters.counts.byClass[codeClass] &+= 1
-        counters.counts.buckets[LatencyBuckets.index(nanoseconds: elapsed)] &+= 1
-        counters.counts.sumNanoseconds &+= elapsed
+        let now = NIODeadline.now()
+        counters.counts.record(nanoseconds: (now - request.start).nanoseconds, codeClass: codeClass)
+        // An upstream status means the server answered; without one the attempt failed (the journal says why).
+        if request.upstreamStatus != nil { counters.counts.lastAnsweredAt = Int64(now.uptimeNanoseconds) }
     }
 
     /// A copy of the counters (call on the loop).

@@ -12,16 +12,44 @@ struct ServerCounts: Sendable, Equatable {
     var byClass = [Int](repeating: 0, count: 6)
     /// Non-cumulative bucket counts, `LatencyBuckets` order.
     var buckets = [Int](repeating: 0, count: LatencyBuckets.count)
+    /// The shortest and longest duration seen in each bucket (ns; `Int64.max` / 0 while empty), so a percentile
+    /// is placed between values that were served, not between bucket bounds nobody reached.
+    var lowest = [Int64](repeating: .max, count: LatencyBuckets.count)
+    var highest = [Int64](repeating: 0, count: LatencyBuckets.count)
     var sumNanoseconds: Int64 = 0
+    /// When the server last answered a request (monotonic ns, `UpstreamServer.now()`'s clock; 0 = never).
+    var lastAnsweredAt: Int64 = 0
 
     var total: Int { byClass.reduce(0, +) }
+
+    /// Counts one request that took `nanoseconds` (on the request path: a few compares, no allocation).
+    mutating func record(nanoseconds: Int64, codeClass: Int) {
+        let slot = LatencyBuckets.index(nanoseconds: nanoseconds)
+        byClass[codeClass] &+= 1
+        buckets[slot] &+= 1
+        if nanoseconds < lowest[slot] { lowest[slot] = nanoseconds }
+        if nanoseconds > highest[slot] { highest[slot] = nanoseconds }
+        sumNanoseconds &+= nanoseconds
+    }
 
     static func + (a: ServerCounts, b: ServerCounts) -> ServerCounts {
         var sum = a
         for i in 0..<sum.byClass.count { sum.byClass[i] += b.byClass[i] }
-        for i in 0..<sum.buckets.count { sum.buckets[i] += b.buckets[i] }
+        for i in 0..<sum.buckets.count {
+            sum.buckets[i] += b.buckets[i]
+            sum.lowest[i] = min(a.lowest[i], b.lowest[i])
+            sum.highest[i] = max(a.highest[i], b.highest[i])
+        }
         sum.sumNanoseconds += b.sumNanoseconds
+        sum.lastAnsweredAt = max(a.lastAnsweredAt, b.lastAnsweredAt)
         return sum
+    }
+
+    /// The observed range of each bucket, for `LatencyBuckets.quantileMilliseconds`. Kept since start: a window's
+    /// bucket counts are differences of samples, its ranges cannot be, so a range may be a little wider than the
+    /// window's — still inside the bucket and never beyond the longest request served.
+    var observed: [ClosedRange<Int64>?] {
+        zip(lowest, highest).map { low, high in low <= high ? low...high : nil }
     }
 
     /// The bucket counts gained since `earlier` (for windows such as the last minute).
