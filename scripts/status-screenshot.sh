@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes a screenshot of the balancer's /status page during a small failover drill, into docs/status-page.png:
-# three health-service replicas and the balancer on 127.0.0.1 (free ports), a little load, one replica killed.
+# three health-service replicas and the balancer on 127.0.0.1 (free ports), a little load, one replica killed,
+# and a `web` group whose only server nothing listens on (shown "up · failing", as run-local.sh's is).
 #
 # Usage: bash scripts/status-screenshot.sh [--release] [--no-build] [--out FILE]
 # Needs chromium (Debian package `chromium`), curl and python3. Stops everything it started on exit.
@@ -52,6 +53,7 @@ done
 REPLICA_PIDS=("${PIDS[@]}")
 PUBLIC=$(free_port)
 ADMIN=$(free_port)
+NOTHING=$(free_port)  # nothing listens here: the web app that is not running
 cat >"$TMP/balancer.yaml" <<YAML
 listen: [127.0.0.1:$PUBLIC]
 admin: {listen: 127.0.0.1:$ADMIN}
@@ -62,8 +64,11 @@ upstreams:
     max_fails: 1
     fail_timeout: 30s
     health_check: {path: /health, interval: 1s, timeout: 500ms, rise: 2, fall: 2}
+  web:
+    servers: [127.0.0.1:$NOTHING]
 routes:
-  - {prefix: /, upstream: backend}
+  - {prefix: /api/, upstream: backend}
+  - {prefix: /, upstream: web}
 YAML
 for port in "${PORTS[@]}"; do wait_for "http://127.0.0.1:$port/health"; done
 "$BIN/balancer" serve --config "$TMP/balancer.yaml" >"$TMP/balancer.log" 2>&1 &
@@ -76,6 +81,8 @@ load() {  # SECONDS: a few sequential clients
         (while [[ $SECONDS -lt $end ]]; do curl -s -o /dev/null "http://127.0.0.1:$PUBLIC/api/instance" || true; done) &
         clients+=($!)
     done
+    (while [[ $SECONDS -lt $end ]]; do curl -s -o /dev/null "http://127.0.0.1:$PUBLIC/" || true; sleep 1; done) &
+    clients+=($!)
     wait "${clients[@]}" || true
 }
 load 12
