@@ -6,33 +6,20 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     func upstreamResponseHead(_ head: HTTP1ResponseHead) {
         let code = head.status
-        if code >= 502 && code <= 504 && snapshot.requestPolicy.nextUpstream.contains(statusCondition(code)) {
-            // nginx's `proxy_next_upstream http_50x`: the answer counts as a failed attempt; it is discarded only
-            // when another server will be asked, otherwise the client gets the upstream's own answer.
-            if machine.wouldRetry(.httpStatus(code), now: UpstreamServer.now()) {
-                attemptFailed(.httpStatus(code))
-                return
-            }
-            if let server {
-                let change = server.attemptFailed(now: UpstreamServer.now())
-                loop.events.record(
-                    change,
-                    group: snapshot.groups[request.groupIndex].name,
-                    server: server.name,
-                    reason: "status \(code)"
-                )
-            }
-        } else if let server {
-            let change = server.attemptSucceeded(now: UpstreamServer.now())
-            loop.events.record(change, group: snapshot.groups[request.groupIndex].name, server: server.name, reason: "")
-        }
-        switch machine.responseHeadReceived(status: code) {
-        case .relay:
-            break
+        switch machine.responseHeadReceived(status: code, now: UpstreamServer.now()) {
+        case .retry:
+            // nginx's `proxy_next_upstream http_50x`: the answer is a failed attempt, and another server is asked.
+            recordOutcome(failed: true, reason: "status \(code)")
+            finishAttempt(reuse: false)
+            startAttempt()
+            return
+        case .relay(let countAsFailure):
+            recordOutcome(failed: countAsFailure, reason: countAsFailure ? "status \(code)" : "")
         case .reject:
             attemptFailed(.error, detail: "101 Switching Protocols without an upgrade request")
             return
         case .openTunnel:
+            recordOutcome(failed: false, reason: "")
             openTunnel(head)
             return
         }
@@ -58,8 +45,12 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         pendingOutput = buffer
     }
 
-    private func statusCondition(_ code: Int) -> NextUpstreamCondition {
-        code == 502 ? .http502 : code == 503 ? .http503 : .http504
+    /// Passive health: the attempt's outcome counts for (or against) the server that answered.
+    private func recordOutcome(failed: Bool, reason: String) {
+        guard let server else { return }
+        let now = UpstreamServer.now()
+        let change = failed ? server.attemptFailed(now: now) : server.attemptSucceeded(now: now)
+        loop.events.record(change, group: snapshot.groups[request.groupIndex].name, server: server.name, reason: reason)
     }
 
     /// Body parts up to this size are copied behind a response head still waiting to be written.
@@ -166,7 +157,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         if machine.isTunnel {
             // The upstream ended the tunnel (a normal WebSocket close, or a crash): not a failed attempt. What it
             // sent last is delivered, then the client's connection is closed.
-            _ = machine.attemptFailed(failure)
+            _ = machine.attemptFailed(failure, now: UpstreamServer.now())
             finishAttempt(reuse: false)
             let flushed = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)

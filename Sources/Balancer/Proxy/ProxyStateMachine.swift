@@ -237,7 +237,7 @@ struct ProxyStateMachine {
 
     /// The current attempt failed. Retried when no response byte reached the client, tries remain, the body can be
     /// replayed, and the method is idempotent or the request never left (nginx's `proxy_next_upstream` rules).
-    mutating func attemptFailed(_ failure: AttemptFailure, now: Int64 = 0) -> FailureAction {
+    mutating func attemptFailed(_ failure: AttemptFailure, now: Int64) -> FailureAction {
         if case .tunnel = state {
             // An upstream gone mid-tunnel: the client's connection is closed at once, never left hanging.
             state = .closed
@@ -248,25 +248,7 @@ struct ProxyStateMachine {
             state = .closed
             return .closeClient
         }
-        let condition: NextUpstreamCondition?
-        switch failure {
-        case .error, .staleConnection: condition = .error
-        case .connectTimeout, .sendTimeout: condition = .timeout
-        case .readTimeout: condition = nil  // the request may have been processed: never replayed past read_timeout
-        case .httpStatus(502): condition = .http502
-        case .httpStatus(503): condition = .http503
-        case .httpStatus(504): condition = .http504
-        case .httpStatus: condition = nil
-        }
-        let allowedByConfig =
-            condition.map { request.policy.nextUpstream.contains($0) } ?? false || failure == .staleConnection
-        let neverSent = !request.sentToUpstream
-        let methodAllows = request.idempotent || neverSent || request.policy.nextUpstream.contains(.nonIdempotent)
-        let bodyReplayable = request.replay.isComplete
-        let triesLeft = failure == .staleConnection || request.attempts < request.policy.tries
-        let timeLeft =
-            request.policy.nextUpstreamTimeout == 0 || now - request.startedAt < request.policy.nextUpstreamTimeout
-        if allowedByConfig && methodAllows && bodyReplayable && triesLeft && timeLeft {
+        if Self.mayRetry(request, after: failure, now: now) {
             if failure != .staleConnection { request.attempts += 1 }
             request.attached = false
             request.sentToUpstream = false
@@ -285,11 +267,30 @@ struct ProxyStateMachine {
         return .respond(status, close: close)
     }
 
-    /// Whether `failure` would be retried now, without changing anything (an upstream 503 is only discarded when
-    /// another server will be asked; otherwise the upstream's own answer goes to the client, as nginx does).
-    func wouldRetry(_ failure: AttemptFailure, now: Int64 = 0) -> Bool {
-        var copy = self
-        return copy.attemptFailed(failure, now: now) == .retry
+    /// nginx's `proxy_next_upstream` rules for `request` after `failure`, at monotonic time `now`.
+    private static func mayRetry(_ request: Request, after failure: AttemptFailure, now: Int64) -> Bool {
+        let allowedByConfig = condition(of: failure).map { request.policy.nextUpstream.contains($0) } ?? false
+            || failure == .staleConnection
+        let neverSent = !request.sentToUpstream
+        let methodAllows = request.idempotent || neverSent || request.policy.nextUpstream.contains(.nonIdempotent)
+        let bodyReplayable = request.replay.isComplete
+        let triesLeft = failure == .staleConnection || request.attempts < request.policy.tries
+        let timeLeft =
+            request.policy.nextUpstreamTimeout == 0 || now - request.startedAt < request.policy.nextUpstreamTimeout
+        return allowedByConfig && methodAllows && bodyReplayable && triesLeft && timeLeft
+    }
+
+    /// The `next_upstream` condition a failure falls under, if any.
+    private static func condition(of failure: AttemptFailure) -> NextUpstreamCondition? {
+        switch failure {
+        case .error, .staleConnection: return .error
+        case .connectTimeout, .sendTimeout: return .timeout
+        case .readTimeout: return nil  // the request may have been processed: never replayed past read_timeout
+        case .httpStatus(502): return .http502
+        case .httpStatus(503): return .http503
+        case .httpStatus(504): return .http504
+        case .httpStatus: return nil
+        }
     }
 
     /// No server is left to try (all tried or all down) after a failure that wanted a retry.
@@ -301,25 +302,35 @@ struct ProxyStateMachine {
     }
 
     enum ResponseHeadAction: Equatable {
-        /// Relay the response as usual.
-        case relay
+        /// Relay the response. `countAsFailure`: a 502/503/504 that `next_upstream` lists, relayed because no other
+        /// server may be asked — it still counts against the server, as in nginx.
+        case relay(countAsFailure: Bool)
+        /// A 502/503/504 that `next_upstream` lists, and another server may be asked: drop this answer, count it
+        /// against the server, and try the next one.
+        case retry
         /// Relay the 101 and turn both connections into a byte tunnel.
         case openTunnel
         /// A 101 nobody asked for: the upstream is broken, treat the attempt as failed.
         case reject
     }
 
-    /// The upstream's response head arrived.
-    mutating func responseHeadReceived(status: Int = 200) -> ResponseHeadAction {
-        guard case .proxying(var request) = state else { return .relay }
+    /// The upstream's response head arrived with `status`, at monotonic time `now`.
+    mutating func responseHeadReceived(status: Int, now: Int64) -> ResponseHeadAction {
+        guard case .proxying(var request) = state else { return .relay(countAsFailure: false) }
         if status == 101 {
             guard request.isUpgrade, request.requestEnded else { return .reject }
             state = .tunnel
             return .openTunnel
         }
+        let failure = AttemptFailure.httpStatus(status)
+        let listed = (502...504).contains(status)
+            && Self.condition(of: failure).map { request.policy.nextUpstream.contains($0) } == true
+        if listed, case .retry = attemptFailed(failure, now: now) {
+            return .retry
+        }
         request.response = .streaming
         state = .proxying(request)
-        return .relay
+        return .relay(countAsFailure: listed)
     }
 
     enum ClientTimeoutAction: Equatable {

@@ -32,7 +32,7 @@ final class ProxyStateMachineTests: XCTestCase {
         )
         XCTAssertEqual(machine.requestEndReceived(), .hold)
         XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: false, end: true))
-        _ = machine.responseHeadReceived()
+        _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true),
             .finish(reuseUpstream: true, closeClient: false)
@@ -93,7 +93,7 @@ final class ProxyStateMachineTests: XCTestCase {
             unavailableStatus: nil
         )
         _ = machine.upstreamAttached()
-        _ = machine.responseHeadReceived()
+        _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(machine.requestBodyReceived(bytes(1200)), .abortBoth)
     }
 
@@ -148,9 +148,9 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        XCTAssertEqual(machine.attemptFailed(.error), .retry)
-        XCTAssertEqual(machine.attemptFailed(.error), .retry)
-        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: false), "3 tries used")
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: false), "3 tries used")
     }
 
     func testReadTimeoutIsNotRetried() {
@@ -158,14 +158,14 @@ final class ProxyStateMachineTests: XCTestCase {
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.attemptFailed(.readTimeout), .respond(.gatewayTimeout, close: false))
+        XCTAssertEqual(machine.attemptFailed(.readTimeout, now: 0), .respond(.gatewayTimeout, close: false))
     }
 
     func testPostIsRetriedOnlyWhenNeverSent() {
         var sent = ProxyStateMachine()
         _ = sent.requestHeadReceived(head(.POST, [("Content-Length", "3")]), policy: policy, unavailableStatus: nil)
         _ = sent.upstreamAttached()
-        XCTAssertEqual(sent.attemptFailed(.error), .respond(.badGateway, close: true))
+        XCTAssertEqual(sent.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
 
         var neverSent = ProxyStateMachine()
         _ = neverSent.requestHeadReceived(
@@ -173,7 +173,7 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        XCTAssertEqual(neverSent.attemptFailed(.error), .retry, "connect failure: nothing left the balancer")
+        XCTAssertEqual(neverSent.attemptFailed(.error, now: 0), .retry, "connect failure: nothing left the balancer")
     }
 
     func testStaleKeepAliveConnectionIsRetriedForFree() {
@@ -181,7 +181,7 @@ final class ProxyStateMachineTests: XCTestCase {
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.attemptFailed(.staleConnection), .retry)
+        XCTAssertEqual(machine.attemptFailed(.staleConnection, now: 0), .retry)
         XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
     }
 
@@ -189,8 +189,8 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.upstreamAttached()
-        _ = machine.responseHeadReceived()
-        XCTAssertEqual(machine.attemptFailed(.error), .closeClient)
+        _ = machine.responseHeadReceived(status: 200, now: 0)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .closeClient)
     }
 
     func testLargeBodyIsNotReplayed() {
@@ -200,14 +200,14 @@ final class ProxyStateMachineTests: XCTestCase {
         _ = machine.requestHeadReceived(head(.PUT, [("Content-Length", "100000")]), policy: big, unavailableStatus: nil)
         _ = machine.upstreamAttached()
         XCTAssertEqual(machine.requestBodyReceived(bytes(100_000)), .forward)
-        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: true))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
     }
 
     func testEarlyResponseBeforeBodyEndsClosesClient() {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(.POST, [("Content-Length", "10")]), policy: policy, unavailableStatus: nil)
         _ = machine.upstreamAttached()
-        _ = machine.responseHeadReceived()
+        _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true), .finishEarly)
     }
 
@@ -216,7 +216,7 @@ final class ProxyStateMachineTests: XCTestCase {
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
-        _ = machine.responseHeadReceived()
+        _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: false),
             .finish(reuseUpstream: true, closeClient: true)
@@ -229,7 +229,7 @@ final class ProxyStateMachineTests: XCTestCase {
         var streaming = ProxyStateMachine()
         _ = streaming.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = streaming.upstreamAttached()
-        _ = streaming.responseHeadReceived()
+        _ = streaming.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient)
     }
 }
@@ -243,16 +243,26 @@ final class ProxyStateMachineStatusRetryTests: XCTestCase {
         _ = machine.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         _ = machine.upstreamAttached()
-        XCTAssertFalse(machine.wouldRetry(.httpStatus(503)))
+        // Not listed: the upstream's own 503 is relayed and does not count against it.
+        XCTAssertEqual(machine.responseHeadReceived(status: 503, now: 0), .relay(countAsFailure: false))
 
         plain.nextUpstream = [.error, .http503]
         var retrying = ProxyStateMachine()
         _ = retrying.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = retrying.requestEndReceived()
         _ = retrying.upstreamAttached()
-        XCTAssertTrue(retrying.wouldRetry(.httpStatus(503)))
-        XCTAssertFalse(retrying.wouldRetry(.httpStatus(502)))
-        XCTAssertEqual(retrying.attemptFailed(.httpStatus(503)), .retry)
+        XCTAssertEqual(retrying.responseHeadReceived(status: 502, now: 0), .relay(countAsFailure: false))
+
+        var listed = ProxyStateMachine()
+        _ = listed.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
+        _ = listed.requestEndReceived()
+        _ = listed.upstreamAttached()
+        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .retry)
+        XCTAssertEqual(listed.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+        // Out of tries: the last server's 503 goes to the client, and still counts against that server.
+        _ = listed.responseHeadReceived(status: 503, now: 0)
+        _ = listed.upstreamAttached()
+        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .relay(countAsFailure: true))
     }
 }
 
@@ -287,7 +297,7 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
         _ = machine.requestHeadReceived(head, policy: policy, unavailableStatus: nil)
         _ = machine.upstreamAttached()
         _ = machine.requestBodyReceived(ByteBuffer(string: "partial"))
-        if responseStarted { _ = machine.responseHeadReceived(status: 200) }
+        if responseStarted { _ = machine.responseHeadReceived(status: 200, now: 0) }
         return machine
     }
 
@@ -333,7 +343,7 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
 
     func testClientThatDoesNotReadTheResponseIsClosed() {
         var machine = machineWithGETSent()
-        _ = machine.responseHeadReceived(status: 200)
+        _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertTrue(machine.isRelayingResponse)
         XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
         XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: false), .clientTooSlow)
@@ -369,21 +379,21 @@ final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
         for method in [HTTPMethod.POST, .PATCH] {
             for (failure, status) in failures {
                 var machine = sent(method)
-                XCTAssertFalse(machine.wouldRetry(failure), "\(method) after \(failure)")
-                XCTAssertEqual(machine.attemptFailed(failure), .respond(status, close: false), "\(method) \(failure)")
+                XCTAssertEqual(
+                    machine.attemptFailed(failure, now: 0), .respond(status, close: false), "\(method) \(failure)")
             }
         }
     }
 
     func testSentPutIsRetriedBecauseItIsIdempotent() {
         var machine = sent(.PUT)
-        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
         XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
     }
 
     func testNonIdempotentInNextUpstreamAllowsResendingAPost() {
         var machine = sent(.POST, [.error, .nonIdempotent])
-        XCTAssertEqual(machine.attemptFailed(.error), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
     }
 
     func testPostWhosePartOfTheBodyLeftIsNotRetried() {
@@ -394,6 +404,6 @@ final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
         _ = machine.requestHeadReceived(head, policy: policy([.error]), unavailableStatus: nil)
         _ = machine.upstreamAttached()
         XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "abc")), .forward)
-        XCTAssertEqual(machine.attemptFailed(.error), .respond(.badGateway, close: true))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
     }
 }
