@@ -26,6 +26,11 @@ enum ExternalProcess {
             throw TestFailure("\(arguments[0]) did not finish within \(Int(timeout)) s")
         }
         ChildProcesses.stop(process, name: arguments[0])
+        // The status exists only once Foundation has reaped the child, a moment after the kernel shows it exited;
+        // reading it earlier traps.
+        guard ChildProcesses.waitForReap(process, timeout: 5) else {
+            throw TestFailure("\(arguments[0]) exited but was not reaped within 5 s")
+        }
         guard process.terminationStatus == 0 else {
             throw TestFailure("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
@@ -52,7 +57,8 @@ enum Python {
     /// The interpreter, and the modules a test needs from it.
     static func require(modules: [String] = [], packages: [String] = []) throws {
         let imports = modules.isEmpty ? "pass" : "import " + modules.joined(separator: ", ")
-        let install = (["bash scripts/install-deps.sh"] + packages).joined(separator: " ")
+        let install = (["bash scripts/install-deps.sh"] + (packages.isEmpty ? ["python3"] : packages))
+            .joined(separator: " ")
         let what = modules.isEmpty ? "python3" : "\(modules.joined(separator: ", ")) for \(interpreter)"
         try ExternalProcess.require([interpreter, "-c", imports], what: what, install: install)
     }

@@ -49,6 +49,17 @@ enum ChildProcesses {
         return true
     }
 
+    /// Polls (bounded) until Foundation has reaped the child, after which `terminationStatus` may be read (before,
+    /// it traps). False if that did not happen within `timeout` seconds.
+    static func waitForReap(_ process: Process, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return true
+    }
+
     /// Exited, whether or not Foundation has reaped it yet: a zombie no longer runs anything, and waiting for the
     /// reap is what used to hang.
     static func hasExited(_ process: Process) -> Bool {
