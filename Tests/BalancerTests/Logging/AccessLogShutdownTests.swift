@@ -43,7 +43,7 @@ final class AccessLogShutdownTests: XCTestCase {
     /// The report's case: a few requests, then SIGTERM at once. Repeated, as the loss was a race (7 of 20 runs).
     func testEveryAnsweredRequestIsLoggedWhenTerminatedRightAfter() async throws {
         let upstream = try await FakeUpstream(.status(200))
-        let runs = 30  // about 0.1 s each; the old race lost lines in about one run in four
+        let runs = 60  // about 0.1 s each; the old race lost lines in one run in ten to four
         let requests = 3
         var lost: [String] = []
         let started = Date()
