@@ -40,6 +40,7 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -73,6 +74,7 @@ let package = Package(
         .executableTarget(
             name: "HealthService",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "Shared",
                 "CLibPQ",
                 "CHiredis",
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(
             name: "BalancerTests",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "Balancer",
                 "FramingOracles",
                 "Shared",
@@ -117,6 +120,7 @@ let package = Package(
         .testTarget(
             name: "HealthServiceTests",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "HealthService",
                 "Shared",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

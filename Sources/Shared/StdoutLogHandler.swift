@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Logging
 
 #if canImport(Glibc)
@@ -67,14 +68,14 @@ public struct StdoutLogHandler: LogHandler {
 
 /// Serialised, unbuffered writes to file descriptor 1.
 enum StandardOutput {
-    private static let lock = LockedValue(())
+    private static let lock = NIOLockedValueBox(())
 
     /// Writes `text`, whole lines ending in a newline, with as few `write(2)` calls as the kernel allows.
     static func writeLines(_ text: String) {
         var text = text
         // A native string hands out its UTF-8 bytes without a copy.
         text.withUTF8 { buffer in
-            lock.withLock { _ in
+            lock.withLockedValue { _ in
                 var offset = 0
                 while offset < buffer.count {
                     let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)

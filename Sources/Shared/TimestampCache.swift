@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// Hands out ISO-8601 UTC timestamps for "now", reformatting the date and time only once per second.
 ///
 /// Every response of `/health` and every access-log line carries a timestamp; the calendar arithmetic is done once a
@@ -7,18 +9,18 @@ public final class TimestampCache: Sendable {
     public static let shared = TimestampCache()
 
     private let clock: @Sendable () -> WallClockInstant
-    private let cached: LockedValue<(seconds: Int64, prefix: String)>
+    private let cached: NIOLockedValueBox<(seconds: Int64, prefix: String)>
 
     /// - Parameter clock: where "now" comes from; tests pass a fixed or stepping clock.
     public init(clock: @escaping @Sendable () -> WallClockInstant = { .now() }) {
         self.clock = clock
-        self.cached = LockedValue((seconds: Int64.min, prefix: ""))
+        self.cached = NIOLockedValueBox((seconds: Int64.min, prefix: ""))
     }
 
     /// The current time, e.g. `2025-01-31T09:05:07.042Z`.
     public func now() -> String {
         let instant = clock()
-        let prefix = cached.withLock { entry -> String in
+        let prefix = cached.withLockedValue { entry -> String in
             if entry.seconds != instant.seconds {
                 entry = (instant.seconds, ISO8601Timestamp.secondsPrefix(epochSeconds: instant.seconds))
             }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -162,7 +163,7 @@ final class EndpointTests: XCTestCase {
 final class AccessLogTests: XCTestCase {
     /// Keeps every log line for inspection.
     struct CapturingLogHandler: LogHandler {
-        let lines: LockedValue<[String]>
+        let lines: NIOLockedValueBox<[String]>
         var logLevel: Logger.Level = .info
         var metadata: Logger.Metadata = [:]
 
@@ -175,19 +176,19 @@ final class AccessLogTests: XCTestCase {
             let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
             let line = StdoutLogHandler.render(
                 timestamp: "t", level: event.level, label: "access", message: "\(event.message)", metadata: merged)
-            lines.withLock { $0.append(line) }
+            lines.withLockedValue { $0.append(line) }
         }
     }
 
     func testOneLinePerRequest() async throws {
-        let lines = LockedValue<[String]>([])
+        let lines = NIOLockedValueBox<[String]>([])
         let logger = Logger(label: "access", factory: { _ in CapturingLogHandler(lines: lines) })
         let service = try await RunningService.start(
             config: try .forTests(instanceID: "backend-log"), readiness: .scripted(), accessLogger: logger)
         _ = try await HTTPTestClient.send("GET", service.baseURL + "/api/instance")
         _ = try await HTTPTestClient.send("GET", service.baseURL + "/missing")
         await service.stop()
-        let logged = lines.withLock { $0 }
+        let logged = lines.withLockedValue { $0 }
         XCTAssertEqual(logged.count, 2, "\(logged)")
         XCTAssertTrue(logged[0].hasPrefix("t info access: GET /api/instance 200 "), logged[0])
         XCTAssertTrue(logged[0].hasSuffix("ms instance=backend-log"), logged[0])

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -30,11 +31,11 @@ final class FastPathHandlerTests: XCTestCase {
     private var channel: EmbeddedChannel!
     private var recorder: Recorder!
     private var installs = 0
-    private var logLines: LockedValue<[String]>!
+    private var logLines: NIOLockedValueBox<[String]>!
 
     override func setUpWithError() throws {
         let instant = WallClockInstant(seconds: 784_111_777, nanoseconds: 250_000_000)
-        let lines = LockedValue<[String]>([])
+        let lines = NIOLockedValueBox<[String]>([])
         logLines = lines
         let responder = FastPathResponder(
             responses: try XCTUnwrap(
@@ -99,8 +100,8 @@ final class FastPathHandlerTests: XCTestCase {
         XCTAssertEqual(try written(), healthResponse() + healthResponse())
         XCTAssertTrue(channel.isActive)
         XCTAssertEqual(installs, 0, "Hummingbird is never installed for health checks")
-        XCTAssertEqual(logLines.withLock { $0.count }, 3, "one access-log line per request")
-        let line = try XCTUnwrap(logLines.withLock { $0.first })
+        XCTAssertEqual(logLines.withLockedValue { $0.count }, 3, "one access-log line per request")
+        let line = try XCTUnwrap(logLines.withLockedValue { $0.first })
         XCTAssertTrue(line.hasPrefix("t info access: GET /health 200 "), line)
         XCTAssertTrue(line.hasSuffix("ms instance=backend-t"), line)
     }
@@ -149,7 +150,7 @@ final class FastPathHandlerTests: XCTestCase {
         XCTAssertEqual(try written(), "")
         XCTAssertEqual(installs, 1)
         XCTAssertEqual(String(buffer: recorder.received), parts.joined())
-        XCTAssertEqual(logLines.withLock { $0.count }, 0, "Hummingbird logs what it answers")
+        XCTAssertEqual(logLines.withLockedValue { $0.count }, 0, "Hummingbird logs what it answers")
     }
 
     func testBytesBeforeADecisionArePassedOnWhole() throws {

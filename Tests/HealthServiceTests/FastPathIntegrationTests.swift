@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Logging
 import Shared
@@ -45,9 +46,9 @@ final class FastPathIntegrationTests: XCTestCase {
     }
 
     func testAnswersAndLogLinesAreHummingbirds() async throws {
-        let fastLines = LockedValue<[String]>([])
-        let hummingbirdLines = LockedValue<[String]>([])
-        func logger(_ lines: LockedValue<[String]>) -> Logger {
+        let fastLines = NIOLockedValueBox<[String]>([])
+        let hummingbirdLines = NIOLockedValueBox<[String]>([])
+        func logger(_ lines: NIOLockedValueBox<[String]>) -> Logger {
             Logger(label: "access", factory: { _ in AccessLogTests.CapturingLogHandler(lines: lines) })
         }
         let config = try HealthServiceConfig.forTests(instanceID: "backend-f")
@@ -76,8 +77,8 @@ final class FastPathIntegrationTests: XCTestCase {
         }
         await fast.stop()
         await hummingbird.stop()
-        let fastLogged = fastLines.withLock { $0 }.map(withoutDuration)
-        XCTAssertEqual(fastLogged, hummingbirdLines.withLock { $0 }.map(withoutDuration))
+        let fastLogged = fastLines.withLockedValue { $0 }.map(withoutDuration)
+        XCTAssertEqual(fastLogged, hummingbirdLines.withLockedValue { $0 }.map(withoutDuration))
         XCTAssertEqual(fastLogged.first, "t info access: GET /health 200 instance=backend-f")
     }
 

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Shared
 import XCTest
 
@@ -6,10 +7,10 @@ import XCTest
 /// The replica's `Date` header value, formatted once a second.
 final class HTTPDateCacheTests: XCTestCase {
     func testCacheFollowsTheClock() {
-        let now = LockedValue(WallClockInstant(seconds: 784_111_777, nanoseconds: 999_000_000))
-        let cache = HTTPDateCache(clock: { now.withLock { $0 } })
+        let now = NIOLockedValueBox(WallClockInstant(seconds: 784_111_777, nanoseconds: 999_000_000))
+        let cache = HTTPDateCache(clock: { now.withLockedValue { $0 } })
         XCTAssertEqual(cache.now(), "Sun, 06 Nov 1994 08:49:37 GMT")
-        now.withLock { $0 = WallClockInstant(seconds: 784_111_778, nanoseconds: 0) }
+        now.withLockedValue { $0 = WallClockInstant(seconds: 784_111_778, nanoseconds: 0) }
         XCTAssertEqual(cache.now(), "Sun, 06 Nov 1994 08:49:38 GMT")
     }
 }

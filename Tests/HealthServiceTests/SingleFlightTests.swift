@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Shared
 import XCTest
 
@@ -7,29 +8,29 @@ import XCTest
 final class SingleFlightTests: XCTestCase {
     /// Sleeps that end only when the test says so: timeouts without waiting for real time.
     final class ManualTimer: Sendable {
-        private let sleepers = LockedValue<[CheckedContinuation<Void, Never>]>([])
+        private let sleepers = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
 
-        var pending: Int { sleepers.withLock { $0.count } }
+        var pending: Int { sleepers.withLockedValue { $0.count } }
 
         func sleep(_: Duration) async throws {
-            await withCheckedContinuation { continuation in sleepers.withLock { $0.append(continuation) } }
+            await withCheckedContinuation { continuation in sleepers.withLockedValue { $0.append(continuation) } }
         }
 
         func fireAll() {
-            for sleeper in sleepers.withLock({ list in defer { list = [] }; return list }) { sleeper.resume() }
+            for sleeper in sleepers.withLockedValue({ list in defer { list = [] }; return list }) { sleeper.resume() }
         }
     }
 
     /// An operation that runs until released, counting how often it was started.
     final class Gate: Sendable {
-        private let state = LockedValue<(starts: Int, waiters: [CheckedContinuation<Void, Never>], open: Bool)>(
+        private let state = NIOLockedValueBox<(starts: Int, waiters: [CheckedContinuation<Void, Never>], open: Bool)>(
             (0, [], false))
 
-        var starts: Int { state.withLock { $0.starts } }
+        var starts: Int { state.withLockedValue { $0.starts } }
 
         func run() async -> String {
             await withCheckedContinuation { continuation in
-                let open = state.withLock { state -> Bool in
+                let open = state.withLockedValue { state -> Bool in
                     state.starts += 1
                     if !state.open { state.waiters.append(continuation) }
                     return state.open
@@ -40,7 +41,7 @@ final class SingleFlightTests: XCTestCase {
         }
 
         func open() {
-            let waiters = state.withLock { state in
+            let waiters = state.withLockedValue { state in
                 state.open = true
                 defer { state.waiters = [] }
                 return state.waiters

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Shared
 import XCTest
 
@@ -15,12 +16,12 @@ final class TimestampTests: XCTestCase {
     }
 
     func testCacheFollowsTheInjectedClock() {
-        let now = LockedValue(WallClockInstant(seconds: 1_738_314_307, nanoseconds: 5_000_000))
-        let cache = TimestampCache(clock: { now.withLock { $0 } })
+        let now = NIOLockedValueBox(WallClockInstant(seconds: 1_738_314_307, nanoseconds: 5_000_000))
+        let cache = TimestampCache(clock: { now.withLockedValue { $0 } })
         XCTAssertEqual(cache.now(), "2025-01-31T09:05:07.005Z")
-        now.withLock { $0.nanoseconds = 998_000_000 }
+        now.withLockedValue { $0.nanoseconds = 998_000_000 }
         XCTAssertEqual(cache.now(), "2025-01-31T09:05:07.998Z", "milliseconds change within a cached second")
-        now.withLock { $0 = WallClockInstant(seconds: 1_738_314_308, nanoseconds: 0) }
+        now.withLockedValue { $0 = WallClockInstant(seconds: 1_738_314_308, nanoseconds: 0) }
         XCTAssertEqual(cache.now(), "2025-01-31T09:05:08.000Z", "a new second re-formats")
     }
 

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -24,17 +25,17 @@ final class WebSocketEchoTests: XCTestCase {
     private var url: String { "ws://127.0.0.1:\(service.port)/api/ws" }
 
     func testTextAndBinaryAreEchoedAndTheCloseCodeComesBack() async throws {
-        let received = LockedValue<[WebSocketMessage]>([])
+        let received = NIOLockedValueBox<[WebSocketMessage]>([])
         let closeFrame = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
             var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
             try await outbound.write(.text("hello, orchard"))
-            if let message = try await messages.next() { received.withLock { $0.append(message) } }
+            if let message = try await messages.next() { received.withLockedValue { $0.append(message) } }
             try await outbound.write(.binary(ByteBuffer(bytes: [0, 1, 2, 254, 255])))
-            if let message = try await messages.next() { received.withLock { $0.append(message) } }
+            if let message = try await messages.next() { received.withLockedValue { $0.append(message) } }
             try await outbound.close(.init(codeNumber: 4001), reason: "bye")
         }
         XCTAssertEqual(
-            received.withLock { $0 }, [.text("hello, orchard"), .binary(ByteBuffer(bytes: [0, 1, 2, 254, 255]))])
+            received.withLockedValue { $0 }, [.text("hello, orchard"), .binary(ByteBuffer(bytes: [0, 1, 2, 254, 255]))])
         XCTAssertEqual(closeFrame?.closeCode, .init(codeNumber: 4001), "the server echoes the client's close code")
         XCTAssertEqual(closeFrame?.reason, "bye")
     }
@@ -49,15 +50,15 @@ final class WebSocketEchoTests: XCTestCase {
     func testSixteenMebibyteMessageRoundTrips() async throws {
         let size = 16 << 20
         let payload = ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131) })
-        let echoed = LockedValue<ByteBuffer?>(nil)
+        let echoed = NIOLockedValueBox<ByteBuffer?>(nil)
         let configuration = WebSocketClientConfiguration(maxFrameSize: size)
         try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
             inbound, outbound, _ in
             try await outbound.write(.binary(payload))
             var messages = inbound.messages(maxSize: size).makeAsyncIterator()
-            if case .binary(let bytes) = try await messages.next() { echoed.withLock { $0 = bytes } }
+            if case .binary(let bytes) = try await messages.next() { echoed.withLockedValue { $0 = bytes } }
         }
-        XCTAssertEqual(echoed.withLock { $0 }, payload)
+        XCTAssertEqual(echoed.withLockedValue { $0 }, payload)
     }
 
     func testPingsAreAnsweredWithPongsCarryingTheirPayload() throws {
@@ -85,7 +86,7 @@ final class WebSocketEchoTests: XCTestCase {
         // the connection mid-test. Kept open past three periods, so at least two pongs were awaited and arrived.
         let period = Duration.milliseconds(300)
         let configuration = WebSocketClientConfiguration(autoPing: .enabled(timePeriod: period))
-        let echoes = LockedValue(0)
+        let echoes = NIOLockedValueBox(0)
         let closeFrame = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
             inbound, outbound, _ in
             var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
@@ -99,7 +100,7 @@ final class WebSocketEchoTests: XCTestCase {
                     return
                 }
                 guard case .text("round \(round)") = try await messages.next() else { return }
-                echoes.withLock { $0 += 1 }
+                echoes.withLockedValue { $0 += 1 }
                 round += 1
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -108,7 +109,7 @@ final class WebSocketEchoTests: XCTestCase {
         XCTAssertEqual(
             closeFrame?.closeCode, .init(codeNumber: 4002),
             "1001 means the client found a ping unanswered after \(period)")
-        XCTAssertGreaterThan(echoes.withLock { $0 }, 3)
+        XCTAssertGreaterThan(echoes.withLockedValue { $0 }, 3)
     }
 
     /// A client frame (masked, FIN set) with `opcode` and `payload` (< 126 bytes).

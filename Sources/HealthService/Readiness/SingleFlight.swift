@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Shared
 
 /// Runs at most one operation at a time; callers arriving while it runs share its result.
@@ -19,7 +20,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
         var waiters: [UInt64: Waiter] = [:]
     }
 
-    private let state = LockedValue(State())
+    private let state = NIOLockedValueBox(State())
     private let sleep: @Sendable (Duration) async throws -> Void
 
     /// - Parameter sleep: how a caller waits out its timeout; tests inject a controllable clock.
@@ -28,7 +29,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
     }
 
     /// True while an operation is in flight (for tests and diagnostics).
-    var isRunning: Bool { state.withLock { $0.running } }
+    var isRunning: Bool { state.withLockedValue { $0.running } }
 
     /// Joins the running operation, or starts `operation` if none runs, and returns its value, or `timedOut` once
     /// `timeout` has passed.
@@ -37,7 +38,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
         operation: @escaping @Sendable () async -> Value
     ) async -> Value {
         await withCheckedContinuation { continuation in
-            let (id, mustStart) = state.withLock { state -> (UInt64, Bool) in
+            let (id, mustStart) = state.withLockedValue { state -> (UInt64, Bool) in
                 let id = state.nextID
                 state.nextID += 1
                 state.waiters[id] = Waiter(continuation: continuation, timer: nil)
@@ -48,7 +49,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
                 do { try await sleep(timeout) } catch { return }  // cancelled: the answer came first
                 self.resume(waiter: id, with: timedOut())
             }
-            let stillWaiting = state.withLock { state -> Bool in
+            let stillWaiting = state.withLockedValue { state -> Bool in
                 guard state.waiters[id] != nil else { return false }
                 state.waiters[id]?.timer = timer
                 return true
@@ -64,12 +65,12 @@ final class SingleFlight<Value: Sendable>: Sendable {
     }
 
     private func resume(waiter id: UInt64, with value: Value) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
         waiter?.continuation.resume(returning: value)
     }
 
     private func finish(with value: Value) {
-        let waiters = state.withLock { state -> [Waiter] in
+        let waiters = state.withLockedValue { state -> [Waiter] in
             state.running = false
             defer { state.waiters = [:] }
             return Array(state.waiters.values)

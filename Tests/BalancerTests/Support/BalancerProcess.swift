@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Shared
 import XCTest
@@ -13,7 +14,7 @@ final class BalancerProcess: @unchecked Sendable {
     let configPath: String
     private let process = Process()
     private let output = Pipe()
-    private let captured = LockedValue("")
+    private let captured = NIOLockedValueBox("")
 
     static var binary: URL {
         let env = ProcessInfo.processInfo.environment["BALANCER_BINARY"]
@@ -34,7 +35,7 @@ final class BalancerProcess: @unchecked Sendable {
         let captured = self.captured
         output.fileHandleForReading.readabilityHandler = { handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
-            captured.withLock { $0 += text }
+            captured.withLockedValue { $0 += text }
         }
         try ChildProcesses.launch(process, name: "balancer")
         do {
@@ -50,7 +51,7 @@ final class BalancerProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     /// Everything the process wrote to stdout and stderr so far.
-    var log: String { captured.withLock { $0 } }
+    var log: String { captured.withLockedValue { $0 } }
 
     /// Replaces the config file (atomically, as an editor or a deploy would).
     func writeConfig(_ yaml: String) throws {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Shared
 import XCTest
@@ -11,14 +12,14 @@ import XCTest
 /// never reaped, and one such wait stalls the whole run.
 enum ChildProcesses {
     /// Children started and not yet stopped, by pid, with a name for messages.
-    private static let running = LockedValue<[Int32: String]>([:])
+    private static let running = NIOLockedValueBox<[Int32: String]>([:])
 
     /// Starts `process` and records it, so the time-limit watchdog can still kill it if its test overruns.
     static func launch(_ process: Process, name: String) throws {
         TestTimeLimit.install()
         try process.run()
         let pid = process.processIdentifier
-        running.withLock { $0[pid] = name }
+        running.withLockedValue { $0[pid] = name }
     }
 
     /// Sends `signal` (and SIGCONT, so a paused child acts on it), waits up to `grace` seconds, then SIGKILL and
@@ -26,7 +27,7 @@ enum ChildProcesses {
     @discardableResult
     static func stop(_ process: Process, name: String, signal: Int32 = SIGTERM, grace: TimeInterval = 5) -> Bool {
         let pid = process.processIdentifier
-        defer { running.withLock { _ = $0.removeValue(forKey: pid) } }
+        defer { running.withLockedValue { _ = $0.removeValue(forKey: pid) } }
         guard pid > 0, !hasExited(process) else { return true }
         if signal != SIGKILL {
             kill(pid, signal)
@@ -73,7 +74,7 @@ enum ChildProcesses {
 
     /// SIGKILLs every child still recorded: the watchdog's last act before it ends an overrunning run.
     static func killAll() {
-        for (pid, name) in running.withLock({ $0 }) {
+        for (pid, name) in running.withLockedValue({ $0 }) {
             print("killing \(name) (pid \(pid))")
             kill(pid, SIGKILL)
         }
@@ -91,13 +92,13 @@ final class TestTimeLimit: NSObject, XCTestObservation, @unchecked Sendable {
     static let seconds: TimeInterval =
         ProcessInfo.processInfo.environment["TEST_CASE_TIME_LIMIT"].flatMap(TimeInterval.init) ?? 300
     private static let shared = TestTimeLimit()
-    private static let installed = LockedValue(false)
+    private static let installed = NIOLockedValueBox(false)
     /// The running test and when its time is up; nil between tests.
-    private let current = LockedValue<(name: String, deadline: Date)?>(nil)
+    private let current = NIOLockedValueBox<(name: String, deadline: Date)?>(nil)
 
     /// Idempotent. The test running when it is installed is bounded too, under a generic name.
     static func install() {
-        let first = installed.withLock { done -> Bool in
+        let first = installed.withLockedValue { done -> Bool in
             defer { done = true }
             return !done
         }
@@ -111,16 +112,16 @@ final class TestTimeLimit: NSObject, XCTestObservation, @unchecked Sendable {
 
     func testCaseWillStart(_ testCase: XCTestCase) { arm(testCase.name) }
 
-    func testCaseDidFinish(_ testCase: XCTestCase) { current.withLock { $0 = nil } }
+    func testCaseDidFinish(_ testCase: XCTestCase) { current.withLockedValue { $0 = nil } }
 
     private func arm(_ name: String) {
-        current.withLock { $0 = (name, Date().addingTimeInterval(Self.seconds)) }
+        current.withLockedValue { $0 = (name, Date().addingTimeInterval(Self.seconds)) }
     }
 
     private func watch() {
         while true {
             Thread.sleep(forTimeInterval: 1)
-            guard let running = current.withLock({ $0 }), Date() > running.deadline else { continue }
+            guard let running = current.withLockedValue({ $0 }), Date() > running.deadline else { continue }
             print("error: \(running.name) ran longer than \(Int(Self.seconds)) s (TEST_CASE_TIME_LIMIT); "
                 + "killing its child processes and ending the run")
             ChildProcesses.killAll()

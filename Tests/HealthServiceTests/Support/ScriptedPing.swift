@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Shared
 
 #if canImport(Glibc)
@@ -8,20 +9,20 @@ import Glibc
 
 /// A dependency that answers what the test says, optionally after blocking its thread, and counts its calls.
 final class ScriptedPing: DependencyPing, @unchecked Sendable {
-    private let state: LockedValue<(outcome: CheckOutcome, blockMilliseconds: Int, calls: Int)>
+    private let state: NIOLockedValueBox<(outcome: CheckOutcome, blockMilliseconds: Int, calls: Int)>
 
     init(_ outcome: CheckOutcome = .ok, blockMilliseconds: Int = 0) {
-        state = LockedValue((outcome, blockMilliseconds, 0))
+        state = NIOLockedValueBox((outcome, blockMilliseconds, 0))
     }
 
-    var calls: Int { state.withLock { $0.calls } }
+    var calls: Int { state.withLockedValue { $0.calls } }
 
     func answer(_ outcome: CheckOutcome, blockMilliseconds: Int = 0) {
-        state.withLock { $0.outcome = outcome; $0.blockMilliseconds = blockMilliseconds }
+        state.withLockedValue { $0.outcome = outcome; $0.blockMilliseconds = blockMilliseconds }
     }
 
     func ping(until deadline: ContinuousClock.Instant) -> CheckOutcome {
-        let (outcome, block) = state.withLock { state -> (CheckOutcome, Int) in
+        let (outcome, block) = state.withLockedValue { state -> (CheckOutcome, Int) in
             state.calls += 1
             return (state.outcome, state.blockMilliseconds)
         }
