@@ -195,7 +195,9 @@ while true; do
     fi
     for i in "${!REPLICAS[@]}"; do
         name=${REPLICAS[$i]}
-        [ -n "${restart_due[$name]:-}" ] && [ "$SECONDS" -ge "${restart_due[$name]}" ] || continue
+        if [ -z "${restart_due[$name]:-}" ] || [ "$SECONDS" -lt "${restart_due[$name]}" ]; then
+            continue
+        fi
         unset "restart_due[$name]"
         start_replica "$i"
         echo "$(date +%T) $name started again (pid $(cat "$RUN_DIR/pids/$name.pid"))." >&2
