@@ -43,7 +43,7 @@ enum HealthProbe {
             switch result {
             case .success(let channel):
                 var headers = HTTPHeaders()
-                headers.add(name: "Host", value: server.name)
+                headers.add(name: "Host", value: server.hostHeader)
                 headers.add(name: "User-Agent", value: "balancer-health-check")
                 headers.add(name: "Connection", value: "close")
                 let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)

@@ -12,8 +12,12 @@ import Shared
 /// request references it, which lets a reload keep the state of servers present in both configs.
 final class UpstreamServer: Sendable {
     let config: ServerConfig
-    /// `host:port` as written, the server's name in logs and status.
+    /// `host:port` as written, the server's name in logs and status; a server found by DNS adds its address,
+    /// `backend:8000 (10.0.0.5)`. For display only: never sent to the server.
     let name: String
+    /// The `Host` a request of the balancer's own (a health probe) carries: `host:port` as configured, whatever
+    /// address a DNS lookup found — `name` with its parenthesised address is no valid `Host`.
+    var hostHeader: String { config.address.description }
     /// Pre-resolved address for IP literals (no resolver on the hot path); nil for DNS names.
     let socketAddress: SocketAddress?
 
