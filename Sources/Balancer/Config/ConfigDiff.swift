@@ -25,15 +25,11 @@ struct ConfigDiff: Sendable, Equatable {
         listenersAdded = new.listen.filter { !old.listen.contains($0) }
         listenersRemoved = old.listen.filter { !new.listen.contains($0) }
         headersChanged = old.responseHeaders != new.responseHeaders
-        let others: [(String, Bool)] = [
-            ("admin", old.admin != new.admin), ("workers", old.workers != new.workers),
-            ("worker_rlimit_nofile", old.workerRlimitNofile != new.workerRlimitNofile),
-            ("limits", old.limits != new.limits), ("proxy", old.proxy != new.proxy),
-            ("access_log", old.accessLog != new.accessLog), ("log_format", old.logFormat != new.logFormat),
-            ("pid_file", old.pidFile != new.pidFile),
-            ("shutdown_timeout", old.shutdownTimeout != new.shutdownTimeout),
-        ]
-        otherChanged = others.filter(\.1).map(\.0)
+        // The keys above have lines of their own in the summary; every other one is named when it changed.
+        let detailed: Set<String> = ["listen", "upstreams", "routes", "response_headers"]
+        otherChanged = BalancerConfig.topLevelKeys
+            .filter { !detailed.contains($0.name) && $0.differs(old, new) }
+            .map(\.name)
     }
 
     var isEmpty: Bool {

@@ -2,10 +2,7 @@ import Shared
 
 /// Reading of the top-level keys that are not upstreams or routes: listeners, limits, proxy, headers, logs.
 extension ConfigReader {
-    static let topLevelKeys = [
-        "listen", "admin", "workers", "limits", "proxy", "response_headers", "access_log", "log_format",
-        "pid_file", "shutdown_timeout", "resolver", "upstreams", "routes", "worker_rlimit_nofile",
-    ]
+    static let topLevelKeys = BalancerConfig.topLevelKeys.map(\.name)
 
     /// The whole document; returns the defaults filled with what could be read.
     mutating func readConfig(_ root: ConfigNode, sourcePath: String) -> BalancerConfig {

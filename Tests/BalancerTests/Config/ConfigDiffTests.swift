@@ -79,4 +79,12 @@ final class ConfigDiffTests: XCTestCase {
             "upstreams unchanged; routes unchanged; listeners +0.0.0.0:8080 -0.0.0.0:80; headers unchanged; "
                 + "workers, proxy changed")
     }
+
+    func testEveryTopLevelKeyIsComparedIncludingResolver() throws {
+        let diff = try diff { $0 + "\nresolver: 127.0.0.1:53\nshutdown_timeout: 5s" }
+        XCTAssertEqual(diff.otherChanged, ["shutdown_timeout", "resolver"])
+        // The reader accepts exactly the keys the diff compares.
+        XCTAssertEqual(ConfigReader.topLevelKeys, BalancerConfig.topLevelKeys.map(\.name))
+        XCTAssertEqual(Set(ConfigReader.topLevelKeys).count, ConfigReader.topLevelKeys.count)
+    }
 }
