@@ -12,16 +12,7 @@ final class BodySizeLimitTests: XCTestCase {
     override func setUp() async throws {
         upstream = try await RecordingUpstream()
         balancer = try await BalancerHarness(
-            yaml: """
-                limits: {client_max_body_size: \(Self.cap)}
-                upstreams:
-                  backend:
-                    servers: [\(upstream.address)]
-                routes:
-                  - prefix: /
-                    upstream: backend
-                """
-        )
+            inFrontOf: [upstream.address], settings: "limits: {client_max_body_size: \(Self.cap)}")
     }
 
     override func tearDown() async throws {

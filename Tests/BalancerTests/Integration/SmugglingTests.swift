@@ -15,17 +15,7 @@ final class SmugglingTests: XCTestCase {
     override func setUp() async throws {
         client = HTTPClient.makeForTests()
         upstream = try await RecordingUpstream()
-        balancer = try await BalancerHarness(
-            yaml: """
-                upstreams:
-                  backend:
-                    servers: [\(upstream.address)]
-                routes:
-                  - prefix: /
-                    upstream: backend
-                """,
-            workers: 1
-        )
+        balancer = try await BalancerHarness(inFrontOf: [upstream.address], workers: 1)
     }
 
     override func tearDown() async throws {
@@ -148,9 +138,7 @@ final class SmugglingTests: XCTestCase {
     /// A balancer of its own in front of an upstream that answers every request with `bytes`.
     private func proxyInFront(of bytes: String) async throws -> (FakeUpstream, BalancerHarness) {
         let fake = try await FakeUpstream(.raw(bytes))
-        let proxy = try await BalancerHarness(
-            yaml: "upstreams: {backend: {servers: [\(fake.address)]}}\nroutes: [{prefix: /, upstream: backend}]",
-            workers: 1)
+        let proxy = try await BalancerHarness(inFrontOf: [fake.address], workers: 1)
         return (fake, proxy)
     }
 }

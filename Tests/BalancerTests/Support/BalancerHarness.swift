@@ -33,6 +33,23 @@ final class BalancerHarness: @unchecked Sendable {
         port = server.boundAddresses[0].port!
     }
 
+    /// A balancer whose only route sends everything to group `backend` of `servers`; `settings` (YAML) adds
+    /// top-level keys such as `limits`.
+    convenience init(inFrontOf servers: [String], settings: String = "", workers: Int = 2) async throws {
+        try await self.init(
+            yaml: """
+                \(settings)
+                upstreams:
+                  backend:
+                    servers: [\(servers.joined(separator: ", "))]
+                routes:
+                  - prefix: /
+                    upstream: backend
+                """,
+            workers: workers
+        )
+    }
+
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     func shutdown() async {
