@@ -28,8 +28,8 @@ final class ProcessTests: XCTestCase {
         init(executable: URL, arguments: [String], environment: [String: String]) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("health-service-\(UUID())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
-            FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
             process.executableURL = executable
             process.arguments = arguments
             process.environment = environment

@@ -28,7 +28,7 @@ final class ReplicaAccessLogShutdownTests: XCTestCase {
         for run in 1...runs {
             guard ContinuousClock.now - started < .seconds(60) else { throw TestFailure("runs took over 60 s") }
             let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID()).log")
-            FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: outputURL) }
             let process = Process()
             process.executableURL = binary

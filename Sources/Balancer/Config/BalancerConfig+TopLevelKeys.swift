@@ -4,9 +4,9 @@ struct TopLevelKey: Sendable {
     /// Whether `old` and `new` differ under this key.
     let differs: @Sendable (BalancerConfig, BalancerConfig) -> Bool
 
-    init<Value: Equatable>(_ name: String, _ value: KeyPath<BalancerConfig, Value> & Sendable) {
+    init(_ name: String, differs: @escaping @Sendable (BalancerConfig, BalancerConfig) -> Bool) {
         self.name = name
-        self.differs = { old, new in old[keyPath: value] != new[keyPath: value] }
+        self.differs = differs
     }
 }
 
@@ -14,19 +14,19 @@ extension BalancerConfig {
     /// Every top-level key, in the order the shipped configs use. The reader accepts exactly these and the reload
     /// diff walks the same list, so a new key cannot be read without being reported when a reload changes it.
     static let topLevelKeys: [TopLevelKey] = [
-        TopLevelKey("listen", \.listen),
-        TopLevelKey("admin", \.admin),
-        TopLevelKey("workers", \.workers),
-        TopLevelKey("worker_rlimit_nofile", \.workerRlimitNofile),
-        TopLevelKey("limits", \.limits),
-        TopLevelKey("proxy", \.proxy),
-        TopLevelKey("response_headers", \.responseHeaders),
-        TopLevelKey("access_log", \.accessLog),
-        TopLevelKey("log_format", \.logFormat),
-        TopLevelKey("pid_file", \.pidFile),
-        TopLevelKey("shutdown_timeout", \.shutdownTimeout),
-        TopLevelKey("resolver", \.resolver),
-        TopLevelKey("upstreams", \.upstreams),
-        TopLevelKey("routes", \.routes),
+        TopLevelKey("listen") { $0.listen != $1.listen },
+        TopLevelKey("admin") { $0.admin != $1.admin },
+        TopLevelKey("workers") { $0.workers != $1.workers },
+        TopLevelKey("worker_rlimit_nofile") { $0.workerRlimitNofile != $1.workerRlimitNofile },
+        TopLevelKey("limits") { $0.limits != $1.limits },
+        TopLevelKey("proxy") { $0.proxy != $1.proxy },
+        TopLevelKey("response_headers") { $0.responseHeaders != $1.responseHeaders },
+        TopLevelKey("access_log") { $0.accessLog != $1.accessLog },
+        TopLevelKey("log_format") { $0.logFormat != $1.logFormat },
+        TopLevelKey("pid_file") { $0.pidFile != $1.pidFile },
+        TopLevelKey("shutdown_timeout") { $0.shutdownTimeout != $1.shutdownTimeout },
+        TopLevelKey("resolver") { $0.resolver != $1.resolver },
+        TopLevelKey("upstreams") { $0.upstreams != $1.upstreams },
+        TopLevelKey("routes") { $0.routes != $1.routes },
     ]
 }
