@@ -78,7 +78,7 @@ struct HTTP1RequestDecoder {
             // A view of the received bytes (no copy): the forwarded head is written from it.
             guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
             request.bytes = bytes
-            request.checked = RequestHygiene.check(&request, maxHeaderSize: maxHeadSize)
+            request.checked = RequestHygiene.check(&request)
             switch request.checked {
             case .success(.none): state = .body(HTTP1BodyDecoder(framing: .none))
             case .success(.contentLength(let n)): state = .body(HTTP1BodyDecoder(framing: .length(n)))

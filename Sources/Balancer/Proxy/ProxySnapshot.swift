@@ -93,7 +93,6 @@ final class ProxySnapshot: Sendable {
         self.maxHeaderSize = Int(config.limits.maxHeaderSize.bytes)
         self.requestPolicy = ProxyStateMachine.Policy(
             maxBodySize: config.limits.clientMaxBodySize.bytes,
-            maxHeaderSize: Int(config.limits.maxHeaderSize.bytes),
             tries: max(1, config.proxy.nextUpstreamTries),
             nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream,
             nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds

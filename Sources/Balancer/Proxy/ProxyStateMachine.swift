@@ -10,7 +10,6 @@ struct ProxyStateMachine {
     /// Per-request limits and retry rules, from the config snapshot the request started with.
     struct Policy: Sendable {
         var maxBodySize: Int64
-        var maxHeaderSize: Int
         var tries: Int
         var nextUpstream: Set<NextUpstreamCondition>
         /// `next_upstream_timeout` in nanoseconds; 0 = no limit on how long retries may go on.

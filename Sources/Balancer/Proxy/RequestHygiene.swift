@@ -23,11 +23,9 @@ enum RequestHygiene {
         /// An absolute-form target whose authority is not the `Host` sent with it.
         case hostMismatch
         case invalidTarget
-        case headTooLarge
 
         var status: HTTPResponseStatus {
             switch self {
-            case .headTooLarge: return .requestHeaderFieldsTooLarge
             case .unsupportedTransferEncoding: return .notImplemented
             default: return .badRequest
             }
@@ -35,9 +33,8 @@ enum RequestHygiene {
     }
 
     /// Checks `request`, normalises its target into `request.head.uri` (see `HTTP1Target`), and returns its body
-    /// framing or the reason it must be refused. `maxHeaderSize` bounds request line + headers.
-    static func check(_ request: inout HTTP1RequestHead, maxHeaderSize: Int) -> Result<HTTP1Framing, Violation> {
-        if request.head.uri.utf8.count > maxHeaderSize { return .failure(.headTooLarge) }
+    /// framing or the reason it must be refused. The decoder has already bounded the head's size.
+    static func check(_ request: inout HTTP1RequestHead) -> Result<HTTP1Framing, Violation> {
         var host: HTTP1HeaderField?
         var length: HTTP1HeaderField?
         var codings: HTTP1HeaderField?

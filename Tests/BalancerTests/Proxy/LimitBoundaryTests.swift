@@ -12,7 +12,7 @@ import XCTest
 final class LimitBoundaryTests: XCTestCase {
     private static let cap: Int64 = 1000
     private let policy = ProxyStateMachine.Policy(
-        maxBodySize: LimitBoundaryTests.cap, maxHeaderSize: 16 * 1024, tries: 3, nextUpstream: [.error])
+        maxBodySize: LimitBoundaryTests.cap, tries: 3, nextUpstream: [.error])
 
     private func head(_ headers: [(String, String)]) -> HTTPRequestHead {
         HTTPRequestHead(

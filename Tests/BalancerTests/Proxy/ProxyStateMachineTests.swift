@@ -8,7 +8,6 @@ import XCTest
 final class ProxyStateMachineTests: XCTestCase {
     private let policy = ProxyStateMachine.Policy(
         maxBodySize: 1000,
-        maxHeaderSize: 16 * 1024,
         tries: 3,
         nextUpstream: [.error, .timeout]
     )
@@ -238,7 +237,7 @@ final class ProxyStateMachineTests: XCTestCase {
 final class ProxyStateMachineStatusRetryTests: XCTestCase {
     func testUpstream503IsRetriedOnlyWhenConfigured() {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"])
-        var plain = ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: [.error])
+        var plain = ProxyStateMachine.Policy(maxBodySize: 0, tries: 3, nextUpstream: [.error])
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = machine.requestEndReceived()
@@ -272,7 +271,6 @@ final class ProxyStateMachineRetryTimeoutTests: XCTestCase {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"])
         let policy = ProxyStateMachine.Policy(
             maxBodySize: 0,
-            maxHeaderSize: 16384,
             tries: 5,
             nextUpstream: [.error],
             nextUpstreamTimeout: 1_000_000_000
@@ -288,7 +286,7 @@ final class ProxyStateMachineRetryTimeoutTests: XCTestCase {
 /// The client connection's timer, whatever it was armed for: only the client's own slowness is answered, and no
 /// expiry ever becomes a server's failure (the actions below never include a failed attempt).
 final class ProxyStateMachineClientTimeoutTests: XCTestCase {
-    private let policy = ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: [.error])
+    private let policy = ProxyStateMachine.Policy(maxBodySize: 0, tries: 3, nextUpstream: [.error])
 
     private func machineWithBody(responseStarted: Bool = false) -> ProxyStateMachine {
         var machine = ProxyStateMachine()
@@ -355,7 +353,7 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
 /// rule the failover tests check over sockets, here without them.
 final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
     private func policy(_ nextUpstream: Set<NextUpstreamCondition>) -> ProxyStateMachine.Policy {
-        ProxyStateMachine.Policy(maxBodySize: 0, maxHeaderSize: 16384, tries: 3, nextUpstream: nextUpstream)
+        ProxyStateMachine.Policy(maxBodySize: 0, tries: 3, nextUpstream: nextUpstream)
     }
 
     /// `method` with a three-byte body, sent in full to an attached upstream.
