@@ -67,7 +67,7 @@ final class AdminState: Sendable {
         let snapshot = balancer.snapshot
         func status(of server: UpstreamServer, in group: String) -> ServerStatus {
             var status = ServerStatus(server: server, nowMono: nowMono, nowWall: nowWall)
-            let key = ServerKey(group: group, server: server.name)
+            let key = ServerKey(group: group, server: server.id)
             StatusReport.enrich(
                 &status, key: key, live: live, history: history, journal: journal, nowMono: nowMono, nowWall: nowWall)
             return status

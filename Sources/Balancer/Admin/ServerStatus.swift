@@ -8,6 +8,9 @@ struct ServerStatus: Sendable, Equatable {
         case up, ejected, unhealthy, draining, trial
     }
 
+    /// Which server this is, to tell rows apart; `address` is how it is shown.
+    var id: ServerID
+    /// The server's display name (`UpstreamServer.name`), the `address` of the status contract.
     var address: String
     var state: State
     var weight: Int
@@ -37,6 +40,7 @@ struct ServerStatus: Sendable, Equatable {
 
     /// Reads the live server; `nowMono`/`nowWall` are the same moment on both clocks, to place `ejected_until`.
     init(server: UpstreamServer, nowMono: Int64, nowWall: WallClockInstant) {
+        id = server.id
         address = server.name
         weight = server.weight
         backup = server.config.backup

@@ -70,8 +70,8 @@ struct StatusReport: Sendable, Equatable {
 
 extension StatusReport {
     /// Adds the servers a reload removed and that still have requests in flight to their groups, as `draining`.
-    /// An address still in its group (the reload only changed its settings) stays listed once, as it is now: one row
-    /// on the page and one series per label set in `/metrics`.
+    /// A server still in its group (same id: the reload only changed its settings) stays listed once, as it is now:
+    /// one row on the page and one series per label set in `/metrics`.
     static func appendDraining(
         _ draining: [(group: String, status: ServerStatus)],
         to upstreams: inout [(name: String, servers: [ServerStatus])]
@@ -80,7 +80,7 @@ extension StatusReport {
             var status = status
             status.state = .draining
             if let index = upstreams.firstIndex(where: { $0.name == group }) {
-                guard !upstreams[index].servers.contains(where: { $0.address == status.address }) else { continue }
+                guard !upstreams[index].servers.contains(where: { $0.id == status.id }) else { continue }
                 upstreams[index].servers.append(status)
             } else {
                 upstreams.append((name: group, servers: [status]))

@@ -11,7 +11,7 @@ import NIOCore
 final class HealthChecker: Sendable {
     private let group: EventLoopGroup
     private let logger: Logger
-    private let loops = NIOLockedValueBox<[ObjectIdentifier: ServerCheckLoop]>([:])
+    private let loops = NIOLockedValueBox<[ServerKey: ServerCheckLoop]>([:])
 
     init(group: EventLoopGroup, logger: Logger) {
         self.group = group
@@ -20,15 +20,18 @@ final class HealthChecker: Sendable {
 
     /// Starts, keeps or stops check loops to match `snapshot`.
     func update(_ snapshot: ProxySnapshot) {
-        var wanted: [ObjectIdentifier: (UpstreamServer, UpstreamGroup, HealthCheckConfig)] = [:]
+        var wanted: [ServerKey: (UpstreamServer, UpstreamGroup, HealthCheckConfig)] = [:]
         for upstream in snapshot.groups {
             guard let check = upstream.config.healthCheck else { continue }
-            for server in upstream.servers { wanted[ObjectIdentifier(server)] = (server, upstream, check) }
+            for server in upstream.servers {
+                wanted[ServerKey(group: upstream.name, server: server.id)] = (server, upstream, check)
+            }
         }
         let (stopped, started) = loops.withLockedValue { loops -> ([ServerCheckLoop], [ServerCheckLoop]) in
             var stopped: [ServerCheckLoop] = []
             var started: [ServerCheckLoop] = []
-            for (key, loop) in loops where wanted[key] == nil || wanted[key]!.2 != loop.check {
+            // A server replaced by a new object (same id, changed line) gets a loop that checks the new one.
+            for (key, loop) in loops where wanted[key].map({ $0.0 !== loop.server || $0.2 != loop.check }) ?? true {
                 stopped.append(loop)
                 loops[key] = nil
             }

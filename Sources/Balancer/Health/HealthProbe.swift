@@ -35,7 +35,7 @@ enum HealthProbe {
             }
         let connect: EventLoopFuture<Channel> =
             server.socketAddress.map { bootstrap.connect(to: $0) }
-            ?? bootstrap.connect(host: server.config.address.host, port: server.config.address.port)
+            ?? bootstrap.connect(host: server.id.address.host, port: server.id.address.port)
         let deadline = eventLoop.scheduleTask(in: timeout) {
             collector.fail("timeout after \(timeout.nanoseconds / 1_000_000)ms")
         }

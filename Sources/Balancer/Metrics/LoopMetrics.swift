@@ -6,8 +6,9 @@ import NIOCore
 final class LoopMetrics {
     private var requestsByClass = [Int](repeating: 0, count: 6)
     private var bytesSent: Int64 = 0
-    /// Per server seen on this loop; the server is held so its `ObjectIdentifier` cannot be reused by another.
-    private var servers: [ObjectIdentifier: ServerLoopCounters] = [:]
+    /// Per server seen on this loop, by id: a server a reload replaced with a new object (its line changed) goes on
+    /// counting in the same place, and a removed one's counters stay for the samples that still refer to them.
+    private var servers: [ServerKey: ServerCounts] = [:]
 
     init() {}
 
@@ -18,36 +19,19 @@ final class LoopMetrics {
         bytesSent &+= request.bytesSent
         guard let address = request.upstreamAddress, request.groupIndex < snapshot.groups.count else { return }
         let group = snapshot.groups[request.groupIndex]
+        // The record names its server by display name; the name is unique in its group, as the id it shows.
         guard let server = group.servers.first(where: { $0.name == address }) else { return }
-        let counters: ServerLoopCounters
-        if let existing = servers[ObjectIdentifier(server)] {
-            counters = existing
-        } else {
-            counters = ServerLoopCounters(server: server, key: ServerKey(group: group.name, server: server.name))
-            servers[ObjectIdentifier(server)] = counters
-        }
         let now = NIODeadline.now()
-        counters.counts.record(nanoseconds: (now - request.start).nanoseconds, codeClass: codeClass)
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
-        if request.upstreamStatus != nil { counters.counts.lastAnsweredAt = Int64(now.uptimeNanoseconds) }
+        servers[ServerKey(group: group.name, server: server.id), default: ServerCounts()].record(
+            nanoseconds: (now - request.start).nanoseconds,
+            codeClass: codeClass,
+            answeredAt: request.upstreamStatus != nil ? Int64(now.uptimeNanoseconds) : nil
+        )
     }
 
     /// A copy of the counters (call on the loop).
     func snapshot() -> MetricsSnapshot {
-        var result = MetricsSnapshot(requestsByClass: requestsByClass, bytesSent: bytesSent)
-        for counters in servers.values { result.servers[counters.key, default: ServerCounts()] = counters.counts }
-        return result
-    }
-}
-
-/// One server's counters on one loop.
-final class ServerLoopCounters {
-    let server: UpstreamServer
-    let key: ServerKey
-    var counts = ServerCounts()
-
-    init(server: UpstreamServer, key: ServerKey) {
-        self.server = server
-        self.key = key
+        MetricsSnapshot(requestsByClass: requestsByClass, bytesSent: bytesSent, servers: servers)
     }
 }

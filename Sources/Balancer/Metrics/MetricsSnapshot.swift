@@ -1,11 +1,3 @@
-/// Identifies a server across loops, samples and reloads: its group's name and its `host:port`.
-struct ServerKey: Sendable, Hashable, Comparable {
-    var group: String
-    var server: String
-
-    static func < (a: ServerKey, b: ServerKey) -> Bool { (a.group, a.server) < (b.group, b.server) }
-}
-
 /// Cumulative request counters of one server: by status class and as a latency histogram.
 struct ServerCounts: Sendable, Equatable {
     /// Index = status / 100 (0 for anything outside 1xx–5xx).
@@ -22,8 +14,10 @@ struct ServerCounts: Sendable, Equatable {
 
     var total: Int { byClass.reduce(0, +) }
 
-    /// Counts one request that took `nanoseconds` (on the request path: a few compares, no allocation).
-    mutating func record(nanoseconds: Int64, codeClass: Int) {
+    /// Counts one request that took `nanoseconds` (on the request path: a few compares, no allocation), and when
+    /// the server answered it (`answeredAt`, nil when the attempt failed).
+    mutating func record(nanoseconds: Int64, codeClass: Int, answeredAt: Int64? = nil) {
+        if let answeredAt { lastAnsweredAt = answeredAt }
         let slot = LatencyBuckets.index(nanoseconds: nanoseconds)
         byClass[codeClass] &+= 1
         buckets[slot] &+= 1

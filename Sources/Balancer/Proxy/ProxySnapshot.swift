@@ -50,26 +50,23 @@ final class ProxySnapshot: Sendable {
         self.generation = generation
         self.resolved = resolved
         self.router = Router(routes: config.routes)
-        var existing: [String: UpstreamServer] = [:]
+        var existing: [ServerKey: UpstreamServer] = [:]
         for group in previous?.groups ?? [] {
-            for server in group.servers { existing["\(group.name)/\(server.name)"] = server }
+            for server in group.servers { existing[ServerKey(group: group.name, server: server.id)] = server }
         }
         let groups = config.upstreams.map { upstream in
-            let members = upstream.servers.flatMap { server -> [(ServerConfig, String?)] in
-                let found =
-                    upstream.resolveInterval.milliseconds == 0
-                    ? nil : resolved.addresses(group: upstream.name, server: server.address)
-                guard let found, !found.isEmpty else { return [(server, nil)] }
-                return found.map { (server, $0) }
+            let members = upstream.servers.flatMap { server in
+                resolved.ids(of: server.address, in: upstream).map { (server, $0) }
             }
             return UpstreamGroup(
                 config: upstream,
-                servers: members.map { server, address in
-                    let name = address.map { "\(server.address) (\($0))" } ?? server.address.description
+                servers: members.map { server, id in
                     // nginx never ejects a group's only server: there would be nothing to fail over to.
                     let maxFails = members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails
                     let failTimeout = server.failTimeout ?? upstream.failTimeout
-                    if let kept = existing["\(upstream.name)/\(name)"], kept.config == server {
+                    // Same id and an unchanged line: the same server, which keeps its counters and health. A changed
+                    // line starts a new server: weight and backup flag are read lock-free on every pick, so fixed.
+                    if let kept = existing[ServerKey(group: upstream.name, server: id)], kept.config == server {
                         // The group's limits or size may have changed even though the server's own line did not.
                         kept.relimit(maxFails: maxFails, failTimeout: failTimeout)
                         return kept
@@ -78,7 +75,7 @@ final class ProxySnapshot: Sendable {
                         config: server,
                         maxFails: maxFails,
                         failTimeout: failTimeout,
-                        resolvedAddress: address
+                        resolvedAddress: id.resolvedAddress
                     )
                 }
             )

@@ -4,22 +4,35 @@
 /// Kept in the snapshot so a reload carries the last lookups over to the new configuration instead of falling
 /// back to connect-time resolution until the next lookup.
 struct ResolvedAddresses: Sendable, Equatable {
-    private var table: [String: [String]] = [:]
+    /// Group → name (host lower-cased: DNS names compare without case) → sorted addresses, never empty.
+    private var table: [String: [HostPort: [String]]] = [:]
 
     /// The sorted addresses of `server` in `group`, or nil when the name has not been resolved.
     func addresses(group: String, server: HostPort) -> [String]? {
-        table[Self.key(group: group, server: server)]
+        table[group]?[Self.lookupKey(server)]
     }
 
     /// Replaces the addresses of every server of `group`; a server missing from `servers` is forgotten.
     func replacing(group: String, with servers: [HostPort: [String]]) -> ResolvedAddresses {
-        var copy = self
-        copy.table = copy.table.filter { !$0.key.hasPrefix("\(group)/") }
+        var entries: [HostPort: [String]] = [:]
         for (server, addresses) in servers where !addresses.isEmpty {
-            copy.table[Self.key(group: group, server: server)] = addresses.sorted()
+            entries[Self.lookupKey(server)] = addresses.sorted()
         }
+        var copy = self
+        copy.table[group] = entries.isEmpty ? nil : entries
         return copy
     }
 
-    private static func key(group: String, server: HostPort) -> String { "\(group)/\(server)".lowercased() }
+    /// The servers that `server` of `upstream` stands for: one per address its name resolved to, or the server as
+    /// written when nothing was found yet or the group does not re-resolve (`resolve_interval: 0`; then it is
+    /// resolved when connecting).
+    func ids(of server: HostPort, in upstream: UpstreamConfig) -> [ServerID] {
+        guard upstream.resolveInterval.milliseconds > 0, let found = addresses(group: upstream.name, server: server)
+        else { return [ServerID(address: server)] }
+        return found.map { ServerID(address: server, resolvedAddress: $0) }
+    }
+
+    private static func lookupKey(_ server: HostPort) -> HostPort {
+        HostPort(host: server.host.lowercased(), port: server.port)
+    }
 }

@@ -9,15 +9,17 @@ import Shared
 /// Counters are atomics so `least_conn` sees in-flight requests across all event loops without a lock. Passive
 /// health sits behind a lock that the hot path only takes while the server has failures or is ejected; a healthy
 /// server costs one relaxed atomic load per pick. A server object lives as long as any snapshot or in-flight
-/// request references it, which lets a reload keep the state of servers present in both configs.
+/// request references it, which lets a reload keep the state of a server (same `id`) present in both configs.
 final class UpstreamServer: Sendable {
     let config: ServerConfig
-    /// `host:port` as written, the server's name in logs and status; a server found by DNS adds its address,
-    /// `backend:8000 (10.0.0.5)`. For display only: never sent to the server.
+    /// Which server this is: the address as written plus, for a server found by DNS, the address found.
+    let id: ServerID
+    /// `id` as shown in logs and status: `host:port` as written, or `backend:8000 (10.0.0.5)` for a server found by
+    /// DNS. For display: never sent to the server, and identity goes through `id`. Stored: every request reads it.
     let name: String
     /// The `Host` a request of the balancer's own (a health probe) carries: `host:port` as configured, whatever
     /// address a DNS lookup found — `name` with its parenthesised address is no valid `Host`.
-    var hostHeader: String { config.address.description }
+    var hostHeader: String { id.address.description }
     /// Pre-resolved address for IP literals (no resolver on the hot path); nil for DNS names.
     let socketAddress: SocketAddress?
 
@@ -44,7 +46,7 @@ final class UpstreamServer: Sendable {
     ///   - maxFails: the effective `max_fails` (the server's own, else the group's; 0 for a group's only server,
     ///     which nginx never ejects).
     ///   - resolvedAddress: one address a DNS lookup of `config.address`'s name found; the server then connects
-    ///     there and is named `name:port (address)`, unique in its group and still showing where it came from.
+    ///     there, and it is part of the id (unique in its group) and of the name (still showing where it came from).
     init(
         config: ServerConfig,
         maxFails: Int = 1,
@@ -52,7 +54,8 @@ final class UpstreamServer: Sendable {
         resolvedAddress: String? = nil
     ) {
         self.config = config
-        self.name = resolvedAddress.map { "\(config.address) (\($0))" } ?? config.address.description
+        self.id = ServerID(address: config.address, resolvedAddress: resolvedAddress)
+        self.name = id.description
         self.socketAddress = try? SocketAddress(
             ipAddress: resolvedAddress ?? config.address.host,
             port: config.address.port
