@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // SHA-256 of admin passwords; the replicas already build it.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The process's parts run as Services of one ServiceGroup, stopped in order at shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: [
                 // The proxy's hot path is single-threaded per connection by design; dynamic exclusivity checks cost

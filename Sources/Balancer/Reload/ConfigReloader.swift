@@ -1,11 +1,15 @@
 import Logging
+import ServiceLifecycle
 
 /// Re-reads the config file on SIGHUP and applies it, one reload at a time: two signals in quick succession, or
 /// a signal during a health check, queue here instead of interleaving.
 ///
 /// An invalid file changes nothing: every error is logged as `FILE:LINE: key.path: message`, the refusal is
 /// counted, and the server keeps serving on the configuration it has.
-actor ConfigReloader {
+///
+/// As a service it reloads once per `requestReload()` (SIGHUP) until graceful shutdown; it is the first service to
+/// stop, after the reload in progress, so no reload opens a listener while the server drains.
+actor ConfigReloader: Service {
     /// What one reload did, for the caller and tests.
     enum Outcome: Sendable, Equatable {
         case applied(number: Int, generation: Int, summary: String)
@@ -15,11 +19,29 @@ actor ConfigReloader {
     private let server: BalancerServer
     private let path: String
     private let logger: Logger
+    /// One element per reload asked for, in order.
+    private let requests: AsyncStream<Void>
+    private let requested: AsyncStream<Void>.Continuation
 
     init(server: BalancerServer, path: String, logger: Logger) {
         self.server = server
         self.path = path
         self.logger = logger
+        (requests, requested) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Queues a reload for `run()`; returns at once, so a termination signal is still seen during a reload.
+    nonisolated func requestReload() {
+        requested.yield()
+    }
+
+    /// Reloads once per request, one at a time, until graceful shutdown (reloads already asked for still run).
+    func run() async {
+        await withGracefulShutdownHandler {
+            for await _ in requests { await reload() }
+        } onGracefulShutdown: { [requested] in
+            requested.finish()
+        }
     }
 
     /// Loads `path` and applies it, or refuses it; logs one summary line either way.

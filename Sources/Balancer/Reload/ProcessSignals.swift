@@ -7,9 +7,11 @@ import Dispatch
 #endif
 
 /// The signals `serve` acts on, delivered as an async stream: SIGHUP reloads, SIGTERM/SIGINT/SIGQUIT stop.
+/// `SignalService` reads it for the whole life of the service group.
 ///
 /// The default dispositions are replaced by dispatch sources, so a signal never kills the process mid-drain and
-/// a second termination signal can be told apart from the first.
+/// a second termination signal can be told apart from the first. (The service group's own signal handling ends
+/// at the first signal, and names none.)
 final class ProcessSignals: @unchecked Sendable {
     // @unchecked: `sources` is written once in init and only kept alive afterwards.
     /// One received signal.
@@ -40,7 +42,7 @@ final class ProcessSignals: @unchecked Sendable {
         }
     }
 
-    /// Ends the stream (the server has stopped).
+    /// Ends the stream: the last step of shutdown. Later signals are still caught, and ignored.
     func finish() {
         continuation.finish()
     }

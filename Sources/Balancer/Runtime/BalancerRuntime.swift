@@ -1,8 +1,8 @@
 import Logging
-import NIOCore
+import ServiceLifecycle
 
-/// Runs the proxy for a loaded configuration: SIGHUP reloads the config file, SIGTERM, SIGINT or SIGQUIT drain
-/// and stop (a second one closes everything at once).
+/// Runs the proxy for a loaded configuration as one `ServiceGroup`: SIGHUP reloads the config file, SIGTERM,
+/// SIGINT or SIGQUIT drain and stop (a second one closes everything at once).
 enum BalancerRuntime {
     static func serve(config: BalancerConfig, configPath: String) async throws {
         var logger = Logger(label: "balancer")
@@ -14,35 +14,32 @@ enum BalancerRuntime {
         let pidFile = try config.pidFile.map(PidFileWriter.init(path:))
         defer { pidFile?.remove() }
         let reloader = ConfigReloader(server: server, path: configPath, logger: logger)
+        let signalService = SignalService(signals: signals, server: server, reloader: reloader, logger: logger)
+        let group = ServiceGroup(
+            configuration: configuration(
+                server: server,
+                signals: signalService,
+                reloader: reloader,
+                logger: logger
+            )
+        )
+        signalService.attach(to: group)
         logger.info("balancer started with \(config.workers) workers, config \(configPath)")
-
-        var shutdown: Task<Void, Never>?
-        for await received in signals.stream {
-            switch received {
-            case .reload:
-                guard shutdown == nil else {
-                    logger.notice("SIGHUP ignored: shutting down")
-                    continue
-                }
-                // Not awaited here, so a termination signal is still seen during a reload; the actor queues them.
-                Task { await reloader.reload() }
-            case .terminate(let name):
-                if shutdown != nil {
-                    logger.notice("received \(name) again: closing all connections now")
-                    server.closeNow()
-                    continue
-                }
-                // The running config's timeout: a reload may have changed it.
-                let timeout = server.snapshot.config.shutdownTimeout
-                logger.notice("received \(name), draining for up to \(timeout)")
-                shutdown = Task {
-                    // A reload in progress finishes first; later ones are refused by the closed signal loop.
-                    await server.shutdown(timeout: .milliseconds(timeout.milliseconds))
-                    signals.finish()
-                }
-            }
-        }
-        await shutdown?.value
+        try await group.run()
         logger.notice("stopped")
+    }
+
+    /// The group's services in start order; graceful shutdown stops them from the last to the first: reloads
+    /// (the one in progress finishes), then the server's parts (`BalancerServer.services`: listeners and drain
+    /// first, the access log last), and the signals, still heard until the end, last of all.
+    static func configuration(
+        server: BalancerServer,
+        signals: SignalService,
+        reloader: ConfigReloader,
+        logger: Logger
+    ) -> ServiceGroupConfiguration {
+        let services: [any Service] = [signals] + server.services.map { $0 as any Service } + [reloader]
+        // No signals of the group's own: `SignalService` owns them, and tells a second one apart from the first.
+        return ServiceGroupConfiguration(services: services, logger: logger)
     }
 }

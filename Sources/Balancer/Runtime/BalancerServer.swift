@@ -10,7 +10,8 @@ import Shared
 /// The running proxy: one event loop group, one `LoopContext` per loop, and the public listeners.
 ///
 /// Created by `BalancerRuntime` for `serve`, and directly by tests (port 0, then `boundAddresses`). Reloads reach
-/// it through `ConfigReloader`, which calls `apply` one at a time.
+/// it through `ConfigReloader`, which calls `apply` one at a time. `start()` starts every part in order; the parts
+/// stop as the services of `BalancerServer+Lifecycle.swift`, in one service group or through `shutdown(timeout:)`.
 final class BalancerServer: @unchecked Sendable {
     // @unchecked: `contexts` is fixed after init and each context is only touched on its own event loop (which
     // `NIOLoopBound` checks); the mutable state (snapshot, listeners, reload counters) sits behind locks.
@@ -19,17 +20,20 @@ final class BalancerServer: @unchecked Sendable {
     private let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     /// The same contexts for the admin server, which reads only their immutable, thread-safe members.
     private let adminContexts: [LoopContext]
-    private let accessLog: AccessLogWriter?
+    /// Written by one thread of its own; `AccessLogService` stops it last.
+    let accessLog: AccessLogWriter?
     let logger: Logger
     let healthChecker: HealthChecker
     private let current: NIOLockedValueBox<ProxySnapshot>
     private let listening = NIOLockedValueBox<[Listener]>([])
     private let reloads = NIOLockedValueBox(ReloadStatus())
-    /// Set by a second termination signal: the drain stops waiting.
-    private let closeNowRequested = ManagedAtomic<Bool>(false)
+    /// Ends the drain at shutdown: every loop drained, the deadline, or a second signal (`closeNow()`).
+    let drain = DrainWaiter()
+    /// How long the drain may take, fixed when shutdown is asked for; nil: the running config's `shutdown_timeout`.
+    let drainTimeout = NIOLockedValueBox<TimeAmount?>(nil)
     private(set) var adminServer: AdminServer?
     /// Re-resolves upstream servers written as DNS names (`resolve_interval`).
-    private let resolution: UpstreamResolution
+    let resolution: UpstreamResolution
     /// Reloads and re-resolutions switch snapshots one at a time.
     private let installQueue = SnapshotInstallQueue()
     /// Servers removed while busy, shown as `draining` on the status page.
@@ -217,55 +221,28 @@ final class BalancerServer: @unchecked Sendable {
 
     // MARK: - Shutdown
 
-    /// Stops accepting, lets in-flight requests finish (their responses close their connections), closes idle
-    /// connections, and at `timeout` — or at `closeNow()` — closes whatever is still open.
-    func shutdown(timeout: TimeAmount) async {
+    /// Closes every listening socket: no connection is accepted from now on (the first step of shutdown).
+    /// Connections already accepted stay and drain.
+    func stopAccepting() async {
         let listeners = listening.withLockedValue { list -> [Listener] in
             defer { list = [] }
             return list
         }
         for listener in listeners { try? await listener.channel.close() }
-        await onEveryLoop { $0.beginDraining() }
-        let deadline = NIODeadline.now() + timeout
-        var lastNudge = NIODeadline.now()
-        while stats.activeClients.load(ordering: .relaxed) > 0 && NIODeadline.now() < deadline
-            && !closeNowRequested.load(ordering: .relaxed)
-        {
-            try? await Task.sleep(for: .milliseconds(20))
-            // A response whose head went out before draining began kept its connection: nudge it again once idle.
-            if NIODeadline.now() - lastNudge > .milliseconds(200) {
-                await onEveryLoop { $0.beginDraining() }
-                lastNudge = NIODeadline.now()
-            }
-        }
-        let left = stats.activeClients.load(ordering: .relaxed)
-        if left > 0 {
-            let why = closeNowRequested.load(ordering: .relaxed) ? "on a second signal" : "at the shutdown deadline"
-            logger.notice("closing \(left) client connections still open \(why)")
-        }
-        healthChecker.stop()
-        await resolution.shutdown()
-        await adminServer?.shutdown()
-        await onEveryLoop { context in
-            context.closeAllClients()
-            context.accessLog?.stop()
-            context.pool.closeIdle()
-        }
-        try? await group.shutdownGracefully()
-        // Last, once no loop can finish a request any more: every line handed over is written before exit.
-        accessLog?.shutdown()
-    }
-
-    /// A second termination signal: stop waiting for the drain and close everything.
-    func closeNow() {
-        closeNowRequested.store(true, ordering: .relaxed)
     }
 
     /// Runs `body` on every loop with its context, and waits until all have run it.
-    private func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
+    func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) async {
         for context in contexts.values {
             try? await context.eventLoop.submit { body(context.value) }.get()
         }
+    }
+
+    /// Runs `body` on every loop with its context and returns the futures it made, one per loop.
+    func futuresFromEveryLoop<Value: Sendable>(
+        _ body: @escaping @Sendable (LoopContext) -> EventLoopFuture<Value>
+    ) -> [EventLoopFuture<Value>] {
+        contexts.values.map { context in context.eventLoop.flatSubmit { body(context.value) } }
     }
 
     /// Requests answered so far, and upstream connections opened (tests check keep-alive reuse with these).

@@ -1,3 +1,4 @@
 /// The user event `LoopContext.beginDraining` sends down every client pipeline at shutdown: a connection between
-/// requests closes now; one with a request in progress finishes it and closes after the response.
+/// requests closes now; one with a request in progress finishes it and closes after the response. Sent again by
+/// `DrainNudgeHandler` after each flush of a connection that was busy when draining began.
 struct DrainingStarted: Sendable {}

@@ -23,6 +23,10 @@ final class LoopContext {
     private let idPrefix: String
     /// Set when shutdown begins: responses then carry `Connection: close` and idle connections are closed.
     private(set) var draining = false
+    /// Completes once draining and the last client connection has closed: what the drain waits on, per loop.
+    private var drained: EventLoopFuture<Void>?
+    /// The promise behind `drained` while it is still pending.
+    private var drainPending: EventLoopPromise<Void>?
     /// Open client connections of this loop, so shutdown can reach idle ones and close what outlives the deadline.
     private var clients: [ObjectIdentifier: Channel] = [:]
     /// `limits.max_connections` for this loop (`admit()`).
@@ -60,23 +64,49 @@ final class LoopContext {
         pool.closeIdle(except: keep)
     }
 
-    /// Tracks a newly accepted client connection until it closes.
+    /// Tracks a newly accepted client connection until it closes; while draining, the last one to close
+    /// completes the drain of this loop.
     func register(_ channel: Channel) {
         let key = ObjectIdentifier(channel)
         clients[key] = channel
-        channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in clients[key] = nil }
+        channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
+            clients[key] = nil
+            if clients.isEmpty { finishDrain() }
+        }
     }
 
     /// Shutdown began: from now on every response closes its connection, and connections between requests are
-    /// told to close now (`DrainingStarted`; the handler closes only if no request is in progress).
-    func beginDraining() {
+    /// told to close now (`DrainingStarted`; the handler closes only if no request is in progress). The future
+    /// completes when no client connection is left on this loop; calling again returns the same future.
+    func beginDraining() -> EventLoopFuture<Void> {
+        if let drained { return drained }
         draining = true
-        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(DrainingStarted()) }
+        let promise = eventLoop.makePromise(of: Void.self)
+        drained = promise.futureResult
+        drainPending = promise
+        for channel in clients.values {
+            channel.pipeline.fireUserInboundEventTriggered(DrainingStarted())
+            // Still open: a request is in progress. If its response head went out before draining began it
+            // promised keep-alive, so the connection is told again once the response has been flushed.
+            if channel.isActive { DrainNudgeHandler.install(on: channel) }
+        }
+        if clients.isEmpty { finishDrain() }
+        return promise.futureResult
     }
 
-    /// The shutdown deadline passed (or a second signal came): ends every connection, requests in flight included.
+    /// Completes the drain of this loop, once; nothing to do before draining began.
+    private func finishDrain() {
+        drainPending?.succeed()
+        drainPending = nil
+    }
+
+    /// The shutdown deadline passed (or a second signal came): ends every connection, requests in flight
+    /// included, and with them the drain.
     func closeAllClients() {
         for channel in clients.values { channel.close(promise: nil) }
+        // Closing completes the drain through `register`'s callbacks; a channel whose close is still pending must
+        // not keep the waiters (or an unfulfilled promise) past this point.
+        finishDrain()
     }
 
     /// Picks a server of `group` in `snapshot`, skipping `excluded`; nil when none is eligible (empty or all down).

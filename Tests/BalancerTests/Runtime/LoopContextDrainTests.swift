@@ -1,0 +1,114 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import XCTest
+
+@testable import Balancer
+
+/// One loop's drain on embedded channels: its future completes when the last client connection closes, idle
+/// connections close at once, and busy ones are told again after each flush.
+final class LoopContextDrainTests: XCTestCase {
+    private let loop = EmbeddedEventLoop()
+
+    override func tearDown() {
+        try? loop.syncShutdownGracefully()
+    }
+
+    private func makeContext() throws -> LoopContext {
+        let config = try XCTUnwrap(ConfigFixture.parse(ConfigFixture.minimal + "\naccess_log: off"))
+        return LoopContext(
+            eventLoop: loop,
+            snapshot: ProxySnapshot(config: config, generation: 1),
+            accessLog: nil,
+            stats: ConnectionStats(),
+            events: UpstreamEventLog(logger: Logger(label: "test"))
+        )
+    }
+
+    /// A connected client channel on the test's loop, registered with `context`; `handler` ends its pipeline.
+    private func connect(_ context: LoopContext, _ handler: ChannelHandler) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
+        context.register(channel)
+        return channel
+    }
+
+    private func isComplete(_ future: EventLoopFuture<Void>) -> Bool {
+        loop.run()
+        let done = NIOLockedValueBox(false)
+        future.whenComplete { _ in done.withLockedValue { $0 = true } }
+        return done.withLockedValue { $0 }
+    }
+
+    func testDrainCompletesWhenTheLastBusyConnectionCloses() throws {
+        let context = try makeContext()
+        let first = try connect(context, DrainEventRecorder())
+        let second = try connect(context, DrainEventRecorder())
+        let drained = context.beginDraining()
+        XCTAssertTrue(context.draining)
+        XCTAssertFalse(isComplete(drained), "two connections are still open")
+        try first.close().wait()
+        XCTAssertFalse(isComplete(drained), "one connection is still open")
+        try second.close().wait()
+        XCTAssertTrue(isComplete(drained))
+        XCTAssertTrue(context.beginDraining() === drained, "asked again, the same drain")
+    }
+
+    func testIdleConnectionsCloseAtOnceAndTheDrainCompletes() throws {
+        let context = try makeContext()
+        let idle = try connect(context, ClientConnectionHandler(loop: context))
+        let drained = context.beginDraining()
+        XCTAssertFalse(idle.isActive, "a connection between requests closes when draining begins")
+        XCTAssertTrue(isComplete(drained))
+    }
+
+    func testNoConnectionsMeansDrainedAtOnce() throws {
+        XCTAssertTrue(isComplete(try makeContext().beginDraining()))
+    }
+
+    func testClosingAllClientsEndsTheDrain() throws {
+        let context = try makeContext()
+        let busy = try connect(context, DrainEventRecorder())
+        let drained = context.beginDraining()
+        context.closeAllClients()
+        XCTAssertFalse(busy.isActive)
+        XCTAssertTrue(isComplete(drained))
+    }
+
+    /// A busy connection hears `DrainingStarted` again after each flush, once the flushing code has returned:
+    /// that is how a response that promised keep-alive before the drain still closes its connection.
+    func testABusyConnectionIsToldAgainAfterEachFlush() throws {
+        let context = try makeContext()
+        let recorder = DrainEventRecorder()
+        let busy = try connect(context, recorder)
+        _ = context.beginDraining()
+        XCTAssertEqual(recorder.drainEvents, 1)
+        busy.flush()
+        XCTAssertEqual(recorder.drainEvents, 1, "not while the flushing code still runs")
+        loop.run()
+        XCTAssertEqual(recorder.drainEvents, 2)
+        try busy.close().wait()
+    }
+
+    func testConnectionsAreNotToldBeforeDraining() throws {
+        let context = try makeContext()
+        let recorder = DrainEventRecorder()
+        let channel = try connect(context, recorder)
+        channel.flush()
+        loop.run()
+        XCTAssertEqual(recorder.drainEvents, 0)
+        try channel.close().wait()
+    }
+}
+
+/// Counts `DrainingStarted` events and never closes: a connection with a request in progress.
+private final class DrainEventRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private(set) var drainEvents = 0
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainingStarted { drainEvents += 1 }
+    }
+}
