@@ -1,50 +1,41 @@
 import NIOCore
 import NIOHTTP1
 
-/// The last handler of a client connection: turns decoded request parts and upstream callbacks into
-/// `ProxyStateMachine` events and carries out the actions it returns. It decides nothing itself.
+/// The last handler of a client connection: turns NIO callbacks, decoded request parts and the upstream
+/// connection's callbacks into `ProxyStateMachine` events, and carries out the actions it returns. It decides
+/// nothing itself; its state is the machinery those actions need (channel context, timer, framing layer, the
+/// current attempt's server and connection, the response output).
 ///
 /// The upstream connection serving a request lives on this handler's event loop, so every call between the two
-/// sides is a plain method call: no task, lock or thread hop per request.
-final class ClientConnectionHandler: ChannelDuplexHandler {
+/// sides is a plain method call: no task, lock or thread hop per request. Loop-bound: every entry point runs on the
+/// channel's event loop (asserted in debug builds where the upstream side calls in).
+final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let loop: LoopContext
-    var context: ChannelHandlerContext!
-    var machine = ProxyStateMachine()
+    private let loop: LoopContext
+    private var context: ChannelHandlerContext?
+    private var timer: DeadlineTimer?
+    private var machine: ProxyStateMachine
     /// The HTTP/1 framing layer: bytes in, request events out (replaceable without touching the decisions).
-    var decoder: HTTP1RequestDecoder
-    /// How the response body in progress is framed towards the client.
-    var responseFraming = HTTP1OutgoingFraming.raw
-    /// The response head (and small body parts behind it) not written yet; written at the latest when the
-    /// upstream's read completes.
-    var pendingOutput: ByteBuffer?
+    private var decoder: HTTP1RequestDecoder
+    private var output = ClientResponseOutput()
     private var processingInbound = false
     /// The peer address and the forwarding lines made of it, once per connection.
-    var clientLines = ClientAddressLines(address: "-")
-    var clientIP: String { clientLines.address }
-    var timer: DeadlineTimer!
-    /// A `read` was held back because the upstream could not take more.
-    var readPending = false
-    /// Set once the connection has been asked to close; everything after is ignored.
-    var closing = false
+    private var clientLines = ClientAddressLines(address: "-")
+    /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
+    private var closing = false
 
     // The request in progress.
-    var snapshot: ProxySnapshot
-    var request = RequestRecord()
-    var upstream: UpstreamHandler?
-    var server: UpstreamServer?
-    /// Body parts received while no upstream connection was attached (first attempt only).
-    var pending: [ByteBuffer] = []
-    var pendingBytes = 0
-    /// Bumped per attempt so a late connect completion for an abandoned attempt is ignored.
-    var attemptID = 0
+    private var snapshot: ProxySnapshot
+    private var request = RequestRecord()
+    private var attempt = UpstreamAttempt()
 
     init(loop: LoopContext) {
         self.loop = loop
         self.snapshot = loop.snapshot
+        self.machine = ProxyStateMachine(timeouts: loop.snapshot.requestPolicy.timeouts)
         self.decoder = HTTP1RequestDecoder(maxHeadSize: loop.snapshot.maxHeaderSize)
     }
 
@@ -60,11 +51,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         // upstream connection still attached holds it as its delegate. Left in place, every closed connection's
         // handler, context and buffers would stay in memory for good.
         closing = true
-        timer.invalidate()
-        if let upstream {
-            self.upstream = nil
-            upstream.abort()
-        }
+        timer?.invalidate()
+        timer = nil
+        attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
         self.context = nil
     }
 
@@ -72,104 +61,45 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
         loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
         clientLines = ClientAddressLines(address: context.channel.remoteAddress?.ipAddress ?? "-")
-        timer.arm(.now() + snapshot.clientHeaderTimeout)
+        run(machine.connectionActive())
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         loop.stats.activeClients.wrappingDecrement(ordering: .relaxed)
-        timer.cancel()
+        timer?.cancel()
         closing = true
-        if machine.clientClosed() {
-            finishAttempt(reuse: false)
-        }
+        if machine.clientClosed() == .abortAttempt { endAttempt(.uncounted) }
         context.fireChannelInactive()
     }
 
     private func clientTimedOut() {
         guard !closing else { return }
-        switch machine.clientTimedOut(readsHeld: readPending, clientWritable: context.channel.isWritable) {
-        case .close:
-            // Idle past keepalive_timeout, no complete head within client_header_timeout (slowloris), or a quiet
-            // tunnel: close quietly, as nginx does — there is no request to answer.
-            finishAttempt(reuse: false)
+        switch machine.clientTimedOut() {
+        case .close, .abortBoth, .clientTooSlow:
+            endAttempt(.uncounted)
             close()
         case .requestTimeout:
-            finishAttempt(reuse: false)
+            endAttempt(.uncounted)
             sendLocalResponse(.requestTimeout, close: true)
-        case .abortBoth, .clientTooSlow:
-            finishAttempt(reuse: false)
-            close()
-        case .rearm:
-            timer.arm(.now() + snapshot.clientBodyTimeout)
+        case .rearm(let timeout):
+            run(.arm(timeout))
         case .none:
             break
         }
     }
 
-    func close() {
-        guard !closing else { return }
+    private func close() {
+        guard !closing, let context else { return }
         closing = true
-        writePendingOutput()
+        output.writeHeld(on: context)
         context.close(promise: nil)
-    }
-
-    // MARK: - Inbound
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if machine.isTunnel {
-            timer.arm(.now() + snapshot.websocketIdleTimeout)
-            upstream?.sendRaw(unwrapInboundIn(data))
-            return
-        }
-        decoder.feed(unwrapInboundIn(data))
-        processInbound()
-    }
-
-    /// Hands decoded request events to the state machine until the decoder needs more bytes or pauses after a
-    /// request (pipelined requests wait for the response in progress).
-    func processInbound() {
-        // Re-entered when handling an event completes a response (a local 404, say): the running loop goes on.
-        guard !processingInbound else { return }
-        processingInbound = true
-        defer { processingInbound = false }
-        while !closing {
-            let event: HTTP1RequestEvent?
-            do {
-                event = try decoder.next()
-            } catch {
-                requestParseFailed(error)
-                return
-            }
-            guard let event else { return }
-            switch event {
-            case .head(let received):
-                requestHeadReceived(received)
-            case .body(let part):
-                requestBodyReceived(part)
-            case .end:
-                requestEndReceived()
-                if machine.isIdle { decoder.resume() }
-            }
-        }
-    }
-
-    /// The response in progress is complete and the connection stays: read the next pipelined request, if any.
-    func readNextRequest() {
-        decoder.resume()
-        processInbound()
-        if !closing && machine.isIdle { resumeClientReads() }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        upstream?.flush()
-        context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // Shutdown: a connection between requests closes now; one mid-request closes after its response.
         if event is DrainingStarted {
-            if machine.isIdle { close() }
+            if machine.drainingStarted() == .close { close() }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -180,46 +110,429 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         close()
     }
 
-    private func requestParseFailed(_ error: HTTP1ParseError) {
-        let status: HTTPResponseStatus = error == .headTooLarge ? .requestHeaderFieldsTooLarge : .badRequest
-        let action = machine.requestMalformed(status: status)
-        if upstream != nil || server != nil { finishAttempt(reuse: false) }
-        perform(action)
+    // MARK: - Reads and writability
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch machine.clientBytesReceived() {
+        case .decode:
+            decoder.feed(unwrapInboundIn(data))
+            processInbound()
+        case .relayToUpstream(let idleTimeout):
+            run(.arm(idleTimeout))
+            attempt.connection?.sendRaw(unwrapInboundIn(data))
+        case .discard:
+            break
+        }
     }
 
-    /// Backpressure: hold the client's reads while the upstream cannot take more, or while a connect is pending and
-    /// a replay buffer's worth of body is already waiting.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        attempt.connection?.flush()
+        context.fireChannelReadComplete()
+    }
+
     func read(context: ChannelHandlerContext) {
-        if let upstream, !upstream.isWritable {
-            readPending = true
-            return
-        }
-        if upstream == nil && pendingBytes >= ReplayBuffer.defaultLimit {
-            readPending = true
-            return
-        }
         // A client pipelining far ahead of the responses waits until the buffered requests are served.
-        if decoder.isPaused && decoder.bufferedBytes >= 2 * decoder.maxHeadSize {
-            readPending = true
-            return
+        let backlogFull = decoder.isPaused && decoder.bufferedBytes >= 2 * decoder.maxHeadSize
+        switch machine.readRequested(pipelineBacklogFull: backlogFull) {
+        case .read: context.read()
+        case .hold: break
         }
-        context.read()
     }
 
-    func resumeClientReads() {
-        guard readPending, !closing else { return }
-        readPending = false
-        context.read()
+    private func resumeReads() {
+        guard !closing else { return }
+        context?.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            upstream?.resumeReading()
-            // The client takes bytes again: its send_timeout stops (a body still arriving re-arms its own).
-            if machine.isRelayingResponse && !machine.awaitsClientBody { timer.disarm() }
-        } else if machine.isRelayingResponse {
-            timer.arm(.now() + snapshot.clientSendTimeout)
-        }
+        let action = machine.clientWritabilityChanged(isWritable: context.channel.isWritable)
+        if action.resumeUpstreamReads { attempt.connection?.resumeReading() }
+        run(action.timer)
         context.fireChannelWritabilityChanged()
+    }
+
+    private func run(_ action: ProxyStateMachine.TimerAction) {
+        switch action {
+        case .keep: break
+        case .arm(let timeout): timer?.arm(.now() + timeout)
+        case .disarm: timer?.disarm()
+        }
+    }
+
+    // MARK: - Request events
+
+    /// Hands decoded request events to the state machine until the decoder needs more bytes or pauses after a
+    /// request (pipelined requests wait for the response in progress).
+    private func processInbound() {
+        // Re-entered when handling an event completes a response (a local 404, say): the running loop goes on.
+        guard !processingInbound else { return }
+        processingInbound = true
+        defer { processingInbound = false }
+        while !closing {
+            let event: HTTP1RequestEvent?
+            do {
+                event = try decoder.next()
+            } catch {
+                let status: HTTPResponseStatus = error == .headTooLarge ? .requestHeaderFieldsTooLarge : .badRequest
+                run(machine.requestMalformed(status: status), detail: nil)
+                return
+            }
+            switch event {
+            case .head(let received): requestHeadReceived(received)
+            case .body(let part): requestBodyReceived(part)
+            case .end: requestEndReceived()
+            case nil: return
+            }
+        }
+    }
+
+    /// The response in progress is complete and the connection stays: read the next pipelined request, if any.
+    private func readNextRequest() {
+        decoder.resume()
+        processInbound()
+        if !closing, machine.readyForNextRequest() == .resumeReads { resumeReads() }
+    }
+
+    private func requestHeadReceived(_ received: HTTP1RequestHead) {
+        guard let context else { return }
+        let head = received.head
+        snapshot = loop.snapshot
+        request.begin(head, at: .now())
+        if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
+            request.requestID = id
+        } else {
+            request.requestID = loop.nextRequestID()
+        }
+        var unavailable: HTTPResponseStatus?
+        if let route = snapshot.router.match(uri: head.uri) {
+            request.groupIndex = snapshot.routeGroup[route]
+            request.cache = snapshot.routeCache[route]
+        } else {
+            unavailable = .notFound
+        }
+        let action = machine.requestHeadReceived(
+            received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, now: UpstreamServer.now())
+        switch action {
+        case .respond(let status, let close):
+            timer?.disarm()
+            sendLocalResponse(status, close: close)
+        case .proxy(let framing, let continue100, let timerAction):
+            var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
+            ForwardedRequest.writeUpstreamHead(
+                received,
+                client: clientLines,
+                requestID: request.requestID,
+                normalizePath: snapshot.config.proxy.normalizePath,
+                underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
+                upgrade: machine.isUpgradeRequest,
+                into: &forwarded
+            )
+            request.forwardedHead = forwarded
+            request.forwardedChunked = framing == .chunked
+            if continue100 {
+                var interim = context.channel.allocator.buffer(capacity: 32)
+                interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
+            }
+            run(timerAction)
+            pickServer(excluding: .empty)
+        }
+    }
+
+    private func requestBodyReceived(_ part: ByteBuffer) {
+        switch machine.requestBodyReceived(part) {
+        case .forward(let bodyTimeout):
+            run(.arm(bodyTimeout))
+            attempt.connection?.sendBody(part)
+        case .hold(let bodyTimeout):
+            run(.arm(bodyTimeout))
+        case .discard:
+            break
+        case .rejectTooLarge:
+            endAttempt(.uncounted)
+            sendLocalResponse(.payloadTooLarge, close: true)
+        case .abortBoth:
+            endAttempt(.uncounted)
+            close()
+        }
+    }
+
+    private func requestEndReceived() {
+        switch machine.requestEndReceived() {
+        case .forward:
+            timer?.disarm()
+            attempt.connection?.sendEnd()
+            attempt.connection?.flush()
+        case .hold:
+            timer?.disarm()
+        case .none:
+            break
+        }
+        // A request answered locally, or not at all yet: the framing layer reads on once the connection is idle.
+        if machine.isIdle { decoder.resume() }
+    }
+
+    // MARK: - Attempts
+
+    /// Picks a server outside `excluded` and asks the machine to start an attempt on it.
+    private func pickServer(excluding excluded: ServerSet) {
+        guard !closing, let context else { return }
+        let now = UpstreamServer.now()
+        let servers = snapshot.groups[request.groupIndex].servers
+        guard let chosen = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now),
+            let index = servers.firstIndex(where: { $0 === chosen })
+        else {
+            run(machine.noServerAvailable(), detail: nil)
+            return
+        }
+        guard case .connect(let id) = machine.serverPicked(index) else { return }
+        attempt.start(on: chosen, now: now)
+        request.upstreamAddress = chosen.name
+        if let pooled = loop.pool.checkout(chosen) {
+            attach(pooled, attempt: id, pooled: true)
+            return
+        }
+        loop.stats.upstreamConnectionsOpened.wrappingIncrement(ordering: .relaxed)
+        loop.pool.noteOpened()
+        UpstreamConnector.connect(to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout)
+            .assumeIsolatedUnsafeUnchecked()
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let connection):
+                    self.attach(connection, attempt: id, pooled: false)
+                case .failure(let error):
+                    let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } }
+                    let failure: ProxyStateMachine.AttemptFailure = timedOut == true ? .connectTimeout : .error
+                    let now = UpstreamServer.now()
+                    self.run(
+                        self.machine.connectFailed(attempt: id, failure, now: now),
+                        detail: ConnectFailure.describe(error))
+                }
+            }
+    }
+
+    private func attach(_ connection: UpstreamHandler, attempt id: Int, pooled: Bool) {
+        switch machine.upstreamConnected(attempt: id, writable: connection.isWritable) {
+        case .decline:
+            if pooled {
+                loop.pool.checkin(connection, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
+            } else {
+                connection.abort()
+            }
+        case .sendRequest(let body, let end, let resume):
+            attempt.attach(connection)
+            connection.beginExchange(
+                delegate: self,
+                readTimeout: snapshot.readTimeout,
+                sendTimeout: snapshot.sendTimeout,
+                isHeadRequest: request.head.method == .HEAD
+            )
+            connection.sendHead(request.forwardedHead, chunked: request.forwardedChunked)
+            for part in body { connection.sendBody(part) }
+            if end { connection.sendEnd() }
+            connection.flush()
+            if resume { resumeReads() }
+        }
+    }
+
+    /// Ends the current attempt without reusing its connection, recording `outcome` for its server.
+    private func endAttempt(_ outcome: ProxyStateMachine.AttemptOutcome, detail: String? = nil) {
+        attempt.record(outcome, detail: detail, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+        attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
+    }
+
+    private func run(_ action: ProxyStateMachine.FailureAction, detail: String?) {
+        switch action {
+        case .retry(let outcome, let excluded):
+            endAttempt(outcome, detail: detail)
+            pickServer(excluding: excluded)
+        case .respond(let status, let close, let outcome):
+            endAttempt(outcome, detail: detail)
+            sendLocalResponse(status, close: close)
+        case .closeClient(let outcome):
+            endAttempt(outcome, detail: detail)
+            close()
+        case .endTunnel:
+            // The upstream ended the tunnel (a normal WebSocket close, or a crash): not a failed attempt. What it
+            // sent last is delivered, then the client's connection is closed.
+            endAttempt(.uncounted)
+            guard let context else { return }
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+            flushed.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
+        case .none:
+            break
+        }
+    }
+
+    // MARK: - Upstream events (UpstreamConnectionDelegate)
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    func upstreamResponseHead(_ head: HTTP1ResponseHead) {
+        guard let context else { return }
+        context.eventLoop.assertInEventLoop()
+        let code = head.status
+        switch machine.responseHeadReceived(status: code, now: UpstreamServer.now()) {
+        case .retry(let outcome, let excluded):
+            // nginx's `proxy_next_upstream http_50x`: the answer is a failed attempt, and another server is asked.
+            run(.retry(outcome, excluding: excluded), detail: nil)
+            return
+        case .relay(let outcome):
+            attempt.record(outcome, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+        case .reject:
+            let failed = machine.attemptFailed(.error, now: UpstreamServer.now())
+            run(failed, detail: "101 Switching Protocols without an upgrade request")
+            return
+        case .openTunnel(let idleTimeout):
+            attempt.record(.succeeded, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+            openTunnel(head, idleTimeout: idleTimeout)
+            return
+        }
+        request.upstreamStatus = code
+        request.status = code
+        let room = head.bytes.readableBytes + 256 + min(head.bufferedBodyBytes, ClientResponseOutput.coalescedPartLimit)
+        var buffer = context.channel.allocator.buffer(capacity: room)
+        let rewritten = ResponseHeadRewriter.writeClientHead(
+            head,
+            clientVersion: request.head.version,
+            clientKeepAlive: machine.clientKeepAlive,
+            isHeadRequest: request.head.method == .HEAD,
+            requestID: request.requestID,
+            cache: request.cache,
+            uri: request.head.uri,
+            snapshot: snapshot,
+            dates: loop.dates,
+            into: &buffer
+        )
+        request.keepAlive = rewritten.keepAlive
+        // Held back: small body parts that arrived with the head join it, so a typical response leaves in one write.
+        output.holdHead(buffer, framing: rewritten.framing)
+    }
+
+    func upstreamResponseBody(_ part: ByteBuffer) {
+        guard let context else { return }
+        request.bytesSent += Int64(part.readableBytes)
+        output.writeBodyPart(part, on: context)
+    }
+
+    func upstreamResponseEnd(keepAlive: Bool) {
+        guard let context else { return }
+        switch machine.responseEndReceived(upstreamKeepAlive: keepAlive, clientCanKeepAlive: request.keepAlive) {
+        case .finish(let reuse, let keepaliveTimeout):
+            attempt.finish(reuse: reuse, pool: loop.pool, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
+            logRequest()
+            if let keepaliveTimeout {
+                run(.arm(keepaliveTimeout))
+                output.writeEnd(on: context, promise: nil)
+                context.flush()
+                readNextRequest()
+            } else {
+                writeResponseEndThenClose(context)
+            }
+        case .finishEarly:
+            endAttempt(.uncounted)
+            logRequest()
+            writeResponseEndThenClose(context)
+        case .none:
+            break
+        }
+    }
+
+    private func writeResponseEndThenClose(_ context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        output.writeEnd(on: context, promise: promise)
+        context.flush()
+        promise.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
+    }
+
+    /// Relays the 101 and turns both connections into a tunnel; bytes the client sent behind its request go first.
+    private func openTunnel(_ head: HTTP1ResponseHead, idleTimeout: TimeAmount) {
+        guard let context else { return }
+        request.upstreamStatus = 101
+        request.status = 101
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        ResponseHeadRewriter.writeSwitchingProtocolsHead(head, requestID: request.requestID, into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        logRequest()
+        attempt.connection?.startTunnel()
+        run(.arm(idleTimeout))
+        if let early = decoder.takeBuffered() {
+            attempt.connection?.sendRaw(early)
+            attempt.connection?.flush()
+        }
+    }
+
+    func upstreamTunnelData(_ bytes: ByteBuffer) {
+        run(machine.tunnelDataReceived())
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func upstreamReadComplete() {
+        guard let context else { return }
+        output.writeHeld(on: context)
+        context.flush()
+    }
+
+    func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
+        guard attempt.connection != nil else { return }
+        context?.eventLoop.assertInEventLoop()
+        run(machine.attemptFailed(failure, now: UpstreamServer.now()), detail: nil)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if machine.upstreamWritabilityChanged(isWritable: isWritable) == .resumeReads { resumeReads() }
+    }
+
+    // MARK: - Local responses and logging
+
+    /// Writes a response of the balancer's own, then keeps the connection or closes it the way the machine says.
+    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool) {
+        guard !closing, let context else { return }
+        request.status = Int(status.code)
+        if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
+        loop.dates.refresh()
+        let action = machine.localResponseWritten()
+        let response = LocalResponse.encode(
+            status: status,
+            version: request.head.version,
+            close: close || !isKeepOpen(action),
+            requestID: request.requestID,
+            snapshot: snapshot,
+            date: loop.dates.httpDate,
+            allocator: context.channel.allocator
+        )
+        request.bytesSent = Int64(response.bodyBytes)
+        logRequest()
+        switch action {
+        case .keepOpen(let keepaliveTimeout):
+            run(.arm(keepaliveTimeout))
+            context.writeAndFlush(wrapOutboundOut(response.bytes), promise: nil)
+            readNextRequest()
+        case .closeAfterWrite(let lingeringTimeout):
+            timer?.disarm()
+            let written = context.writeAndFlush(wrapOutboundOut(response.bytes))
+            written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
+                // Lingering close: the write side is shut so the client sees the response, and what it still
+                // sends is read and dropped until the timer ends the connection.
+                self.context?.close(mode: .output, promise: nil)
+                self.run(.arm(lingeringTimeout))
+            }
+        case .none:
+            break
+        }
+    }
+
+    private func isKeepOpen(_ action: ProxyStateMachine.LocalResponseAction) -> Bool {
+        if case .keepOpen = action { return true }
+        return false
+    }
+
+    private func logRequest() {
+        loop.stats.requests.wrappingIncrement(ordering: .relaxed)
+        loop.metrics.record(request, in: snapshot)
+        guard let log = loop.accessLog else { return }
+        loop.dates.refresh()
+        log.append(request.accessLogEntry(clientAddress: clientLines.address, now: .now()), dates: loop.dates)
     }
 }

@@ -46,3 +46,32 @@ enum LocalResponse {
         return buffer
     }
 }
+
+extension LocalResponse {
+    /// The whole response — head and JSON body — in one buffer; `bodyBytes` is what the access log counts.
+    static func encode(
+        status: HTTPResponseStatus,
+        version: HTTPVersion,
+        close: Bool,
+        requestID: String,
+        snapshot: ProxySnapshot,
+        date: String,
+        allocator: ByteBufferAllocator
+    ) -> (bytes: ByteBuffer, bodyBytes: Int) {
+        var body = LocalResponse.body(status: status, requestID: requestID, allocator: allocator)
+        let bodyBytes = body.readableBytes
+        let head = LocalResponse.head(
+            status: status,
+            version: version,
+            bodyLength: bodyBytes,
+            close: close,
+            requestID: requestID,
+            snapshot: snapshot,
+            date: date
+        )
+        var buffer = allocator.buffer(capacity: 512 + bodyBytes)
+        HTTP1Encoder.writeResponseHead(head, into: &buffer)
+        buffer.writeBuffer(&body)
+        return (buffer, bodyBytes)
+    }
+}

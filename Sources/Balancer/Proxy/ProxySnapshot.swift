@@ -26,13 +26,7 @@ final class ProxySnapshot: Sendable {
     let requestPolicy: ProxyStateMachine.Policy
     let readTimeout: TimeAmount
     let sendTimeout: TimeAmount
-    let websocketIdleTimeout: TimeAmount
     let connectTimeout: TimeAmount
-    let keepaliveTimeout: TimeAmount
-    let clientHeaderTimeout: TimeAmount
-    let clientBodyTimeout: TimeAmount
-    /// `limits.send_timeout`: the client's, between two moments it takes response bytes.
-    let clientSendTimeout: TimeAmount
 
     /// The DNS lookups the servers written as names were expanded with (see `UpstreamResolution`).
     let resolved: ResolvedAddresses
@@ -92,15 +86,17 @@ final class ProxySnapshot: Sendable {
             maxBodySize: config.limits.clientMaxBodySize.bytes,
             tries: max(1, config.proxy.nextUpstreamTries),
             nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream,
-            nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds
+            nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds,
+            timeouts: ProxyStateMachine.Timeouts(
+                header: .milliseconds(config.limits.clientHeaderTimeout.milliseconds),
+                keepalive: .milliseconds(config.limits.keepaliveTimeout.milliseconds),
+                body: .milliseconds(config.limits.clientBodyTimeout.milliseconds),
+                send: .milliseconds(config.limits.sendTimeout.milliseconds),
+                tunnelIdle: .milliseconds(config.proxy.websocketIdleTimeout.milliseconds)
+            )
         )
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
         self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)
-        self.websocketIdleTimeout = .milliseconds(config.proxy.websocketIdleTimeout.milliseconds)
         self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)
-        self.keepaliveTimeout = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
-        self.clientHeaderTimeout = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)
-        self.clientBodyTimeout = .milliseconds(config.limits.clientBodyTimeout.milliseconds)
-        self.clientSendTimeout = .milliseconds(config.limits.sendTimeout.milliseconds)
     }
 }

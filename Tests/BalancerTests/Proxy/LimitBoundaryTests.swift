@@ -27,11 +27,11 @@ final class LimitBoundaryTests: XCTestCase {
         var machine = ProxyStateMachine()
         let action = machine.requestHeadReceived(
             head([("Content-Length", "\(Self.cap)")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(action, .proxy(framing: .contentLength(Self.cap), continue100: false))
-        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: false, end: false))
+        XCTAssertEqual(action, .proxy(framing: .contentLength(Self.cap), continue100: false, timer: .arm(.seconds(60))))
+        XCTAssertEqual(machine.attach(), .sendHead(end: false))
         // The body is counted as it arrives too: the last byte brings the count to the cap, not past it.
-        XCTAssertEqual(machine.requestBodyReceived(bytes(Self.cap - 1)), .forward)
-        XCTAssertEqual(machine.requestBodyReceived(bytes(1)), .forward)
+        XCTAssertEqual(machine.requestBodyReceived(bytes(Self.cap - 1)), .forward(bodyTimeout: .seconds(60)))
+        XCTAssertEqual(machine.requestBodyReceived(bytes(1)), .forward(bodyTimeout: .seconds(60)))
         XCTAssertEqual(machine.requestEndReceived(), .forward)
     }
 
@@ -46,10 +46,10 @@ final class LimitBoundaryTests: XCTestCase {
         var machine = ProxyStateMachine()
         let action = machine.requestHeadReceived(
             head([("Transfer-Encoding", "chunked")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(action, .proxy(framing: .chunked, continue100: false))
-        _ = machine.upstreamAttached()
+        XCTAssertEqual(action, .proxy(framing: .chunked, continue100: false, timer: .arm(.seconds(60))))
+        _ = machine.attach()
         for size: Int64 in [400, 400, 199, 1] {
-            XCTAssertEqual(machine.requestBodyReceived(bytes(size)), .forward, "a part of \(size)")
+            XCTAssertEqual(machine.requestBodyReceived(bytes(size)), .forward(bodyTimeout: .seconds(60)), "a part of \(size)")
         }
         XCTAssertEqual(machine.requestEndReceived(), .forward)
     }
@@ -58,19 +58,19 @@ final class LimitBoundaryTests: XCTestCase {
         var machine = ProxyStateMachine()
         let chunked = head([("Transfer-Encoding", "chunked")])
         _ = machine.requestHeadReceived(chunked, policy: policy, unavailableStatus: nil)
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.requestBodyReceived(bytes(Self.cap)), .forward)
+        _ = machine.attach()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(Self.cap)), .forward(bodyTimeout: .seconds(60)))
         XCTAssertEqual(machine.requestBodyReceived(bytes(1)), .rejectTooLarge)
     }
 
     func testChunkedPartsHeldBeforeTheUpstreamAttachesCountToo() {
         var exact = ProxyStateMachine()
         _ = exact.requestHeadReceived(head([("Transfer-Encoding", "chunked")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(exact.requestBodyReceived(bytes(Self.cap)), .hold)
+        XCTAssertEqual(exact.requestBodyReceived(bytes(Self.cap)), .hold(bodyTimeout: .seconds(60)))
 
         var over = ProxyStateMachine()
         _ = over.requestHeadReceived(head([("Transfer-Encoding", "chunked")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(over.requestBodyReceived(bytes(Self.cap)), .hold)
+        XCTAssertEqual(over.requestBodyReceived(bytes(Self.cap)), .hold(bodyTimeout: .seconds(60)))
         XCTAssertEqual(over.requestBodyReceived(bytes(1)), .rejectTooLarge)
     }
 

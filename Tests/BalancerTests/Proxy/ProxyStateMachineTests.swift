@@ -27,14 +27,14 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         XCTAssertEqual(
             machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil),
-            .proxy(framing: .none, continue100: false)
+            .proxy(framing: .none, continue100: false, timer: .disarm)
         )
         XCTAssertEqual(machine.requestEndReceived(), .hold)
-        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: false, end: true))
+        XCTAssertEqual(machine.attach(), .sendHead(end: true))
         _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true),
-            .finish(reuseUpstream: true, closeClient: false)
+            .finish(reuseUpstream: true, keepaliveTimeout: .seconds(75))
         )
         XCTAssertTrue(machine.isIdle)
     }
@@ -58,7 +58,7 @@ final class ProxyStateMachineTests: XCTestCase {
             unavailableStatus: nil
         )
         XCTAssertEqual(action, .respond(.payloadTooLarge, close: false))
-        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: false))
+        XCTAssertEqual(machine.localResponseWritten(), .keepOpen(keepaliveTimeout: .seconds(75)))
         XCTAssertTrue(machine.isIdle)
     }
 
@@ -69,7 +69,7 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        XCTAssertEqual(action, .proxy(framing: .contentLength(10), continue100: true))
+        XCTAssertEqual(action, .proxy(framing: .contentLength(10), continue100: true, timer: .arm(.seconds(60))))
     }
 
     func testChunkedBodyCrossingCapIsRejectedBeforeResponse() {
@@ -79,8 +79,8 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.requestBodyReceived(bytes(600)), .forward)
+        _ = machine.attach()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(600)), .forward(bodyTimeout: .seconds(60)))
         XCTAssertEqual(machine.requestBodyReceived(bytes(600)), .rejectTooLarge)
     }
 
@@ -91,7 +91,7 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(machine.requestBodyReceived(bytes(1200)), .abortBoth)
     }
@@ -139,7 +139,7 @@ final class ProxyStateMachineTests: XCTestCase {
             machine.requestHeadReceived(head(), policy: policy, unavailableStatus: .notFound),
             .respond(.notFound, close: false)
         )
-        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: false))
+        XCTAssertEqual(machine.localResponseWritten(), .keepOpen(keepaliveTimeout: .seconds(75)))
         XCTAssertTrue(machine.isIdle)
     }
 
@@ -147,24 +147,28 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: false), "3 tries used")
+        XCTAssertEqual(machine.serverPicked(0), .connect(attempt: 1))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry(.failed(.error), excluding: ServerSet([0])))
+        XCTAssertEqual(machine.serverPicked(1), .connect(attempt: 2))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry(.failed(.error), excluding: ServerSet([0, 1])))
+        XCTAssertEqual(machine.serverPicked(2), .connect(attempt: 3))
+        XCTAssertEqual(
+            machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: false, .failed(.error)), "3 tries used")
     }
 
     func testReadTimeoutIsNotRetried() {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.attemptFailed(.readTimeout, now: 0), .respond(.gatewayTimeout, close: false))
+        _ = machine.attach()
+        XCTAssertEqual(machine.attemptFailed(.readTimeout, now: 0), .respond(.gatewayTimeout, close: false, .failed(.readTimeout)))
     }
 
     func testPostIsRetriedOnlyWhenNeverSent() {
         var sent = ProxyStateMachine()
         _ = sent.requestHeadReceived(head(.POST, [("Content-Length", "3")]), policy: policy, unavailableStatus: nil)
-        _ = sent.upstreamAttached()
-        XCTAssertEqual(sent.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
+        _ = sent.attach()
+        XCTAssertEqual(sent.attemptFailed(.error, now: 0), .respond(.badGateway, close: true, .failed(.error)))
 
         var neverSent = ProxyStateMachine()
         _ = neverSent.requestHeadReceived(
@@ -172,24 +176,28 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        XCTAssertEqual(neverSent.attemptFailed(.error, now: 0), .retry, "connect failure: nothing left the balancer")
+        _ = neverSent.serverPicked(0)
+        XCTAssertEqual(
+            neverSent.attemptFailed(.error, now: 0), .retry(.failed(.error), excluding: ServerSet([0])),
+            "connect failure: nothing left the balancer")
     }
 
     func testStaleKeepAliveConnectionIsRetriedForFree() {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.attemptFailed(.staleConnection, now: 0), .retry)
-        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+        _ = machine.attach()
+        // Not the server's fault: uncounted, and the same server may be picked again.
+        XCTAssertEqual(machine.attemptFailed(.staleConnection, now: 0), .retry(.uncounted, excluding: .empty))
+        XCTAssertEqual(machine.attach(), .sendHead(end: true))
     }
 
     func testFailureAfterResponseStartedClosesClient() {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.responseHeadReceived(status: 200, now: 0)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .closeClient)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .closeClient(.failed(.error)))
     }
 
     func testLargeBodyIsNotReplayed() {
@@ -197,15 +205,15 @@ final class ProxyStateMachineTests: XCTestCase {
         big.maxBodySize = 0
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(.PUT, [("Content-Length", "100000")]), policy: big, unavailableStatus: nil)
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.requestBodyReceived(bytes(100_000)), .forward)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
+        _ = machine.attach()
+        XCTAssertEqual(machine.requestBodyReceived(bytes(100_000)), .forward(bodyTimeout: .seconds(60)))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true, .failed(.error)))
     }
 
     func testEarlyResponseBeforeBodyEndsClosesClient() {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(.POST, [("Content-Length", "10")]), policy: policy, unavailableStatus: nil)
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true), .finishEarly)
     }
@@ -214,22 +222,22 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertEqual(
             machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: false),
-            .finish(reuseUpstream: true, closeClient: true)
+            .finish(reuseUpstream: true, keepaliveTimeout: nil)
         )
     }
 
     func testMalformedRequestGets400OrClose() {
         var idle = ProxyStateMachine()
-        XCTAssertEqual(idle.requestMalformed(status: .badRequest), .respond(.badRequest, close: true))
+        XCTAssertEqual(idle.requestMalformed(status: .badRequest), .respond(.badRequest, close: true, .uncounted))
         var streaming = ProxyStateMachine()
         _ = streaming.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
-        _ = streaming.upstreamAttached()
+        _ = streaming.attach()
         _ = streaming.responseHeadReceived(status: 200, now: 0)
-        XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient)
+        XCTAssertEqual(streaming.requestMalformed(status: .badRequest), .closeClient(.uncounted))
     }
 }
 
@@ -241,27 +249,29 @@ final class ProxyStateMachineStatusRetryTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         // Not listed: the upstream's own 503 is relayed and does not count against it.
-        XCTAssertEqual(machine.responseHeadReceived(status: 503, now: 0), .relay(countAsFailure: false))
+        XCTAssertEqual(machine.responseHeadReceived(status: 503, now: 0), .relay(.succeeded))
 
         plain.nextUpstream = [.error, .http503]
         var retrying = ProxyStateMachine()
         _ = retrying.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = retrying.requestEndReceived()
-        _ = retrying.upstreamAttached()
-        XCTAssertEqual(retrying.responseHeadReceived(status: 502, now: 0), .relay(countAsFailure: false))
+        _ = retrying.attach()
+        XCTAssertEqual(retrying.responseHeadReceived(status: 502, now: 0), .relay(.succeeded))
 
         var listed = ProxyStateMachine()
         _ = listed.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = listed.requestEndReceived()
-        _ = listed.upstreamAttached()
-        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .retry)
-        XCTAssertEqual(listed.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+        _ = listed.attach()
+        XCTAssertEqual(
+            listed.responseHeadReceived(status: 503, now: 0),
+            .retry(.failed(.httpStatus(503)), excluding: ServerSet([0])))
+        XCTAssertEqual(listed.attach(server: 1), .sendHead(end: true))
         // Out of tries: the last server's 503 goes to the client, and still counts against that server.
         _ = listed.responseHeadReceived(status: 503, now: 0)
-        _ = listed.upstreamAttached()
-        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .relay(countAsFailure: true))
+        _ = listed.attach(server: 2)
+        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .relay(.failed(.httpStatus(503))))
     }
 }
 
@@ -278,8 +288,9 @@ final class ProxyStateMachineRetryTimeoutTests: XCTestCase {
         var machine = ProxyStateMachine()
         _ = machine.requestHeadReceived(head, policy: policy, unavailableStatus: nil, now: 10_000_000_000)
         _ = machine.requestEndReceived()
-        XCTAssertEqual(machine.attemptFailed(.error, now: 10_500_000_000), .retry)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 11_000_000_001), .respond(.badGateway, close: false))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 10_500_000_000), .retry(.failed(.error), excluding: .empty))
+        XCTAssertEqual(
+            machine.attemptFailed(.error, now: 11_000_000_001), .respond(.badGateway, close: false, .failed(.error)))
     }
 }
 
@@ -293,7 +304,7 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
         let head = HTTPRequestHead(
             version: .http1_1, method: .POST, uri: "/u", headers: ["Host": "a", "Content-Length": "100"])
         _ = machine.requestHeadReceived(head, policy: policy, unavailableStatus: nil)
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.requestBodyReceived(ByteBuffer(string: "partial"))
         if responseStarted { _ = machine.responseHeadReceived(status: 200, now: 0) }
         return machine
@@ -301,24 +312,26 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
 
     func testIdleConnectionClosesQuietly() {
         var machine = ProxyStateMachine()
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .close)
+        XCTAssertEqual(machine.clientTimedOut(), .close)
     }
 
     func testStalledBodyGets408() {
         var machine = machineWithBody()
         XCTAssertTrue(machine.awaitsClientBody)
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .requestTimeout)
-        XCTAssertEqual(machine.localResponseWritten(), .finishLocal(close: true))
+        XCTAssertEqual(machine.clientTimedOut(), .requestTimeout)
+        XCTAssertEqual(machine.localResponseWritten(), .closeAfterWrite(lingeringTimeout: .seconds(2)))
     }
 
     func testStalledBodyAfterTheResponseBeganClosesBoth() {
         var machine = machineWithBody(responseStarted: true)
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .abortBoth)
+        XCTAssertEqual(machine.clientTimedOut(), .abortBoth)
     }
 
     func testHeldReadsRestartTheClientsClock() {
         var machine = machineWithBody()
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: true, clientWritable: true), .rearm)
+        _ = machine.upstreamWritabilityChanged(isWritable: false)
+        XCTAssertEqual(machine.readRequested(pipelineBacklogFull: false), .hold)
+        XCTAssertEqual(machine.clientTimedOut(), .rearm(.seconds(60)))
         XCTAssertTrue(machine.awaitsClientBody, "nothing changed")
     }
 
@@ -329,22 +342,25 @@ final class ProxyStateMachineClientTimeoutTests: XCTestCase {
             HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "a"]),
             policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         return machine
     }
 
     func testWaitingForTheUpstreamIsNotTheClientsTimeout() {
         var machine = machineWithGETSent()
         XCTAssertFalse(machine.awaitsClientBody)
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
+        XCTAssertEqual(machine.clientTimedOut(), .none)
     }
 
     func testClientThatDoesNotReadTheResponseIsClosed() {
         var machine = machineWithGETSent()
         _ = machine.responseHeadReceived(status: 200, now: 0)
         XCTAssertTrue(machine.isRelayingResponse)
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: true), .none)
-        XCTAssertEqual(machine.clientTimedOut(readsHeld: false, clientWritable: false), .clientTooSlow)
+        XCTAssertEqual(machine.clientTimedOut(), .none)
+        XCTAssertEqual(
+            machine.clientWritabilityChanged(isWritable: false),
+            .init(resumeUpstreamReads: false, timer: .arm(.seconds(60))))
+        XCTAssertEqual(machine.clientTimedOut(), .clientTooSlow)
     }
 }
 
@@ -364,7 +380,7 @@ final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
         let head = HTTPRequestHead(
             version: .http1_1, method: method, uri: "/orders", headers: ["Host": "a", "Content-Length": "3"])
         _ = machine.requestHeadReceived(head, policy: policy(nextUpstream), unavailableStatus: nil)
-        _ = machine.upstreamAttached()
+        _ = machine.attach()
         _ = machine.requestBodyReceived(ByteBuffer(string: "abc"))
         _ = machine.requestEndReceived()
         return machine
@@ -378,20 +394,24 @@ final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
             for (failure, status) in failures {
                 var machine = sent(method)
                 XCTAssertEqual(
-                    machine.attemptFailed(failure, now: 0), .respond(status, close: false), "\(method) \(failure)")
+                    machine.attemptFailed(failure, now: 0), .respond(status, close: false, .failed(failure)),
+                    "\(method) \(failure)")
             }
         }
     }
 
     func testSentPutIsRetriedBecauseItIsIdempotent() {
         var machine = sent(.PUT)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
-        XCTAssertEqual(machine.upstreamAttached(), .sendRequest(fromReplay: true, end: true))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry(.failed(.error), excluding: ServerSet([0])))
+        XCTAssertEqual(
+            machine.attach(server: 1),
+            .sendRequest(body: [ByteBuffer(string: "abc")], end: true, resumeReads: false),
+            "the body goes again, from the one buffer that kept it")
     }
 
     func testNonIdempotentInNextUpstreamAllowsResendingAPost() {
         var machine = sent(.POST, [.error, .nonIdempotent])
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry)
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .retry(.failed(.error), excluding: ServerSet([0])))
     }
 
     func testPostWhosePartOfTheBodyLeftIsNotRetried() {
@@ -400,8 +420,8 @@ final class ProxyStateMachineNonIdempotentRetryTests: XCTestCase {
         let head = HTTPRequestHead(
             version: .http1_1, method: .POST, uri: "/orders", headers: ["Host": "a", "Content-Length": "6"])
         _ = machine.requestHeadReceived(head, policy: policy([.error]), unavailableStatus: nil)
-        _ = machine.upstreamAttached()
-        XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "abc")), .forward)
-        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true))
+        _ = machine.attach()
+        XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "abc")), .forward(bodyTimeout: .seconds(60)))
+        XCTAssertEqual(machine.attemptFailed(.error, now: 0), .respond(.badGateway, close: true, .failed(.error)))
     }
 }

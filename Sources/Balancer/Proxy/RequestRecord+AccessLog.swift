@@ -1,0 +1,21 @@
+import NIOCore
+
+extension RequestRecord {
+    /// The access-log line's fields for this request, answered to `clientAddress`, ending at `now`.
+    func accessLogEntry(clientAddress: String, now: NIODeadline) -> AccessLogEntry {
+        AccessLogEntry(
+            clientAddress: clientAddress,
+            method: head.method.rawValue,
+            uri: head.uri,
+            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+            status: status,
+            bodyBytesSent: bytesSent,
+            referer: head.headers.first(name: "referer"),
+            userAgent: head.headers.first(name: "user-agent"),
+            upstreamAddress: upstreamAddress,
+            upstreamStatus: upstreamStatus,
+            requestTimeMicros: (now - start).nanoseconds / 1000,
+            requestID: requestID
+        )
+    }
+}
