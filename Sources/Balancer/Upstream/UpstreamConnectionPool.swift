@@ -19,7 +19,7 @@ final class UpstreamConnectionPool {
     func checkout(_ server: UpstreamServer) -> UpstreamHandler? {
         guard let list = idle[ObjectIdentifier(server)] else { return nil }
         while let connection = list.connections.popLast() {
-            connection.onIdleClose = nil
+            connection.idleIn = nil
             if connection.isActive { return connection }
         }
         return nil
@@ -39,10 +39,7 @@ final class UpstreamConnectionPool {
             connection.abort()
             return
         }
-        if connection.onIdleCloseHook == nil {
-            connection.onIdleCloseHook = { [self] closed in self.remove(closed) }
-        }
-        connection.onIdleClose = connection.onIdleCloseHook
+        connection.idleIn = self
         list.connections.append(connection)
     }
 
@@ -56,13 +53,14 @@ final class UpstreamConnectionPool {
         for (key, list) in idle where keep.map({ !$0.contains(key) }) ?? true {
             idle[key] = nil
             for connection in list.connections {
-                connection.onIdleClose = nil
+                connection.idleIn = nil
                 connection.abort()
             }
         }
     }
 
-    private func remove(_ connection: UpstreamHandler) {
+    /// An idle connection closed by its upstream leaves the pool.
+    func remove(_ connection: UpstreamHandler) {
         let key = ObjectIdentifier(connection.server)
         idle[key]?.connections.removeAll { $0 === connection }
     }

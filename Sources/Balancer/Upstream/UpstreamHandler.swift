@@ -45,10 +45,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestFraming = HTTP1OutgoingFraming.raw
     /// Whether something was written since the last flush.
     private var unflushed = false
-    /// Set when the pool holds this connection; cleared on checkout.
-    var onIdleClose: ((UpstreamHandler) -> Void)?
-    /// The pool's removal closure, made once per connection rather than once per check-in.
-    var onIdleCloseHook: ((UpstreamHandler) -> Void)?
+    /// The pool holding this connection while it is idle (set on check-in, cleared on checkout), so a close by the
+    /// upstream takes it out. Strong: the cycle with the pool's list lasts only while the connection sits there.
+    var idleIn: UpstreamConnectionPool?
 
     init(server: UpstreamServer) {
         self.server = server
@@ -68,8 +67,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         readTimer?.invalidate()
         sendTimer?.invalidate()
         delegate = nil
-        onIdleClose = nil
-        onIdleCloseHook = nil
+        idleIn = nil
         self.context = nil
     }
 
@@ -85,7 +83,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.eventLoop.assertInEventLoop()
         self.delegate = delegate
         decoder.expectResponse(isHeadRequest: isHeadRequest)
-        self.onIdleClose = nil
+        self.idleIn = nil
         self.readTimeout = readTimeout
         self.sendTimeout = sendTimeout
         self.responseKeepAlive = true
@@ -256,13 +254,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         readTimer?.cancel()
-        if let onIdleClose {
-            self.onIdleClose = nil
-            onIdleClose(self)
-        }
         switch machine.channelInactive() {
         case .leavePool:
-            break
+            if let pool = idleIn {
+                idleIn = nil
+                pool.remove(self)
+            }
         case .finishBodyThenFail(let failure):
             // A body delimited by the close ends here; anything else cut short is a failure.
             if let delegate, let event = try? decoder.connectionClosed() {
