@@ -1,4 +1,3 @@
 /// The user event `LoopContext.beginDraining` sends down every client pipeline at shutdown: a connection between
-/// requests closes now; one with a request in progress finishes it and closes after the response. Sent again by
-/// `DrainNudgeHandler` after each flush of a connection that was busy when draining began.
+/// requests closes now; one with a request in progress finishes it and closes after the response.
 struct DrainingStarted: Sendable {}

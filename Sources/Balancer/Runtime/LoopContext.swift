@@ -84,12 +84,9 @@ final class LoopContext {
         let promise = eventLoop.makePromise(of: Void.self)
         drained = promise.futureResult
         drainPending = promise
-        for channel in clients.values {
-            channel.pipeline.fireUserInboundEventTriggered(DrainingStarted())
-            // Still open: a request is in progress. If its response head went out before draining began it
-            // promised keep-alive, so the connection is told again once the response has been flushed.
-            if channel.isActive { DrainNudgeHandler.install(on: channel) }
-        }
+        // A connection with a request in progress closes after its response, even one whose head promised
+        // keep-alive before draining began: its state machine decides that on the response's end.
+        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(DrainingStarted()) }
         if clients.isEmpty { finishDrain() }
         return promise.futureResult
     }
