@@ -2,8 +2,9 @@ import NIOConcurrencyHelpers
 
 /// Hands out ISO-8601 UTC timestamps for "now", reformatting the date and time only once per second.
 ///
-/// Every response of `/health` and every access-log line carries a timestamp; the calendar arithmetic is done once a
-/// second and shared by all event-loop threads, so a stamp costs a clock read, a lock and a small string append.
+/// For what runs anywhere, such as `StdoutLogHandler`'s lines and the replica's routes run by Hummingbird: the
+/// calendar arithmetic is done once a second and shared by all threads, so a stamp costs a clock read, a lock and a
+/// small string append. Code confined to one event loop uses that loop's `LoopDateCache` instead, without the lock.
 public final class TimestampCache: Sendable {
     /// The process-wide cache reading the system clock.
     public static let shared = TimestampCache()

@@ -1,5 +1,3 @@
-import NIOConcurrencyHelpers
-import Logging
 import NIOCore
 import NIOEmbedded
 import Shared
@@ -31,22 +29,25 @@ final class FastPathHandlerTests: XCTestCase {
     private var channel: EmbeddedChannel!
     private var recorder: Recorder!
     private var installs = 0
-    private var logLines: NIOLockedValueBox<[String]>!
+    private var accessLog: AccessLogFile!
+    private var loop: ReplicaLoop!
 
     override func setUpWithError() throws {
         let instant = WallClockInstant(seconds: 784_111_777, nanoseconds: 250_000_000)
-        let lines = NIOLockedValueBox<[String]>([])
-        logLines = lines
+        let channel = EmbeddedChannel()
+        let accessLog = try AccessLogFile()
+        let loop = ReplicaLoop(
+            eventLoop: channel.embeddedEventLoop,
+            writer: accessLog.writer,
+            lineFormat: AccessLineFormat(instanceID: "backend-t"),
+            clock: { instant }
+        )
         let responder = FastPathResponder(
             responses: try XCTUnwrap(
                 FastPathResponses(serviceName: "FruitPAK", environment: "test", instanceID: "backend-t")
             ),
-            timestamps: TimestampCache(clock: { instant }),
-            dates: HTTPDateCache(clock: { instant }),
-            accessLogger: Logger(label: "access", factory: { _ in AccessLogTests.CapturingLogHandler(lines: lines) }),
-            instanceID: "backend-t"
+            loop: loop
         )
-        let channel = EmbeddedChannel()
         let recorder = Recorder()
         let handler = FastPathHandler(
             responder: responder,
@@ -61,11 +62,21 @@ final class FastPathHandlerTests: XCTestCase {
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8000)).wait()
         self.channel = channel
         self.recorder = recorder
+        self.accessLog = accessLog
+        self.loop = loop
     }
 
     override func tearDown() {
         _ = try? channel?.finish()
         channel = nil
+        accessLog?.writer.shutdown()
+    }
+
+    /// The access-log lines so far, timestamps replaced by `t`; ends the log.
+    private func logged() throws -> [String] {
+        loop.stopLogging()
+        accessLog.writer.shutdown()
+        return try accessLog.lines()
     }
 
     private func send(_ text: String) throws {
@@ -100,10 +111,13 @@ final class FastPathHandlerTests: XCTestCase {
         XCTAssertEqual(try written(), healthResponse() + healthResponse())
         XCTAssertTrue(channel.isActive)
         XCTAssertEqual(installs, 0, "Hummingbird is never installed for health checks")
-        XCTAssertEqual(logLines.withLockedValue { $0.count }, 3, "one access-log line per request")
-        let line = try XCTUnwrap(logLines.withLockedValue { $0.first })
+        let lines = try logged()
+        XCTAssertEqual(lines.count, 3, "one access-log line per request")
+        let line = try XCTUnwrap(lines.first)
         XCTAssertTrue(line.hasPrefix("t info access: GET /health 200 "), line)
         XCTAssertTrue(line.hasSuffix("ms instance=backend-t"), line)
+        let stamped = try String(contentsOfFile: accessLog.path, encoding: .utf8)
+        XCTAssertTrue(stamped.hasPrefix(timestamp + " info access: "), "stamped by the loop's clock: \(stamped)")
     }
 
     func testRequestSplitAcrossReads() throws {
@@ -150,7 +164,7 @@ final class FastPathHandlerTests: XCTestCase {
         XCTAssertEqual(try written(), "")
         XCTAssertEqual(installs, 1)
         XCTAssertEqual(String(buffer: recorder.received), parts.joined())
-        XCTAssertEqual(logLines.withLockedValue { $0.count }, 0, "Hummingbird logs what it answers")
+        XCTAssertEqual(try logged(), [], "Hummingbird logs what it answers")
     }
 
     func testBytesBeforeADecisionArePassedOnWhole() throws {

@@ -5,9 +5,9 @@ import XCTest
     import Glibc
 #endif
 
-/// The replica's access log keeps every request answered before SIGTERM. Its lines are written with one
-/// `write(2)` each before the response goes out (`StandardOutput`), so there is no queue to lose at exit; this
-/// guards that against a future buffered writer, as the balancer's buffered one once lost lines.
+/// The replica's access log keeps every request answered before SIGTERM. Its lines wait in per-loop batches and a
+/// writer thread's queue (`LoopLogBatch`, `BatchedLogWriter`); the replica writes them out after its server drained
+/// (`AccessLogService`), and this guards that, as the balancer's buffered log once lost lines at exit.
 final class ReplicaAccessLogShutdownTests: XCTestCase {
     /// The executable SwiftPM built next to the test bundle.
     private func executable() throws -> URL {

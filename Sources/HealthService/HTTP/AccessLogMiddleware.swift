@@ -1,18 +1,18 @@
 import Hummingbird
-import Logging
 
-/// Writes one line per request to stdout: `GET /health 200 0.21ms instance=backend-1`.
+/// Logs one line per request: `GET /health 200 0.21ms`, written as `… info access: GET /health 200 0.21ms
+/// instance=backend-1` through the event loops' access-log batches (`ReplicaLoops`).
 ///
 /// Outermost middleware, so the status is the one the client receives and the duration covers the whole handler.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-    let instanceID: String
+    let loops: ReplicaLoops
     /// Where durations are measured; injected so tests can pin them.
     var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        guard loops.logsRequests else { return try await next(request, context) }
         let start = now()
         do {
             let response = try await next(request, context)
@@ -26,9 +26,8 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func log(_ request: Request, status: Int, since start: ContinuousClock.Instant) {
-        let text = Self.line(
-            method: request.method.rawValue, path: request.uri.path, status: status, elapsed: now() - start)
-        logger.info("\(text)", metadata: ["instance": "\(instanceID)"])
+        loops.logRequest(
+            Self.line(method: request.method.rawValue, path: request.uri.path, status: status, elapsed: now() - start))
     }
 
     /// `GET /health 200 0.21ms`; milliseconds with two decimals, the resolution that matters for a replica.

@@ -1,40 +1,22 @@
 import Hummingbird
-import Logging
 import NIOCore
 import Shared
 
-/// What a `FastPathHandler` answers with: the prepared responses, the clocks that stamp them and the access log that
-/// records them, shared by every connection of a replica.
-struct FastPathResponder: Sendable {
+/// What a `FastPathHandler` answers with: the prepared responses, shared by every connection, and its event loop's
+/// `ReplicaLoop`, whose clock strings stamp them and whose access-log batch records them.
+struct FastPathResponder {
     let responses: FastPathResponses
-    let timestamps: TimestampCache
-    let dates: HTTPDateCache
-    let accessLogger: Logger
-    /// Whether the access log writes `info` lines; read once, so a replica logging at `warning` neither builds
-    /// lines nor reads the clock for them.
-    let logsRequests: Bool
+    let loop: ReplicaLoop
 
-    init(
-        responses: FastPathResponses,
-        timestamps: TimestampCache,
-        dates: HTTPDateCache,
-        accessLogger: Logger,
-        instanceID: String
-    ) {
-        self.responses = responses
-        self.timestamps = timestamps
-        self.dates = dates
-        // Attached once here rather than passed with every line: the handler then has nothing to merge per request.
-        var accessLogger = accessLogger
-        accessLogger[metadataKey: "instance"] = "\(instanceID)"
-        self.accessLogger = accessLogger
-        self.logsRequests = accessLogger.logLevel <= .info
-    }
+    /// Whether the access log writes lines; when not, the handler neither builds lines nor reads the clock for them.
+    var logsRequests: Bool { loop.logsRequests }
 
     /// Appends the response to `request` to `buffer`.
     func respond(to request: FastPathRequest, into buffer: inout ByteBuffer) {
-        let timestamp = request.route == .health ? timestamps.now() : ""
-        responses.render(request, date: dates.now(), timestamp: timestamp, into: &buffer)
+        let dates = loop.dates
+        dates.refresh()
+        let timestamp = request.route == .health ? dates.isoTimestamp : ""
+        responses.render(request, date: dates.httpDate, timestamp: timestamp, into: &buffer)
     }
 
     /// The access-log line `AccessLogMiddleware` writes for the same request.
@@ -45,6 +27,6 @@ struct FastPathResponder: Sendable {
             status: 200,
             elapsed: elapsed
         )
-        accessLogger.info("\(text)")
+        loop.logRequest(text)
     }
 }

@@ -1,6 +1,5 @@
 import Hummingbird
 import HummingbirdWebSocket
-import Logging
 
 /// `GET /api/ws`: echoes text and binary messages up to 16 MiB and the client's close code.
 ///
@@ -9,13 +8,13 @@ import Logging
 enum WebSocketEcho {
     static let maximumMessageBytes = 16 << 20
 
-    static func router(instanceID: String, accessLogger: Logger) -> Router<BasicWebSocketRequestContext> {
+    static func router(instanceID: String, loops: ReplicaLoops) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.ws("/api/ws") { request, _ in
             // The upgrade bypasses the HTTP router and its access log: log the switch here, as nginx logs a 101.
             let text = AccessLogMiddleware<BasicWebSocketRequestContext>.line(
                 method: "GET", path: request.uri.path, status: 101, elapsed: .zero)
-            accessLogger.info("\(text)", metadata: ["instance": "\(instanceID)"])
+            loops.logRequest(text)
             return .upgrade([InstanceHeaderMiddleware<BasicWebSocketRequestContext>.headerName: instanceID])
         } onUpgrade: { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: maximumMessageBytes) {

@@ -8,7 +8,7 @@ import NIOHTTP1
 ///
 /// Hummingbird's `Application` builds this closure around its own server. The replica runs its own server
 /// (`ReplicaServer`), so it does the same here: one request context per request, a 500 for errors no middleware
-/// turned into a response, and the `Date` header.
+/// turned into a response. The `Date` header is added on the event loop, by `ResponseDateHandler`.
 enum RouterChannelResponder {
     /// A response could not be written because the request turned out malformed while it was being answered.
     ///
@@ -18,12 +18,11 @@ enum RouterChannelResponder {
 
     static func make<Responder: HTTPResponder>(
         _ responder: Responder,
-        dates: HTTPDateCache,
         logger: Logger
     ) -> HTTPChannelHandler.Responder where Responder.Context == BasicRequestContext {
         { request, responseWriter, channel in
             let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
-            var response: Response
+            let response: Response
             do {
                 response = try await responder.respond(to: request, context: context)
             } catch let error as HTTPParserError {
@@ -32,7 +31,6 @@ enum RouterChannelResponder {
                 logger.debug("unhandled error", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError, body: .init())
             }
-            response.headers[.date] = dates.now()
             do {
                 try await responseWriter.write(response: response.head, body: response.body)
             } catch is HTTPParserError {

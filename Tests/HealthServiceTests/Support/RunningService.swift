@@ -25,11 +25,13 @@ final class RunningService: Sendable {
 
     /// Starts a replica for `config` (port forced to 0) and returns once it listens.
     ///
-    /// - Parameter fastPath: false leaves `/health` and `/api/instance` to Hummingbird, for comparing the two paths.
+    /// - Parameters:
+    ///   - accessLog: where requests are logged (`AccessLogFile`); none by default.
+    ///   - fastPath: false leaves `/health` and `/api/instance` to Hummingbird, for comparing the two paths.
     static func start(
         config: HealthServiceConfig,
         readiness: ReadinessChecker? = nil,
-        accessLogger: Logger = Logger(label: "access", factory: { _ in SwiftLogNoOpLogHandler() }),
+        accessLog: AccessLogFile? = nil,
         fastPath: Bool = true
     ) async throws -> RunningService {
         var config = config
@@ -41,7 +43,7 @@ final class RunningService: Sendable {
             config: config,
             readiness: readiness,
             logger: quiet,
-            accessLogger: accessLogger,
+            accessLog: accessLog?.writer,
             fastPath: fastPath
         ) { channel in
             continuation.yield(channel.localAddress?.port ?? -1)
