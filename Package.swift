@@ -45,10 +45,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // The balancer's code is a library so the fuzz targets can link it; the executable only calls its command.
+        // The balancer's decisions without sockets: config, HTTP/1 framing, routing, balancing, and the health and
+        // proxy state machines. No NIOPosix: nothing here opens a socket, a file descriptor or a thread.
+        .target(
+            name: "BalancerCore",
+            dependencies: [
+                "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The NIO runtime on top of the core: listeners, connection handlers, pools, health probes, DNS, admin,
+        // the command line. A library so the fuzz targets can link it; the executable only calls its command.
         .target(
             name: "Balancer",
             dependencies: [
+                "BalancerCore",
                 "Shared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -57,7 +70,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
                 // SHA-256 of admin passwords; the replicas already build it.
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The process's parts run as Services of one ServiceGroup, stopped in order at shutdown.
@@ -108,6 +120,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "Balancer",
+                "BalancerCore",
                 "FramingOracles",
                 "Shared",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,6 +157,7 @@ let package = Package(
             name: "FramingOracles",
             dependencies: [
                 "Balancer",
+                "BalancerCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 
 /// Who may use the admin listener: the `admin.allow` networks first, then `admin.basic_auth`. A pure decision on

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,3 +1,4 @@
+import BalancerCore
 /// A JSON document with keys in the order written, rendered to text without Foundation's encoder: the status
 /// contract wants `null` for unknown values and a stable key order, which a hand-built tree gives directly.
 indirect enum JSONValue: Sendable, Equatable {

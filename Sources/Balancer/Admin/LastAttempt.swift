@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// What the latest attempt at a server says, beside its state. The state alone can mislead: the only server of

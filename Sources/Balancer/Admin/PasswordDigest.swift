@@ -1,3 +1,4 @@
+import BalancerCore
 import Crypto
 
 /// The digest `admin.basic_auth.password_sha256` is given in: lower-case hex of the SHA-256 of the password's UTF-8

@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// What the status page shows of one server at one moment: read once from the live `UpstreamServer`, then

@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// Renders a `StatusReport` as the `/status.json` document (the contract documented in the README).

@@ -1,3 +1,4 @@
+import BalancerCore
 /// The `/status` page: one self-contained HTML document (no external assets) that renders `/status.json` and
 /// refreshes it every 2 seconds with `fetch()`, highlighting rows whose state changed.
 enum StatusPage {

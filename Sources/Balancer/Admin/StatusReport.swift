@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// Everything `/status.json`, `/status` and `/metrics` show, gathered at one moment into plain values.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalancerCore
 
 /// `balancer` — the command line: `serve` (the default), `check` and `reload`, like nginx's `-t` and `-s reload`.
 ///

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalancerCore
 
 /// `balancer check` — validate a config without serving, like `nginx -t`.
 struct CheckCommand: ParsableCommand {

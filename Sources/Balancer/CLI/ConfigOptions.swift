@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalancerCore
 import Foundation
 
 /// `--config FILE`, shared by the subcommands that read a config.

@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 
 /// The pid file `serve` writes and `reload` reads: a process id in decimal, optionally followed by a newline.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalancerCore
 import Foundation
 
 /// `balancer reload` — signal a running balancer to re-read its config, like `nginx -s reload`.

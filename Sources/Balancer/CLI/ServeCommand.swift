@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalancerCore
 import Foundation
 import Shared
 

@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 
 /// Lines for the operator that are not the command's result.

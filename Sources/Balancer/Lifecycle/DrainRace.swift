@@ -1,3 +1,4 @@
+import BalancerCore
 /// How a drain ended.
 enum DrainOutcome: Sendable, Equatable {
     /// Every event loop's last client connection closed.

@@ -1,3 +1,4 @@
+import BalancerCore
 /// The public listeners as a service: stopped first of the server's parts. They stop accepting, then the
 /// connections they accepted drain (`BalancerServer.drainClients()`) until the last one closes, the deadline
 /// passes or a second signal comes.

@@ -1,3 +1,4 @@
+import BalancerCore
 /// The balancer's own types that are stopped as they are: their `shutdown()` is the service's.
 extension UpstreamResolution: StartedService {}
 

@@ -1,3 +1,4 @@
+import BalancerCore
 import ServiceLifecycle
 
 /// A part of the running balancer that `BalancerServer.start()` has already started, run in the `ServiceGroup`

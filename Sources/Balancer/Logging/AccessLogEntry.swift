@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// What one access-log line says about a request.

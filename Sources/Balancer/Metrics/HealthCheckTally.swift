@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// Counts of one server's active health checks and of the transitions they caused, with the time of the last

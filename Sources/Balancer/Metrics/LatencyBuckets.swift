@@ -1,3 +1,4 @@
+import BalancerCore
 /// The fixed latency buckets shared by the per-loop histograms, `/metrics` and the p50/p99 on the status page.
 ///
 /// Fixed bounds keep a recording to one array increment and let histograms of every loop and every sample be

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// The request counters of one event loop: plain integers, touched only on that loop, so recording a request

@@ -1,3 +1,4 @@
+import BalancerCore
 /// Cumulative request counters of one server: by status class and as a latency histogram.
 struct ServerCounts: Sendable, Equatable {
     /// Index = status / 100 (0 for anything outside 1xx–5xx).

@@ -1,3 +1,4 @@
+import BalancerCore
 /// Renders a `StatusReport` in the Prometheus text exposition format 0.0.4. A pure function: the names, labels
 /// and escaping are tested by parsing the output with Prometheus' own client parser.
 enum PrometheusWriter {

@@ -1,3 +1,4 @@
+import BalancerCore
 /// Samples of the cumulative counters taken every few seconds: the source of requests per second, of the
 /// last-minute percentiles and of the 5-minute chart. A plain value; the admin server keeps it behind a lock.
 struct RateHistory: Sendable {

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// How the response in progress goes out to the client: its body framing, and the head (with small body parts

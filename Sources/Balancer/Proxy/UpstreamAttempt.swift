@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// The resources of the current upstream attempt of a client connection: the server it counts against (its

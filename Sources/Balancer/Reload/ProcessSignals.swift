@@ -1,3 +1,4 @@
+import BalancerCore
 import Dispatch
 
 #if canImport(Glibc)

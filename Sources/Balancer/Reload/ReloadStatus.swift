@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 
 /// The reload counters the status page shows: which configuration generation runs, since when, and how many

@@ -1,3 +1,4 @@
+import BalancerCore
 /// What a received signal does, given the ones before it: SIGHUP reloads until shutdown begins and is ignored
 /// after; the first termination signal starts the drain, any later one closes everything at once.
 struct SignalPolicy: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import BalancerCore
 /// The lookups of one server name over time: the last good address set, and whether a failure is being
 /// reported, so a name that fails every interval logs once when it starts failing and once when it recovers.
 ///

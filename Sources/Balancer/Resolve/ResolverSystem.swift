@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOPosix
 
 #if canImport(Glibc)

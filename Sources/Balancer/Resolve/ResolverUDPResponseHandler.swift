@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// Completes one lookup with the first datagram that comes from the DNS server and carries the query's id.

@@ -1,3 +1,4 @@
+import BalancerCore
 /// Runs snapshot switches one after another: a reload and a re-resolution each read the running snapshot,
 /// build the next one and install it on every loop across suspension points, so two of them interleaving could
 /// leave loops on different snapshots or undo one another. An actor alone would not do: it is reentrant at `await`.

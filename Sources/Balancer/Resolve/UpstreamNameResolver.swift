@@ -1,3 +1,4 @@
+import BalancerCore
 /// Looks up the IPv4 addresses of an upstream's DNS name, off the event loops' request path.
 ///
 /// Two implementations: `ResolverUDPClient` asks the configured `resolver:` over UDP, `ResolverSystem` asks the

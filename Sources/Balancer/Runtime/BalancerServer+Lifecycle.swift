@@ -1,4 +1,5 @@
 import Atomics
+import BalancerCore
 import NIOCore
 
 /// The server's parts as services, in start order, and the steps that stop them. `BalancerRuntime` runs them in

@@ -1,4 +1,5 @@
 import Atomics
+import BalancerCore
 import Foundation
 import Logging
 import NIOConcurrencyHelpers

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// Whether one event loop keeps a connection it just accepted (`limits.max_connections`, nginx's

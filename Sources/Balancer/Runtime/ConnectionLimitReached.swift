@@ -1,3 +1,4 @@
+import BalancerCore
 /// Fails the child-channel initializer of a connection its event loop refused (`limits.max_connections`):
 /// NIO then closes the socket before it is registered with the loop or given any handler, the cheapest way out.
 ///

@@ -1,4 +1,5 @@
 import Atomics
+import BalancerCore
 
 /// Process-wide connection counters shared by all event loops (atomics, no lock).
 final class ConnectionStats: Sendable {

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// A timeout that costs nothing to move: arming only records a deadline, and a single scheduled task per

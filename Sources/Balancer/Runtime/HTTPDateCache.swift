@@ -1,3 +1,4 @@
+import BalancerCore
 import Shared
 
 /// The balancer's name for Shared's per-loop `LoopDateCache` (`LoopContext.dates`), which the proxy's response path

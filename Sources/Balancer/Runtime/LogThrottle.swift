@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// Lets one log line through per interval and counts the events it held back, so a burst of the same event

@@ -1,3 +1,4 @@
+import BalancerCore
 import Logging
 import NIOCore
 

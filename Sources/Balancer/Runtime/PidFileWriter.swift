@@ -1,3 +1,4 @@
+import BalancerCore
 import Foundation
 
 /// Writes the `pid_file` at start and removes it at exit, so `balancer reload` finds the running process and a

@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOConcurrencyHelpers
 
 /// Servers a reload or a DNS re-resolution took out of the configuration while requests were still in flight on

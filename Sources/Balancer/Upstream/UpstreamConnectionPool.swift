@@ -1,3 +1,4 @@
+import BalancerCore
 import NIOCore
 
 /// Idle keep-alive connections to upstream servers, for one event loop (nginx's `keepalive N`, per worker).

@@ -1,4 +1,5 @@
 import Atomics
+import BalancerCore
 
 /// An upstream group at run time: its settings and servers, shared by all event loops.
 ///
@@ -51,26 +52,4 @@ final class UpstreamGroup: Sendable {
             )
         }
     }
-}
-
-/// A small set of server indexes (servers already tried for one request), without allocation up to 64 servers.
-struct ServerSet: Sendable, Equatable {
-    private var low: UInt64 = 0
-    private var rest: Set<Int> = []
-
-    static let empty = ServerSet()
-
-    func contains(_ index: Int) -> Bool {
-        index < 64 ? low & (1 << UInt64(index)) != 0 : rest.contains(index)
-    }
-
-    mutating func insert(_ index: Int) {
-        if index < 64 { low |= 1 << UInt64(index) } else { rest.insert(index) }
-    }
-
-    mutating func remove(_ index: Int) {
-        if index < 64 { low &= ~(1 << UInt64(index)) } else { rest.remove(index) }
-    }
-
-    var count: Int { low.nonzeroBitCount + rest.count }
 }

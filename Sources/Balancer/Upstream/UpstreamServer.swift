@@ -1,4 +1,5 @@
 import Atomics
+import BalancerCore
 import NIOConcurrencyHelpers
 import NIOCore
 import Shared

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The admin listener against real replicas: status JSON through a kill and a restart, `/metrics` read by
 /// Prometheus' own parser, and the HTML page rendered by headless Chromium.

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The admin's pure parts: digest, networks, access decisions, quantiles and the config rules for `admin:`.
 final class AdminUnitTests: XCTestCase {

@@ -4,6 +4,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The status page's figures agree with what was served: percentiles never beyond the longest request, a server
 /// whose attempts fail is not shown as plainly "up", and the chart ends on the req/s column's figures.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The status page as an operator watches it during a drill: one page, opened once in headless Chromium, shows a
 /// killed server's new state through its own 2-second refresh — no reload (a mark set on the page survives).

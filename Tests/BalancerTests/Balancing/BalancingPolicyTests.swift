@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The policies as pure values: ties, weights, the empty pool.
 final class BalancingPolicyTests: XCTestCase {

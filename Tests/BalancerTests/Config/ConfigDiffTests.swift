@@ -2,6 +2,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The one-line summary a reload logs names exactly what changed.
 final class ConfigDiffTests: XCTestCase {

@@ -2,6 +2,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// A complete config is read into the model as written; left-out keys take their documented defaults.
 final class ConfigParsingTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Helpers shared by the config tests: parse inline YAML and look at the errors it produces.
 enum ConfigFixture {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Every semantic rule is reported at the offending key's line and path, with a message that says what to do.
 final class ConfigValidationTests: XCTestCase {

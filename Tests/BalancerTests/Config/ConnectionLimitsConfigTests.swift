@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `worker_rlimit_nofile` and `limits.max_connections`: parsed, validated once, and known to reloads.
 final class ConnectionLimitsConfigTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The client-side timeouts and the path switch: defaults as nginx's, values read in nginx's units, and mistakes
 /// reported at their line.

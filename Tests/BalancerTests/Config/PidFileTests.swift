@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `balancer reload` finds the running process through the pid file and refuses missing or stale ones.
 final class PidFileTests: XCTestCase {

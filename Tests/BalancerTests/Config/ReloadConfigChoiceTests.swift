@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `balancer reload` validates the config the running balancer re-reads on SIGHUP, whatever `--config` says.
 final class ReloadConfigChoiceTests: XCTestCase {

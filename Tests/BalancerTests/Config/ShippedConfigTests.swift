@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The config files shipped in `config/` must always pass `balancer check`.
 final class ShippedConfigTests: XCTestCase {

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 @testable import FramingOracles
 
 /// RFC 9112 §6 as a table: each row is the bytes a peer sends, what the balancer makes of them (the messages it

@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The request decoder fed bytes the way a connection receives them: in pieces, several requests per read, and
 /// one request per read on a kept-alive connection.

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// rise/fall thresholds and slow-start weights, as pure values.
 final class ActiveHealthTests: XCTestCase {

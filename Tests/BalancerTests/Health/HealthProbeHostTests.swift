@@ -3,6 +3,7 @@ import NIOPosix
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// A health probe to a server found by DNS carries the configured `host:port` as its `Host`, never the display
 /// name with the address in parentheses (which a strict server would answer with 400, failing every check).

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// nginx's max_fails/fail_timeout with an injected clock: window, ejection, trial, recovery.
 final class PassiveHealthStateMachineTests: XCTestCase {

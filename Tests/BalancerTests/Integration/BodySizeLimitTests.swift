@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `client_max_body_size` over real sockets, at the cap and one byte past it, for both framings: a body of exactly
 /// the cap reaches the upstream whole; one more byte is answered 413 and never reaches it.

@@ -4,6 +4,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Timeouts with nginx's meanings over real sockets: `read_timeout` runs only once the request has been sent, so a
 /// slow upload is not a server timeout; a client that stalls its body gets 408 after `client_body_timeout`, and

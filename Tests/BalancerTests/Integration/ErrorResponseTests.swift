@@ -4,6 +4,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Fast, clean errors over real sockets: 413 before any byte goes upstream, 502, 504, 400 for smuggling shapes,
 /// 431, slowloris, and static-asset caching — each with the configured security headers.

@@ -6,6 +6,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Failover over real sockets, `scripts/failover-drill.sh` in short: real replicas (child processes) behind the
 /// in-process balancer, a crash (SIGKILL) or a hang (SIGSTOP) under load, upstream 503s, and the way back after a

@@ -5,6 +5,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The balancer over loopback in front of three real `health-service` replicas and a real HTTP client:
 /// spread, routing, forwarded headers, uploads, keep-alive reuse.

@@ -3,6 +3,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Request smuggling and response splitting over real sockets: what the client sends, what an independent HTTP/1
 /// parser upstream reads, and what the next client receives. One event loop, so clients share the loop's idle

@@ -7,6 +7,7 @@ import NIOWebSocket
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// WebSocket upgrades through the balancer to real replicas' `/api/ws` echo, with a real WebSocket client:
 /// messages of every shape, close codes, many tunnels at once, a replica dying mid-tunnel, refusals relayed.

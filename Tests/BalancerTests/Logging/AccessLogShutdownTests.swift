@@ -7,6 +7,7 @@ import XCTest
 #endif
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Every request answered before the balancer exits is in its access log: the writer's queue rules without
 /// threads, and a real balancer process taking requests and SIGTERM right after, several times over.

@@ -4,6 +4,7 @@ import NIOEmbedded
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The client connection handler on an `EmbeddedChannel`: bytes in, bytes out, no sockets. Requests here match no
 /// route, so the balancer answers them itself and no upstream connection is involved.

@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Client request bytes through the request decoder and the forwarding rewrite, and the head the upstream receives:
 /// pure logic, no channel.

@@ -5,6 +5,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Every request limit at its exact value and one past it: the exact value passes, one more byte is refused. A
 /// limit tested only well inside and well outside survives `>` becoming `>=`; these do not.

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The client side's flow control, timers and races, without sockets: which reads are held and resumed, which
 /// timer runs when, how late connect completions are told apart, the tunnel, the lingering close and the drain.

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The client connection's decisions without NIO channels: body cap, retries, keep-alive, errors.
 final class ProxyStateMachineTests: XCTestCase {

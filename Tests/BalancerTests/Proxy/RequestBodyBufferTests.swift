@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The one buffer a request body is kept in: held parts wait for a connection, sent parts are kept for a replay
 /// while the body fits `limit`, and nothing is kept twice.

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The response side of "framing is written by us, never copied": what the response decoder accepts or refuses
 /// (a refusal is a 502 and the connection is not reused), and the framing line the client gets, which comes from

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Upstream response bytes through the response decoder and the rewriter, and the client head that comes out:
 /// pure logic, no channel.

@@ -3,6 +3,7 @@ import Logging
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// What a reload opens, closes, applies and leaves for a restart, decided from two configs alone.
 final class ReloadPlanTests: XCTestCase {

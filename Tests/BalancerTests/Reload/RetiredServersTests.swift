@@ -2,6 +2,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Which removed servers the status page keeps listing as draining: those with requests still in flight.
 final class RetiredServersTests: XCTestCase {

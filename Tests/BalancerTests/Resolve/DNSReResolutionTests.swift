@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Re-resolution against a real DNS server (dnsmasq) and real replicas on 127.0.0.2 and 127.0.0.3 sharing one
 /// port: replicas join and leave the group as their records do, and a DNS outage keeps the last set serving.

@@ -4,6 +4,7 @@ import NIOPosix
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Debian's dnsmasq answering from a hosts file on a free loopback UDP port: a real DNS server whose records a
 /// test changes by rewriting the file and sending SIGHUP.

@@ -2,6 +2,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `resolver:` and `resolve_interval:` parse like the other keys, and bad values name their line and key path.
 final class ResolveConfigTests: XCTestCase {

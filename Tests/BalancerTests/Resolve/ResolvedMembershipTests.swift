@@ -3,6 +3,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The decisions of re-resolution, without sockets: what changed, what is logged, what a snapshot expands into.
 final class ResolvedMembershipTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The resolver's DNS query and response codec, on byte fixtures.
 final class ResolverDNSMessageTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Route matching: exact before prefix, longest prefix, file order among equals, query ignored.
 final class RouterTests: XCTestCase {

@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 #if canImport(Glibc)
     import Glibc

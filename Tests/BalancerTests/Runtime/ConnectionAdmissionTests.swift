@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// `limits.max_connections` decided without sockets: which accepted connection stays, and when a refusal is logged.
 final class ConnectionAdmissionTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Which end of a drain counts: the first, once; a close-now asked for early ends the drain as it starts.
 final class DrainRaceTests: XCTestCase {

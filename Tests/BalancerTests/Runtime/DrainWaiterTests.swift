@@ -4,6 +4,7 @@ import NIOEmbedded
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The drain's wait on an embedded event loop: no sockets, and time moves only when the test says.
 final class DrainWaiterTests: XCTestCase {

@@ -5,6 +5,7 @@ import NIOEmbedded
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// One loop's drain on embedded channels: its future completes when the last client connection closes, idle
 /// connections close at once, and busy ones are left to finish their request.

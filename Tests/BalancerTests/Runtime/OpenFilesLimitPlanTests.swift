@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// What `serve` does with RLIMIT_NOFILE, decided without changing the test process's limits.
 final class OpenFilesLimitPlanTests: XCTestCase {

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The server's parts as services, on real sockets: their order, a group stopping them, and the drain's ends as
 /// clients see them.

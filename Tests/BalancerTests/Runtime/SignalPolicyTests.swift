@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// What each signal does given the ones before it.
 final class SignalPolicyTests: XCTestCase {

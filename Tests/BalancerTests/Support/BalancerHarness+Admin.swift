@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// The harness's admin listener (bound on 127.0.0.1:0 like the public one).
 extension BalancerHarness {

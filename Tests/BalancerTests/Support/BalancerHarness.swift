@@ -5,6 +5,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// A balancer running in-process on a free port, built from YAML exactly as `serve` builds it.
 final class BalancerHarness: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import NIOCore
 
 @testable import Balancer
+@testable import BalancerCore
 
 extension HTTP1Event {
     /// The event as one line of text (`head …`, `body <bytes>`, `end`), so that what a decoder produced is checked in

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 @testable import Balancer
+@testable import BalancerCore
 
 extension ProxyStateMachine {
     /// A machine with nginx's default timeouts (`Timeouts()`), as the tests below expect them.

@@ -3,6 +3,7 @@ import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Request heads for socket-free tests, made the way the balancer makes them: the bytes go through
 /// `HTTP1RequestDecoder`, so the head carries the framing verdict and the normalised target it would carry live.

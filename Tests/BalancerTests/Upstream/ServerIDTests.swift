@@ -2,6 +2,7 @@ import Shared
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// A server's identity is its `ServerID` (address as written plus the address DNS found), not its display name:
 /// what it tells apart, what a reload or a re-resolution keeps by it, and that the display strings stay as they were.

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// Every event of one upstream connection without a socket: exchanges and reuse, when `read_timeout` runs,
 /// backpressure from a slow client, `send_timeout`, tunnels, and what a close means at each point.

@@ -3,6 +3,7 @@
     import NIOHTTP1
 
     @testable import Balancer
+    @testable import BalancerCore
 
     /// Client bytes through the balancer's request side, and the forwarded stream through an independent parser:
     /// the upstream must read exactly the requests the balancer read, with the same method, target and body, and

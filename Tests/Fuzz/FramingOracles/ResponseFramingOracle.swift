@@ -3,6 +3,7 @@
     import NIOHTTP1
 
     @testable import Balancer
+    @testable import BalancerCore
 
     /// Upstream bytes through the balancer's response side, and what the client receives through an independent
     /// parser: the client must read exactly one response, with the status and body the balancer read, and nothing

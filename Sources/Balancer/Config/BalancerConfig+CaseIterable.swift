@@ -1,8 +1,0 @@
-/// The values `choice(_:of:)` lists when a config names one that does not exist.
-extension BalanceMethod: CaseIterable {
-    static let allCases: [BalanceMethod] = [.leastConn, .roundRobin]
-}
-
-extension LogFormat: CaseIterable {
-    static let allCases: [LogFormat] = [.combined, .json]
-}

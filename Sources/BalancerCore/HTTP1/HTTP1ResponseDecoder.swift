@@ -1,0 +1,158 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the response decoder hands the upstream connection.
+package typealias HTTP1ResponseEvent = HTTP1Event<HTTP1ResponseHead>
+
+/// Turns the bytes of an upstream connection into response heads, body parts and ends.
+///
+/// Interim 1xx responses (other than 101) are read and dropped: the balancer answers `100 Continue` itself.
+/// Bytes left over after a complete response mean the connection cannot be trusted for reuse.
+package struct HTTP1ResponseDecoder {
+    private enum State {
+        case idle
+        case head(scanned: Int)
+        case body(HTTP1BodyDecoder)
+    }
+
+    private var input = HTTP1InputBuffer()
+    private var state = State.idle
+    private var isHeadRequest = false
+    package let maxHeadSize: Int
+
+    package init(maxHeadSize: Int = 64 * 1024) {
+        self.maxHeadSize = maxHeadSize
+    }
+
+    /// Expect the response to a request just sent (`HEAD` responses have no body).
+    package mutating func expectResponse(isHeadRequest: Bool) {
+        self.isHeadRequest = isHeadRequest
+        state = .head(scanned: 0)
+    }
+
+    package var bufferedBytes: Int { input.readableBytes }
+
+    /// Everything received but not decoded, handed over when the connection becomes a tunnel.
+    package mutating func takeBuffered() -> ByteBuffer? { input.takeAll() }
+
+    package mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
+
+    package mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
+        var buffer = input.checkOut()
+        defer { input.checkIn(buffer) }
+        return try step(&buffer)
+    }
+
+    private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
+        while true {
+            switch state {
+            case .idle:
+                return nil
+            case .head(let scanned):
+                let result: (head: HTTP1ResponseHead, length: Int)? = try buffer.withUnsafeReadableBytes {
+                    bytes throws(HTTP1ParseError) in
+                    guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
+                        if bytes.count > maxHeadSize { throw .headTooLarge }
+                        return nil
+                    }
+                    // However the bytes arrived: in one read or many, the head's own size is what is limited.
+                    if end > maxHeadSize { throw .headTooLarge }
+                    return (try HTTP1HeadParser.parseResponse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
+                }
+                guard let result else {
+                    state = .head(scanned: buffer.readableBytes)
+                    return nil
+                }
+                var head = result.head
+                // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
+                guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
+                if head.status >= 100 && head.status < 200 && head.status != 101 {
+                    state = .head(scanned: 0)
+                    continue
+                }
+                head.bytes = bytes
+                head.bufferedBodyBytes = buffer.readableBytes
+                let length = try Self.declaredLength(of: head)
+                head.declaredLength = length.contentLength
+                head.framing = framing(of: head, length)
+                state = .body(HTTP1BodyDecoder(framing: head.framing))
+                return .head(head)
+            case .body(var body):
+                let event: HTTP1ResponseEvent? = try body.nextEvent(&buffer)
+                if case .end = event { state = .idle } else { state = .body(body) }
+                return event
+            }
+        }
+    }
+
+    /// The upstream closed the connection: ends a close-delimited body, or reports a truncated response.
+    package mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
+        switch state {
+        case .idle:
+            return nil
+        case .head:
+            throw .truncated
+        case .body(var body):
+            let event = try body.connectionClosed()
+            state = .idle
+            return event == .end ? .end : nil
+        }
+    }
+
+    /// What a response head says about its length (RFC 9112 §6.1–6.3), checked whatever the status: a
+    /// `Transfer-Encoding` together with a `Content-Length`, in an HTTP/1.0 response, or applying `chunked` anywhere
+    /// but last, and `Content-Length` copies that disagree or are not plain digits, are refused (502) — an upstream
+    /// that frames ambiguously must not reach a client, since a cache or proxy in front could read it otherwise.
+    private static func declaredLength(of head: HTTP1ResponseHead) throws(HTTP1ParseError)
+        -> (contentLength: Int64?, chunkedLast: Bool?)
+    {
+        try head.bytes.withUnsafeReadableBytes { bytes throws(HTTP1ParseError) in
+            var length: Int64?
+            var chunkedLast: Bool?
+            for field in head.fields {
+                switch field.kind {
+                case .contentLength:
+                    guard let value = HTTP1ContentLength.parse(UnsafeRawBufferPointer(rebasing: bytes[field.value]))
+                    else { throw .invalidContentLength }
+                    if let length, length != value { throw .invalidContentLength }
+                    length = value
+                case .transferEncoding:
+                    // A coding after `chunked` (in this line or a later one) means chunked was not the last.
+                    if chunkedLast == true { throw .invalidTransferEncoding }
+                    chunkedLast = try lastCodingIsChunked(bytes, field.value)
+                default:
+                    break
+                }
+            }
+            if chunkedLast != nil {
+                if length != nil { throw .conflictingFraming }
+                if head.version.minor == 0 { throw .invalidTransferEncoding }
+            }
+            return (length, chunkedLast)
+        }
+    }
+
+    /// Whether the last coding of one `Transfer-Encoding` value is `chunked`; `chunked` before another coding, or an
+    /// empty coding, is refused.
+    private static func lastCodingIsChunked(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>)
+        throws(HTTP1ParseError) -> Bool
+    {
+        var isChunked = false
+        try HTTP1Bytes.forEachListElement(bytes, value) { coding throws(HTTP1ParseError) in
+            guard !coding.isEmpty, !isChunked else { throw .invalidTransferEncoding }
+            isChunked = HeaderName.equal(coding, "chunked")
+        }
+        return isChunked
+    }
+
+    /// How the body is read: none for HEAD, 1xx, 204 and 304; chunked when `chunked` is the last coding, until the
+    /// close for another coding; the `Content-Length`; else until the close.
+    private func framing(of head: HTTP1ResponseHead, _ length: (contentLength: Int64?, chunkedLast: Bool?))
+        -> HTTP1BodyDecoder.Framing
+    {
+        let code = head.status
+        if isHeadRequest || code == 204 || code == 304 || code < 200 { return .none }
+        if let chunkedLast = length.chunkedLast { return chunkedLast ? .chunked : .untilClose }
+        return length.contentLength.map { .length($0) } ?? .untilClose
+    }
+}

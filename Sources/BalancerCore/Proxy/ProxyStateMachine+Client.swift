@@ -1,0 +1,290 @@
+import NIOCore
+import NIOHTTP1
+
+/// The client side's events: the connection, its reads and writability, the request's head, body and end, and the
+/// balancer's own responses.
+extension ProxyStateMachine {
+    /// The connection was accepted: the first head must arrive within `client_header_timeout`.
+    package mutating func connectionActive() -> TimerAction {
+        .arm(timeouts.header)
+    }
+
+    package enum ReadAction: Equatable {
+        /// Pass the read on: the client's bytes are welcome.
+        case read
+        /// Hold it until `.resumeReads` (the upstream cannot take more, a body part is already waiting for a
+        /// connection, or the client pipelines far ahead of the responses).
+        case hold
+    }
+
+    /// NIO asks to read from the client. `pipelineBacklogFull`: the framing layer holds more pipelined bytes than
+    /// it will buffer while a response is in progress.
+    package mutating func readRequested(pipelineBacklogFull: Bool) -> ReadAction {
+        let upstreamFull: Bool
+        switch state {
+        case .proxying(let request):
+            switch request.attempt {
+            case .attached(_, _, let writable): upstreamFull = !writable
+            case .connecting, .none: upstreamFull = request.body.unsentBytes >= request.body.limit
+            }
+        case .tunnel(let upstreamWritable):
+            upstreamFull = !upstreamWritable
+        case .lingering, .closed:
+            // Reading on is what drains the client's last bytes; nothing is kept.
+            return .read
+        case .idle, .localResponse, .modifying:
+            upstreamFull = false
+        }
+        guard upstreamFull || pipelineBacklogFull else { return .read }
+        readHeld = true
+        return .hold
+    }
+
+    package enum InputAction: Equatable {
+        /// Hand the bytes to the HTTP/1 framing layer.
+        case decode
+        /// Tunnel: write the bytes to the upstream as they are, and restart the idle timer with this timeout.
+        case relayToUpstream(idleTimeout: TimeAmount)
+        /// The connection is closing: drop them.
+        case discard
+    }
+
+    /// Bytes arrived from the client.
+    package mutating func clientBytesReceived() -> InputAction {
+        switch state {
+        case .tunnel: return .relayToUpstream(idleTimeout: timeouts.tunnelIdle)
+        case .lingering, .closed: return .discard
+        case .idle, .proxying, .localResponse, .modifying: return .decode
+        }
+    }
+
+    package enum HeadAction: Equatable {
+        /// Forward the request: write its head for the upstream, send `100 Continue` first if `continue100`, pick a
+        /// server (none excluded yet) and report it with `serverPicked`. Then apply `timer` (`client_body_timeout`
+        /// while a body is awaited).
+        case proxy(framing: HTTP1Framing, continue100: Bool, timer: TimerAction)
+        /// Answer locally (per `close`, the response says `Connection: close`), then call `localResponseWritten`.
+        case respond(HTTPResponseStatus, close: Bool)
+    }
+
+    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
+    /// why it is refused). `unavailableStatus` is set when no route matched (404). `now`: monotonic nanoseconds.
+    package mutating func requestHeadReceived(
+        _ request: HTTP1RequestHead,
+        policy: Policy,
+        unavailableStatus: HTTPResponseStatus?,
+        now: Int64
+    ) -> HeadAction {
+        guard case .idle = state else { invalid("request head while busy") }
+        timeouts = policy.timeouts
+        let framing: HTTP1Framing
+        switch request.checked {
+        case .failure(let violation):
+            state = .localResponse(closeAfter: true, requestEnded: false)
+            return .respond(violation.status, close: true)
+        case .success(let f):
+            framing = f
+        }
+        let keepAlive = request.isKeepAlive && !draining
+        let expectsContinue = request.first(.expect)?.lowercased() == "100-continue"
+        if case .contentLength(let length) = framing, policy.maxBodySize > 0, length > policy.maxBodySize {
+            // Refused before a single body byte is read or sent upstream. With `Expect: 100-continue` the client
+            // sends no body, so the connection can stay open; otherwise close rather than read megabytes.
+            let close = !expectsContinue || !keepAlive
+            state = .localResponse(closeAfter: close, requestEnded: expectsContinue)
+            return .respond(.payloadTooLarge, close: close)
+        }
+        if let status = unavailableStatus {
+            let close = !keepAlive || framing != .none
+            state = .localResponse(closeAfter: close, requestEnded: framing == .none)
+            return .respond(status, close: close)
+        }
+        var proxied = Request(
+            policy: policy,
+            clientKeepAlive: request.isKeepAlive,
+            framing: framing,
+            idempotent: ProxyStateMachine.isIdempotent(request.head.method)
+        )
+        proxied.isUpgrade = WebSocketUpgrade.isRequest(request.head)
+        proxied.startedAt = now
+        proxied.attempts = 1
+        state = .proxying(proxied)
+        let hasBody: Bool
+        switch framing {
+        case .none: hasBody = false
+        case .contentLength(let n): hasBody = n > 0
+        case .chunked: hasBody = true
+        }
+        return .proxy(
+            framing: framing,
+            continue100: expectsContinue && hasBody,
+            timer: framing == .none ? .disarm : .arm(timeouts.body)
+        )
+    }
+
+    package enum BodyAction: Equatable {
+        /// Write the part to the attached upstream now, and restart the client's timer with `bodyTimeout`.
+        case forward(bodyTimeout: TimeAmount)
+        /// The part is kept (no connection attached yet); restart the client's timer with `bodyTimeout`.
+        case hold(bodyTimeout: TimeAmount)
+        /// Drop it (a local response is in progress).
+        case discard
+        /// The body crossed `client_max_body_size`: end the upstream attempt (not the server's failure), answer
+        /// 413 and close.
+        case rejectTooLarge
+        /// The body crossed the cap after the response started: end the attempt and close the client.
+        case abortBoth
+    }
+
+    /// A part of the request body arrived.
+    package mutating func requestBodyReceived(_ part: ByteBuffer) -> BodyAction {
+        switch state {
+        case .proxying:
+            let body = timeouts.body
+            let action = withRequest { request -> BodyAction in
+                request.bodyBytes += Int64(part.readableBytes)
+                if request.policy.maxBodySize > 0 && request.bodyBytes > request.policy.maxBodySize {
+                    return request.response == .waiting ? .rejectTooLarge : .abortBoth
+                }
+                if case .attached = request.attempt {
+                    request.body.sent(part)
+                    request.sentToUpstream = true
+                    return .forward(bodyTimeout: body)
+                }
+                request.body.hold(part)
+                return .hold(bodyTimeout: body)
+            }
+            switch action {
+            case .rejectTooLarge?: state = .localResponse(closeAfter: true, requestEnded: false)
+            case .abortBoth?: state = .closed
+            default: break
+            }
+            return action ?? .discard
+        case .idle, .localResponse, .lingering, .tunnel, .closed, .modifying:
+            return .discard
+        }
+    }
+
+    package enum EndAction: Equatable {
+        /// Write the end of the request to the attached upstream and flush; the client's timer stops.
+        case forward
+        /// The end goes out with the held parts once a connection is attached; the client's timer stops.
+        case hold
+        case none
+    }
+
+    /// The request is complete.
+    package mutating func requestEndReceived() -> EndAction {
+        switch state {
+        case .proxying:
+            return withRequest { request -> EndAction in
+                request.requestEnded = true
+                if case .attached = request.attempt { return .forward }
+                return .hold
+            } ?? .none
+        case .localResponse(let closeAfter, _):
+            state = .localResponse(closeAfter: closeAfter, requestEnded: true)
+            return .none
+        case .idle, .lingering, .tunnel, .closed, .modifying:
+            return .none
+        }
+    }
+
+    package enum LocalResponseAction: Equatable {
+        /// The connection stays: arm the client's timer with `keepaliveTimeout` and read the next request.
+        case keepOpen(keepaliveTimeout: TimeAmount)
+        /// Write the response, then shut the write side, keep reading and dropping for `lingeringTimeout`, and
+        /// close when the timer expires (`clientTimedOut`) — so the client sees the response, not a reset.
+        case closeAfterWrite(lingeringTimeout: TimeAmount)
+        case none
+    }
+
+    /// A response of the balancer's own is being written.
+    package mutating func localResponseWritten() -> LocalResponseAction {
+        guard case .localResponse(let closeAfter, let requestEnded) = state else { return .none }
+        if closeAfter || !requestEnded || draining {
+            state = .lingering
+            return .closeAfterWrite(lingeringTimeout: timeouts.lingering)
+        }
+        state = .idle
+        return .keepOpen(keepaliveTimeout: timeouts.keepalive)
+    }
+
+    package enum ResumeAction: Equatable {
+        /// Pass on the read held back.
+        case resumeReads
+        case none
+    }
+
+    /// The response in progress is done and the framing layer has handed over what was pipelined behind it.
+    package mutating func readyForNextRequest() -> ResumeAction {
+        guard case .idle = state, readHeld else { return .none }
+        readHeld = false
+        return .resumeReads
+    }
+
+    /// The client's request could not be parsed (bad chunk size, header too large, …): 400/431 if nothing was
+    /// answered yet, otherwise just close. Any upstream attempt ends, not counted against its server.
+    package mutating func requestMalformed(status: HTTPResponseStatus) -> FailureAction {
+        switch state {
+        case .idle:
+            state = .localResponse(closeAfter: true, requestEnded: false)
+            return .respond(status, close: true, .uncounted)
+        case .proxying(let request) where request.response == .waiting:
+            state = .localResponse(closeAfter: true, requestEnded: false)
+            return .respond(status, close: true, .uncounted)
+        case .proxying, .localResponse, .tunnel:
+            state = .closed
+            return .closeClient(.uncounted)
+        case .lingering, .closed, .modifying:
+            return .none
+        }
+    }
+
+    /// What the client's writability means for the upstream's reads and for `send_timeout`.
+    package struct WritabilityAction: Equatable {
+        /// The client takes bytes again: let the upstream connection read on.
+        package var resumeUpstreamReads: Bool
+        package var timer: TimerAction
+    }
+
+    package mutating func clientWritabilityChanged(isWritable: Bool) -> WritabilityAction {
+        clientWritable = isWritable
+        if isWritable {
+            // The client takes bytes again: its send_timeout stops (a body still arriving re-arms its own).
+            let stop = isRelayingResponse && !awaitsClientBody
+            return WritabilityAction(resumeUpstreamReads: true, timer: stop ? .disarm : .keep)
+        }
+        return WritabilityAction(resumeUpstreamReads: false, timer: isRelayingResponse ? .arm(timeouts.send) : .keep)
+    }
+
+    package enum DrainAction: Equatable {
+        /// Between requests: close now.
+        case close
+        /// Mid-request: the response in progress says `Connection: close` and the connection closes after it.
+        case none
+    }
+
+    /// Shutdown began.
+    package mutating func drainingStarted() -> DrainAction {
+        draining = true
+        guard case .idle = state else { return .none }
+        state = .closed
+        return .close
+    }
+
+    package enum ClosedAction: Equatable {
+        /// An upstream attempt or tunnel was in progress: end it (not the server's failure).
+        case abortAttempt
+        case none
+    }
+
+    /// The client connection closed or failed.
+    package mutating func clientClosed() -> ClosedAction {
+        defer { state = .closed }
+        switch state {
+        case .proxying, .tunnel: return .abortAttempt
+        default: return .none
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// Chooses the route for a request path the way nginx chooses a `location`: an exact match wins, otherwise the
+/// longest matching prefix; among equal prefixes the one written first. The query string never takes part.
+///
+/// Built once per config snapshot; `match` allocates nothing and touches no shared state.
+package struct Router: Sendable {
+    /// Exact paths to route index.
+    private let exact: [String: Int]
+    /// (prefix, route index), longest prefix first, file order among equal lengths.
+    private let prefixes: [(prefix: String, index: Int)]
+
+    package init(routes: [RouteConfig]) {
+        var exact: [String: Int] = [:]
+        var prefixes: [(prefix: String, index: Int)] = []
+        for (index, route) in routes.enumerated() {
+            switch route.match {
+            case .exact(let paths):
+                for path in paths where exact[path] == nil { exact[path] = index }
+            case .prefix(let prefix):
+                prefixes.append((prefix, index))
+            }
+        }
+        // A stable sort by length keeps file order among prefixes of equal length.
+        self.prefixes = prefixes.enumerated()
+            .sorted { a, b in
+                a.element.prefix.utf8.count != b.element.prefix.utf8.count
+                    ? a.element.prefix.utf8.count > b.element.prefix.utf8.count : a.offset < b.offset
+            }
+            .map(\.element)
+        self.exact = exact
+    }
+
+    /// The index of the route for `uri` (path plus optional `?query`), or nil when no route matches (404).
+    package func match(uri: String) -> Int? {
+        let path = Router.path(of: uri)
+        if !exact.isEmpty, let index = exact[String(path)] { return index }
+        for entry in prefixes where path.utf8.starts(with: entry.prefix.utf8) {
+            return entry.index
+        }
+        return nil
+    }
+
+    /// The path part of a request target: everything before `?` or `#`.
+    package static func path(of uri: String) -> Substring {
+        if let end = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            return uri[..<end]
+        }
+        return uri[...]
+    }
+}
