@@ -46,7 +46,7 @@ let package = Package(
             ]
         ),
         // The balancer's decisions without sockets: config, HTTP/1 framing, routing, balancing, and the health and
-        // proxy state machines. No NIOPosix: nothing here opens a socket, a file descriptor or a thread.
+        // proxy state machines. No NIOPosix: nothing here opens a socket or runs an event loop.
         .target(
             name: "BalancerCore",
             dependencies: [

@@ -10,10 +10,13 @@ struct UpstreamEventLog: Sendable {
     /// Ejections, recoveries and last failures for the status page and metrics (touched on failures only).
     let journal = UpstreamJournal()
 
-    func record(_ change: PassiveHealthStateMachine.Change?, group: String, server: String, reason: String) {
-        if change != nil || !reason.isEmpty { journal.note(change, group: group, server: server, reason: reason) }
+    /// Notes an attempt at `server` of `group` (by its id) and logs a change under the server's display name.
+    func record(_ change: PassiveHealthStateMachine.Change?, group: String, server: UpstreamServer, reason: String) {
+        if change != nil || !reason.isEmpty {
+            journal.note(change, at: ServerKey(group: group, server: server.id), reason: reason)
+        }
         guard let change else { return }
-        logger.notice("\(UpstreamEventLog.message(change, group: group, server: server, reason: reason))")
+        logger.notice("\(UpstreamEventLog.message(change, group: group, server: server.name, reason: reason))")
     }
 
     static func message(

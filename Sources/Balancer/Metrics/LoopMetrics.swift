@@ -18,13 +18,11 @@ final class LoopMetrics {
         let codeClass = request.status >= 100 && request.status < 600 ? request.status / 100 : 0
         requestsByClass[codeClass] &+= 1
         bytesSent &+= request.bytesSent
-        guard let address = request.upstreamAddress, request.groupIndex < snapshot.groups.count else { return }
-        let group = snapshot.groups[request.groupIndex]
-        // The record names its server by display name; the name is unique in its group, as the id it shows.
-        guard let server = group.servers.first(where: { $0.name == address }) else { return }
+        guard let server = request.upstreamServer, request.groupIndex < snapshot.groups.count else { return }
         let now = NIODeadline.now()
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
-        servers[ServerKey(group: group.name, server: server.id), default: ServerCounts()].record(
+        let group = snapshot.groups[request.groupIndex].name
+        servers[ServerKey(group: group, server: server), default: ServerCounts()].record(
             nanoseconds: (now - request.start).nanoseconds,
             codeClass: codeClass,
             answeredAt: request.upstreamStatus != nil ? Int64(now.uptimeNanoseconds) : nil

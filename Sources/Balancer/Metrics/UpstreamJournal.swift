@@ -5,18 +5,11 @@ import Shared
 /// What the passive health of each server went through: ejections, recoveries and the last failed attempt with
 /// its reason. Fed by `UpstreamEventLog` on failures and changes only (rare), so a lock is fine here.
 ///
-/// Kept by server id, as every other per-server figure. The event log hands over the server's display name (its
-/// callers' words); the id is read back from it here, once per failure, off the path of answered requests.
+/// Kept by server id, as every other per-server figure.
 final class UpstreamJournal: Sendable {
     private let entries = NIOLockedValueBox<[ServerKey: UpstreamJournalEntry]>([:])
 
     init() {}
-
-    /// Notes an attempt at the server shown as `server` (`UpstreamServer.name`); a name no server has is ignored.
-    func note(_ change: PassiveHealthStateMachine.Change?, group: String, server: String, reason: String) {
-        guard let id = ServerID(displayName: server) else { return }
-        note(change, at: ServerKey(group: group, server: id), reason: reason)
-    }
 
     func note(_ change: PassiveHealthStateMachine.Change?, at key: ServerKey, reason: String) {
         let now = WallClockInstant.now()

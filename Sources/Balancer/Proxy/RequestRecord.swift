@@ -17,7 +17,9 @@ struct RequestRecord {
     var status = 0
     var bytesSent: Int64 = 0
     var upstreamStatus: Int?
+    /// The server of the last attempt: its display name for the access log, its id for the metrics.
     var upstreamAddress: String?
+    var upstreamServer: ServerID?
     var keepAlive = true
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
@@ -33,6 +35,7 @@ struct RequestRecord {
         bytesSent = 0
         upstreamStatus = nil
         upstreamAddress = nil
+        upstreamServer = nil
         keepAlive = true
         forwardedChunked = false
     }

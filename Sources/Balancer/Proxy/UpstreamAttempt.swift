@@ -28,10 +28,10 @@ struct UpstreamAttempt {
         let now = UpstreamServer.now()
         switch outcome {
         case .succeeded:
-            events.record(server.attemptSucceeded(now: now), group: group, server: server.name, reason: "")
+            events.record(server.attemptSucceeded(now: now), group: group, server: server, reason: "")
         case .failed(let failure):
             events.record(
-                server.attemptFailed(now: now), group: group, server: server.name, reason: detail ?? failure.reason)
+                server.attemptFailed(now: now), group: group, server: server, reason: detail ?? failure.reason)
         case .uncounted:
             break
         }

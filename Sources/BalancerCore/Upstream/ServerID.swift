@@ -18,18 +18,3 @@ package struct ServerID: Sendable, Hashable, CustomStringConvertible {
 
     package var description: String { resolvedAddress.map { "\(address) (\($0))" } ?? address.description }
 }
-
-extension ServerID {
-    /// Reads a display form back into the id it shows, nil for text `description` never writes. For the upstream
-    /// event API only, whose callers hand over `UpstreamServer.name`: the journal keys what it notes by id.
-    package init?(displayName name: String) {
-        var text = Substring(name)
-        var resolved: String?
-        if text.hasSuffix(")"), let open = text.lastIndex(of: "("), text[..<open].hasSuffix(" ") {
-            resolved = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
-            text = text[..<text.index(before: open)]
-        }
-        guard case .success(let address) = HostPort.parse(String(text)), resolved?.isEmpty != true else { return nil }
-        self.init(address: address, resolvedAddress: resolved)
-    }
-}

@@ -54,19 +54,6 @@ final class ServerIDTests: XCTestCase {
         XCTAssertEqual(ServerStatus(server: found, nowMono: 0, nowWall: WallClockInstant.now()).address, found.name)
     }
 
-    func testADisplayNameReadsBackIntoItsID() {
-        let ids = [
-            ServerID(address: backendName),
-            ServerID(address: backendName, resolvedAddress: "10.0.0.5"),
-            ServerID(address: HostPort(host: "::1", port: 9000)),
-            ServerID(address: HostPort(host: "my_service", port: 80), resolvedAddress: "172.18.0.3"),
-        ]
-        for id in ids { XCTAssertEqual(ServerID(displayName: id.description), id, id.description) }
-        for text in ["", "backend", "backend.test:8000 ()", "backend.test:8000(10.0.0.5)", "a b:1"] {
-            XCTAssertNil(ServerID(displayName: text), text)
-        }
-    }
-
     func testAReloadKeepsTheStateOfTheSameIDAndDropsAChangedOne() throws {
         let first = try snapshot(yaml)
         let stays = first.groups[0].servers[1]
@@ -132,8 +119,7 @@ final class ServerIDTests: XCTestCase {
     func testTheJournalKeepsWhatItNotesByID() {
         let journal = UpstreamJournal()
         let found = ServerID(address: backendName, resolvedAddress: "10.0.0.5")
-        journal.note(nil, group: "backend", server: found.description, reason: "connection refused")
-        journal.note(nil, group: "backend", server: "not a server name", reason: "ignored")
+        journal.note(nil, at: ServerKey(group: "backend", server: found), reason: "connection refused")
         XCTAssertEqual(Array(journal.all.keys), [ServerKey(group: "backend", server: found)])
         XCTAssertEqual(journal.all.values.first?.lastFailure?.reason, "connection refused")
     }
