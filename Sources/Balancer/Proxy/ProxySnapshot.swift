@@ -83,18 +83,18 @@ final class ProxySnapshot: Sendable {
         self.responseHeaderBlock = responseHeaderLines.flatMap(\.line)
         self.maxBodySize = config.limits.clientMaxBodySize.bytes
         self.maxHeaderSize = Int(config.limits.maxHeaderSize.bytes)
+        var timeouts = ProxyStateMachine.Timeouts()
+        timeouts.header = .milliseconds(config.limits.clientHeaderTimeout.milliseconds)
+        timeouts.keepalive = .milliseconds(config.limits.keepaliveTimeout.milliseconds)
+        timeouts.body = .milliseconds(config.limits.clientBodyTimeout.milliseconds)
+        timeouts.send = .milliseconds(config.limits.sendTimeout.milliseconds)
+        timeouts.tunnelIdle = .milliseconds(config.proxy.websocketIdleTimeout.milliseconds)
         self.requestPolicy = ProxyStateMachine.Policy(
             maxBodySize: config.limits.clientMaxBodySize.bytes,
             tries: max(1, config.proxy.nextUpstreamTries),
             nextUpstream: config.proxy.nextUpstream.contains(.off) ? [] : config.proxy.nextUpstream,
             nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds,
-            timeouts: ProxyStateMachine.Timeouts(
-                header: .milliseconds(config.limits.clientHeaderTimeout.milliseconds),
-                keepalive: .milliseconds(config.limits.keepaliveTimeout.milliseconds),
-                body: .milliseconds(config.limits.clientBodyTimeout.milliseconds),
-                send: .milliseconds(config.limits.sendTimeout.milliseconds),
-                tunnelIdle: .milliseconds(config.proxy.websocketIdleTimeout.milliseconds)
-            )
+            timeouts: timeouts
         )
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
         self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)

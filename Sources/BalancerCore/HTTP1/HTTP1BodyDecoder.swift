@@ -57,10 +57,8 @@ package struct HTTP1BodyDecoder {
                 state = .done
                 return .end
             case .length(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let take = Int(min(Int64(buffer.readableBytes), remaining))
-                let slice = buffer.readSlice(length: take)!
-                state = remaining - Int64(take) == 0 ? .endPending : .length(remaining: remaining - Int64(take))
+                guard let (slice, left) = Self.take(upTo: remaining, from: &buffer) else { return nil }
+                state = left == 0 ? .endPending : .length(remaining: left)
                 return .data(slice)
             case .untilClose:
                 guard buffer.readableBytes > 0 else { return nil }
@@ -70,10 +68,8 @@ package struct HTTP1BodyDecoder {
                 let size = try HTTP1BodyDecoder.chunkSize(line)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let take = Int(min(Int64(buffer.readableBytes), remaining))
-                let slice = buffer.readSlice(length: take)!
-                state = remaining - Int64(take) == 0 ? .chunkDataEnd : .chunkData(remaining: remaining - Int64(take))
+                guard let (slice, left) = Self.take(upTo: remaining, from: &buffer) else { return nil }
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
                 return .data(slice)
             case .chunkDataEnd:
                 guard buffer.readableBytes >= 2 else { return nil }
@@ -146,5 +142,14 @@ package struct HTTP1BodyDecoder {
             for byte in line[i...] where !HTTP1Bytes.isFieldValue(byte) { throw .invalidChunkSize }
         }
         return size
+    }
+
+    /// Up to `remaining` bytes off the front of `buffer` (a view, no copy) and what is left to read after them;
+    /// nil when the buffer is empty.
+    @inline(__always)
+    private static func take(upTo remaining: Int64, from buffer: inout ByteBuffer) -> (ByteBuffer, Int64)? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let count = Int(min(Int64(buffer.readableBytes), remaining))
+        return (buffer.readSlice(length: count)!, remaining - Int64(count))
     }
 }

@@ -61,22 +61,14 @@ package struct HTTP1RequestDecoder {
             {
                 buffer.moveReaderIndex(forwardBy: 2)
             }
-            let result: (head: HTTP1RequestHead, length: Int)? = try buffer.withUnsafeReadableBytes {
-                bytes throws(HTTP1ParseError) in
-                guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
-                    if bytes.count > maxHeadSize { throw .headTooLarge }
-                    return nil
-                }
-                if end > maxHeadSize { throw .headTooLarge }
-                return (try HTTP1HeadParser.parseRequest(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
+            let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
+                bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseRequest(bytes)
             }
-            guard let result else {
-                state = .head(scanned: buffer.readableBytes)
+            guard case .head(var request, let bytes) = read else {
+                if case .needMore(let scanned) = read { state = .head(scanned: scanned) }
                 return nil
             }
-            var request = result.head
             // A view of the received bytes (no copy): the forwarded head is written from it.
-            guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
             request.bytes = bytes
             request.checked = RequestHygiene.check(&request)
             switch request.checked {

@@ -49,23 +49,14 @@ package struct HTTP1ResponseDecoder {
             case .idle:
                 return nil
             case .head(let scanned):
-                let result: (head: HTTP1ResponseHead, length: Int)? = try buffer.withUnsafeReadableBytes {
-                    bytes throws(HTTP1ParseError) in
-                    guard let end = HTTP1HeadParser.findHeadEnd(bytes, from: max(0, scanned - 3)) else {
-                        if bytes.count > maxHeadSize { throw .headTooLarge }
-                        return nil
-                    }
-                    // However the bytes arrived: in one read or many, the head's own size is what is limited.
-                    if end > maxHeadSize { throw .headTooLarge }
-                    return (try HTTP1HeadParser.parseResponse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
+                let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
+                    bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes)
                 }
-                guard let result else {
-                    state = .head(scanned: buffer.readableBytes)
+                guard case .head(var head, let bytes) = read else {
+                    if case .needMore(let scanned) = read { state = .head(scanned: scanned) }
                     return nil
                 }
-                var head = result.head
                 // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
-                guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
                 if head.status >= 100 && head.status < 200 && head.status != 101 {
                     state = .head(scanned: 0)
                     continue

@@ -22,21 +22,8 @@ package struct ProxyStateMachine {
         package var tunnelIdle: TimeAmount = .seconds(3600)
         package var lingering: TimeAmount = .seconds(2)
 
-        package init(
-            header: TimeAmount = .seconds(60),
-            keepalive: TimeAmount = .seconds(75),
-            body: TimeAmount = .seconds(60),
-            send: TimeAmount = .seconds(60),
-            tunnelIdle: TimeAmount = .seconds(3600),
-            lingering: TimeAmount = .seconds(2)
-        ) {
-            self.header = header
-            self.keepalive = keepalive
-            self.body = body
-            self.send = send
-            self.tunnelIdle = tunnelIdle
-            self.lingering = lingering
-        }
+        /// nginx's defaults; the runtime sets each from the config.
+        package init() {}
     }
 
     /// Per-request limits and retry rules, from the config snapshot the request started with.

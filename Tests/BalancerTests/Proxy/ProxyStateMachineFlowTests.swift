@@ -72,9 +72,9 @@ final class ProxyStateMachineFlowTests: XCTestCase {
     // MARK: - Timers
 
     func testEachPhaseArmsItsOwnTimeout() {
-        let timeouts = ProxyStateMachine.Timeouts(
-            header: .seconds(1), keepalive: .seconds(2), body: .seconds(3), send: .seconds(4), tunnelIdle: .seconds(5),
-            lingering: .seconds(6))
+        var timeouts = ProxyStateMachine.Timeouts()
+        (timeouts.header, timeouts.keepalive, timeouts.body) = (.seconds(1), .seconds(2), .seconds(3))
+        (timeouts.send, timeouts.tunnelIdle, timeouts.lingering) = (.seconds(4), .seconds(5), .seconds(6))
         var policy = self.policy
         policy.timeouts = timeouts
         var machine = ProxyStateMachine(timeouts: timeouts)

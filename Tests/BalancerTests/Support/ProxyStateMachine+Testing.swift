@@ -21,11 +21,6 @@ extension ProxyStateMachine.AttachAction {
     static func sendHead(end: Bool) -> Self { .sendRequest(body: [], end: end, resumeReads: false) }
 }
 
-extension ProxyStateMachine.Timeouts {
-    /// nginx's defaults, the ones `ProxyStateMachine()` runs with.
-    static let defaults = ProxyStateMachine.Timeouts()
-}
-
 extension ServerSet {
     /// The set of these server indexes.
     init(_ indexes: [Int]) {
