@@ -91,8 +91,7 @@ package struct HTTP1RequestDecoder {
     /// The client closed its side; a request cut short is an error, otherwise nothing happens.
     package mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
         guard case .body(var body) = state else { return nil }
-        let event = try body.connectionClosed()
-        state = .body(body)
-        return event == .end ? .end : nil
+        defer { state = .body(body) }
+        return try body.connectionClosed() == .end ? .end : nil
     }
 }
