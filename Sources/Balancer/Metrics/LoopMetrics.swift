@@ -7,30 +7,54 @@ import NIOCore
 final class LoopMetrics {
     private var requestsByClass = [Int](repeating: 0, count: 6)
     private var bytesSent: Int64 = 0
-    /// Per server seen on this loop, by id: a server a reload replaced with a new object (its line changed) goes on
-    /// counting in the same place, and a removed one's counters stay for the samples that still refer to them.
-    private var servers: [ServerKey: ServerCounts] = [:]
+    /// Per server object seen on this loop, found by object identity (no string hashed per request). The object
+    /// is held, so its identifier is never reused; a server a reload replaced with a new object (its line changed)
+    /// counts on under the same `ServerKey`, and `snapshot()` adds the two up.
+    private var servers: [ObjectIdentifier: ServerLoopCounters] = [:]
 
     init() {}
 
-    /// One finished request (called from `logRequest()`). Allocates only the first time a server is seen.
+    /// One finished request (called when it is logged). Allocates only the first time a server object is seen.
     func record(_ request: borrowing RequestRecord, in snapshot: ProxySnapshot) {
         let codeClass = request.status >= 100 && request.status < 600 ? request.status / 100 : 0
         requestsByClass[codeClass] &+= 1
         bytesSent &+= request.bytesSent
         guard let server = request.upstreamServer, request.groupIndex < snapshot.groups.count else { return }
+        let counters: ServerLoopCounters
+        if let existing = servers[ObjectIdentifier(server)] {
+            counters = existing
+        } else {
+            counters = ServerLoopCounters(
+                server: server, key: ServerKey(group: snapshot.groups[request.groupIndex].name, server: server.id))
+            servers[ObjectIdentifier(server)] = counters
+        }
         let now = NIODeadline.now()
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
-        let group = snapshot.groups[request.groupIndex].name
-        servers[ServerKey(group: group, server: server), default: ServerCounts()].record(
+        counters.counts.record(
             nanoseconds: (now - request.start).nanoseconds,
             codeClass: codeClass,
             answeredAt: request.upstreamStatus != nil ? Int64(now.uptimeNanoseconds) : nil
         )
     }
 
-    /// A copy of the counters (call on the loop).
+    /// A copy of the counters (call on the loop), by server id.
     func snapshot() -> MetricsSnapshot {
-        MetricsSnapshot(requestsByClass: requestsByClass, bytesSent: bytesSent, servers: servers)
+        var byKey: [ServerKey: ServerCounts] = [:]
+        for counters in servers.values {
+            byKey[counters.key] = byKey[counters.key].map { $0 + counters.counts } ?? counters.counts
+        }
+        return MetricsSnapshot(requestsByClass: requestsByClass, bytesSent: bytesSent, servers: byKey)
+    }
+}
+
+/// One server object's counters on one loop, changed in place.
+private final class ServerLoopCounters {
+    let server: UpstreamServer
+    let key: ServerKey
+    var counts = ServerCounts()
+
+    init(server: UpstreamServer, key: ServerKey) {
+        self.server = server
+        self.key = key
     }
 }

@@ -288,8 +288,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
         guard case .connect(let id) = machine.serverPicked(index) else { return }
         attempt.start(on: chosen, now: now)
-        request.upstreamAddress = chosen.name
-        request.upstreamServer = chosen.id
+        request.upstreamServer = chosen
         if let pooled = loop.pool.checkout(chosen) {
             attach(pooled, attempt: id, pooled: true)
             return

@@ -8,7 +8,7 @@ import NIOCore
 /// event loop, like the handler that owns it.
 struct ClientResponseOutput {
     /// Body parts up to this size are copied behind a response head still waiting to be written.
-    static let coalescedPartLimit = 4096
+    static var coalescedPartLimit: Int { 4096 }
 
     /// How the response body in progress is framed towards the client.
     private(set) var framing = HTTP1OutgoingFraming.raw

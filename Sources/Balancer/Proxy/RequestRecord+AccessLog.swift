@@ -13,7 +13,7 @@ extension RequestRecord {
             bodyBytesSent: bytesSent,
             referer: head.headers.first(name: "referer"),
             userAgent: head.headers.first(name: "user-agent"),
-            upstreamAddress: upstreamAddress,
+            upstreamAddress: upstreamServer?.name,
             upstreamStatus: upstreamStatus,
             requestTimeMicros: (now - start).nanoseconds / 1000,
             requestID: requestID

@@ -17,9 +17,8 @@ struct RequestRecord {
     var status = 0
     var bytesSent: Int64 = 0
     var upstreamStatus: Int?
-    /// The server of the last attempt: its display name for the access log, its id for the metrics.
-    var upstreamAddress: String?
-    var upstreamServer: ServerID?
+    /// The server of the last attempt (its display name goes to the access log; the metrics count by it).
+    var upstreamServer: UpstreamServer?
     var keepAlive = true
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
@@ -34,7 +33,6 @@ struct RequestRecord {
         status = 0
         bytesSent = 0
         upstreamStatus = nil
-        upstreamAddress = nil
         upstreamServer = nil
         keepAlive = true
         forwardedChunked = false

@@ -36,6 +36,6 @@ package enum HTTP1Encoder {
         buffer.writeStaticString("\r\n")
     }
 
-    package static let chunkTrailer: StaticString = "\r\n"
-    package static let lastChunk: StaticString = "0\r\n\r\n"
+    @inlinable package static var chunkTrailer: StaticString { "\r\n" }
+    @inlinable package static var lastChunk: StaticString { "0\r\n\r\n" }
 }

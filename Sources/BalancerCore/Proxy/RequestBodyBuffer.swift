@@ -7,7 +7,7 @@ import NIOCore
 /// bytes; past it they are let go and the body can no longer be replayed (a retry is then only possible while
 /// nothing was sent). Parts not sent yet are always kept: the client's reads are held once `limit` bytes wait.
 package struct RequestBodyBuffer: Sendable, Equatable {
-    package static let defaultLimit = 64 * 1024
+    @inlinable package static var defaultLimit: Int { 64 * 1024 }
 
     /// Sent parts (for a replay) followed by parts not sent yet, in arrival order.
     package private(set) var parts: [ByteBuffer] = []
