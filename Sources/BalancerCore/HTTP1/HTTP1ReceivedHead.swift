@@ -10,21 +10,24 @@ package protocol HTTP1ReceivedHead {
     var connection: HTTP1ConnectionTokens { get }
 }
 
+// `@inlinable`: the runtime calls these on every request head from another module; inlined there, they are
+// specialised for the concrete head type and capture nothing on the heap.
 extension HTTP1ReceivedHead {
     /// Whether the sender lets the connection stay open after this message.
-    package var isKeepAlive: Bool { connection.keepsAlive(version) }
+    @inlinable package var isKeepAlive: Bool { connection.keepsAlive(version) }
 
-    package func value(of field: HTTP1HeaderField) -> String {
+    @inlinable package func value(of field: HTTP1HeaderField) -> String {
         bytes.getString(at: bytes.readerIndex + field.value.lowerBound, length: field.value.count) ?? ""
     }
 
     /// The first value of a header of `kind`, as text.
-    package func first(_ kind: HeaderName) -> String? {
-        fields.first { $0.kind == kind }.map(value(of:))
+    @inlinable package func first(_ kind: HeaderName) -> String? {
+        guard let field = fields.first(where: { $0.kind == kind }) else { return nil }
+        return value(of: field)
     }
 
     /// The values of every field of `kind`, in order.
-    package func values(of kind: HeaderName) -> [String] {
+    @inlinable package func values(of kind: HeaderName) -> [String] {
         fields.filter { $0.kind == kind }.map(value(of:))
     }
 
@@ -32,7 +35,7 @@ extension HTTP1ReceivedHead {
     /// headers (the caller writes framing from `HTTP1Framing`), never a hop-by-hop header (except `Upgrade` when
     /// `keepUpgrade`), never a name `Connection` lists unless it is protected (framing headers and `Host`).
     /// Every writer of a forwarded head goes through here, so none can copy what would reframe the message.
-    package func forEachForwardedField(keepUpgrade: Bool, _ body: (HTTP1HeaderField, UnsafeRawBufferPointer) -> Void) {
+    @inlinable package func forEachForwardedField(keepUpgrade: Bool, _ body: (HTTP1HeaderField, UnsafeRawBufferPointer) -> Void) {
         // Names listed in `Connection` are rare; only then are they read as text.
         let listed = connectionListedNames
         bytes.withUnsafeReadableBytes { source in
@@ -52,7 +55,7 @@ extension HTTP1ReceivedHead {
 
     /// The names listed in `Connection` besides `close` and `keep-alive`, lower-cased; empty (and nothing read as
     /// text) when there are none.
-    package var connectionListedNames: [String] {
+    @inlinable package var connectionListedNames: [String] {
         guard connection.listsNames else { return [] }
         return HopByHopHeaders.listedNames(inValues: values(of: .connection))
     }
