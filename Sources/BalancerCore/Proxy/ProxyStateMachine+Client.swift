@@ -5,7 +5,7 @@ import NIOHTTP1
 /// balancer's own responses.
 extension ProxyStateMachine {
     /// The connection was accepted: the first head must arrive within `client_header_timeout`.
-    package mutating func connectionActive() -> TimerAction {
+    @inlinable package mutating func connectionActive() -> TimerAction {
         .arm(timeouts.header)
     }
 
@@ -19,7 +19,7 @@ extension ProxyStateMachine {
 
     /// NIO asks to read from the client. `pipelineBacklogFull`: the framing layer holds more pipelined bytes than
     /// it will buffer while a response is in progress.
-    package mutating func readRequested(pipelineBacklogFull: Bool) -> ReadAction {
+    @inlinable package mutating func readRequested(pipelineBacklogFull: Bool) -> ReadAction {
         let upstreamFull: Bool
         switch state {
         case .proxying(let request):
@@ -50,7 +50,7 @@ extension ProxyStateMachine {
     }
 
     /// Bytes arrived from the client.
-    package mutating func clientBytesReceived() -> InputAction {
+    @inlinable package mutating func clientBytesReceived() -> InputAction {
         switch state {
         case .tunnel: return .relayToUpstream(idleTimeout: timeouts.tunnelIdle)
         case .lingering, .closed: return .discard
@@ -217,7 +217,7 @@ extension ProxyStateMachine {
     }
 
     /// The response in progress is done and the framing layer has handed over what was pipelined behind it.
-    package mutating func readyForNextRequest() -> ResumeAction {
+    @inlinable package mutating func readyForNextRequest() -> ResumeAction {
         guard case .idle = state, readHeld else { return .none }
         readHeld = false
         return .resumeReads

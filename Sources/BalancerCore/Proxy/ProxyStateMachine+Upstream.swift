@@ -231,7 +231,7 @@ extension ProxyStateMachine {
     }
 
     /// Bytes went through the tunnel, either way: restart its idle timer.
-    package mutating func tunnelDataReceived() -> TimerAction {
+    @inlinable package mutating func tunnelDataReceived() -> TimerAction {
         guard case .tunnel = state else { return .keep }
         return .arm(timeouts.tunnelIdle)
     }

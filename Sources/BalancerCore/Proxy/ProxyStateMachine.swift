@@ -150,36 +150,36 @@ package struct ProxyStateMachine {
 
     // MARK: - Queries (status and tests; the handler decides nothing from them)
 
-    package var isIdle: Bool {
+    @inlinable package var isIdle: Bool {
         if case .idle = state { return true }
         return false
     }
 
-    package var isTunnel: Bool {
+    @inlinable package var isTunnel: Bool {
         if case .tunnel = state { return true }
         return false
     }
 
     /// Whether the client allows its connection to stay open after the request in progress.
-    package var clientKeepAlive: Bool {
+    @inlinable package var clientKeepAlive: Bool {
         if case .proxying(let request) = state { return request.clientKeepAlive && !draining }
         return false
     }
 
     /// Whether the request in progress asks for a WebSocket upgrade.
-    package var isUpgradeRequest: Bool {
+    @inlinable package var isUpgradeRequest: Bool {
         if case .proxying(let request) = state { return request.isUpgrade }
         return false
     }
 
     /// A response is being relayed: while the client does not take it, `limits.send_timeout` runs.
-    package var isRelayingResponse: Bool {
+    @inlinable package var isRelayingResponse: Bool {
         if case .proxying(let request) = state { return request.response == .streaming }
         return false
     }
 
     /// A request body is still being read from the client: `client_body_timeout` runs between two of its reads.
-    package var awaitsClientBody: Bool {
+    @inlinable package var awaitsClientBody: Bool {
         switch state {
         case .proxying(let request): return !request.requestEnded
         case .localResponse(_, let requestEnded): return !requestEnded
@@ -187,7 +187,7 @@ package struct ProxyStateMachine {
         }
     }
 
-    package var responseStarted: Bool {
+    @inlinable package var responseStarted: Bool {
         if case .proxying(let request) = state { return request.response != .waiting }
         return false
     }
