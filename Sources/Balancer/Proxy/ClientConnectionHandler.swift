@@ -133,8 +133,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func read(context: ChannelHandlerContext) {
         // A client pipelining far ahead of the responses waits until the buffered requests are served.
-        let backlogFull = decoder.isPaused && decoder.bufferedBytes >= 2 * decoder.maxHeadSize
-        switch machine.readRequested(pipelineBacklogFull: backlogFull) {
+        switch machine.readRequested(pipelineBacklogFull: decoder.backlogFull) {
         case .read: context.read()
         case .hold: break
         }
@@ -217,7 +216,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         case .respond(let status, let close):
             timer?.disarm()
             sendLocalResponse(status, close: close)
-        case .proxy(let framing, let continue100, let timerAction):
+        case .proxy(let framing, let continue100, let upgrade, let timerAction):
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
                 received,
@@ -225,7 +224,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 requestID: request.requestID,
                 normalizePath: snapshot.config.proxy.normalizePath,
                 underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
-                upgrade: machine.isUpgradeRequest,
+                upgrade: upgrade,
                 into: &forwarded
             )
             request.forwardedHead = forwarded
@@ -266,11 +265,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             attempt.connection?.flush()
         case .hold:
             timer?.disarm()
+        case .readNextRequest:
+            decoder.resume()
         case .none:
             break
         }
-        // A request answered locally, or not at all yet: the framing layer reads on once the connection is idle.
-        if machine.isIdle { decoder.resume() }
     }
 
     // MARK: - Attempts
@@ -374,12 +373,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         guard let context else { return }
         context.eventLoop.assertInEventLoop()
         let code = head.status
+        let clientKeepAlive: Bool
         switch machine.responseHeadReceived(status: code, now: UpstreamServer.now()) {
         case .retry(let outcome, let excluded):
             // nginx's `proxy_next_upstream http_50x`: the answer is a failed attempt, and another server is asked.
             run(.retry(outcome, excluding: excluded), detail: nil)
             return
-        case .relay(let outcome):
+        case .relay(let outcome, let keepAlive):
+            clientKeepAlive = keepAlive
             attempt.record(outcome, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events)
         case .reject:
             let failed = machine.attemptFailed(.error, now: UpstreamServer.now())
@@ -397,7 +398,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
             clientVersion: request.head.version,
-            clientKeepAlive: machine.clientKeepAlive,
+            clientKeepAlive: clientKeepAlive,
             isHeadRequest: request.head.method == .HEAD,
             requestID: request.requestID,
             cache: request.cache,

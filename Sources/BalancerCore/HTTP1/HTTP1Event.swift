@@ -14,7 +14,7 @@ package struct HTTP1InputBuffer {
     /// Handed out when nothing is pending; allocated once per connection.
     private let empty = ByteBuffer()
 
-    package var readableBytes: Int { buffer?.readableBytes ?? 0 }
+    @inlinable package var readableBytes: Int { buffer?.readableBytes ?? 0 }
 
     package mutating func append(_ bytes: ByteBuffer) {
         guard var existing = buffer, existing.readableBytes > 0 else {

@@ -9,7 +9,9 @@ package typealias HTTP1RequestEvent = HTTP1Event<HTTP1RequestHead>
 /// After a request's end it pauses: pipelined requests stay buffered until the connection calls `resume()` once
 /// the response is complete, which is how responses leave in request order without a separate handler.
 package struct HTTP1RequestDecoder {
-    private enum State {
+    // Internal but usable from inlinable code: the connection asks `isPaused` and `bufferedBytes` on every read, and
+    // from the runtime module a getter that is not inlined copies the whole decoder to be called.
+    @usableFromInline enum State {
         case head(scanned: Int)
         case body(HTTP1BodyDecoder)
         case paused
@@ -17,8 +19,8 @@ package struct HTTP1RequestDecoder {
         case refused
     }
 
-    private var input = HTTP1InputBuffer()
-    private var state = State.head(scanned: 0)
+    @usableFromInline var input = HTTP1InputBuffer()
+    @usableFromInline var state = State.head(scanned: 0)
     package let maxHeadSize: Int
 
     package init(maxHeadSize: Int) {
@@ -26,9 +28,9 @@ package struct HTTP1RequestDecoder {
     }
 
     /// Bytes received but not yet handed out.
-    package var bufferedBytes: Int { input.readableBytes }
+    @inlinable package var bufferedBytes: Int { input.readableBytes }
 
-    package var isPaused: Bool {
+    @inlinable package var isPaused: Bool {
         if case .paused = state { return true }
         return false
     }
@@ -36,12 +38,20 @@ package struct HTTP1RequestDecoder {
     /// Everything received but not decoded, handed over when the connection becomes a tunnel.
     package mutating func takeBuffered() -> ByteBuffer? { input.takeAll() }
 
-    package mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
+    package mutating func feed(_ bytes: ByteBuffer) {
+        input.append(bytes)
+        if case .paused = state { backlogFull = input.readableBytes >= 2 * maxHeadSize }
+    }
 
     /// Allows the next pipelined request to be read.
     package mutating func resume() {
         if case .paused = state { state = .head(scanned: 0) }
+        backlogFull = false
     }
+
+    /// Paused after a request with more pipelined bytes buffered than two heads' worth: the connection holds its
+    /// reads until the response in progress is done. Stored, so the connection reads it without a call.
+    package private(set) var backlogFull = false
 
     package mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
         var buffer = input.checkOut()

@@ -59,10 +59,10 @@ extension ProxyStateMachine {
     }
 
     package enum HeadAction: Equatable {
-        /// Forward the request: write its head for the upstream, send `100 Continue` first if `continue100`, pick a
-        /// server (none excluded yet) and report it with `serverPicked`. Then apply `timer` (`client_body_timeout`
-        /// while a body is awaited).
-        case proxy(framing: HTTP1Framing, continue100: Bool, timer: TimerAction)
+        /// Forward the request: write its head for the upstream (keeping its `Upgrade` when `upgrade`), send
+        /// `100 Continue` first if `continue100`, pick a server (none excluded yet) and report it with
+        /// `serverPicked`. Then apply `timer` (`client_body_timeout` while a body is awaited).
+        case proxy(framing: HTTP1Framing, continue100: Bool, upgrade: Bool, timer: TimerAction)
         /// Answer locally (per `close`, the response says `Connection: close`), then call `localResponseWritten`.
         case respond(HTTPResponseStatus, close: Bool)
     }
@@ -118,6 +118,7 @@ extension ProxyStateMachine {
         return .proxy(
             framing: framing,
             continue100: expectsContinue && hasBody,
+            upgrade: proxied.isUpgrade,
             timer: framing == .none ? .disarm : .arm(timeouts.body)
         )
     }
@@ -170,6 +171,8 @@ extension ProxyStateMachine {
         case forward
         /// The end goes out with the held parts once a connection is attached; the client's timer stops.
         case hold
+        /// The request was answered locally and the connection is idle: decode the next request.
+        case readNextRequest
         case none
     }
 
@@ -185,7 +188,9 @@ extension ProxyStateMachine {
         case .localResponse(let closeAfter, _):
             state = .localResponse(closeAfter: closeAfter, requestEnded: true)
             return .none
-        case .idle, .lingering, .tunnel, .closed, .modifying:
+        case .idle:
+            return .readNextRequest
+        case .lingering, .tunnel, .closed, .modifying:
             return .none
         }
     }

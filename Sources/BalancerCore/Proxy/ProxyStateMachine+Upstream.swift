@@ -198,8 +198,9 @@ extension ProxyStateMachine {
 
     package enum ResponseHeadAction: Equatable {
         /// Relay the response, recording `outcome`: a 502/503/504 that `next_upstream` lists, relayed because no
-        /// other server may be asked, still counts against the server, as in nginx.
-        case relay(AttemptOutcome)
+        /// other server may be asked, still counts against the server, as in nginx. `clientKeepAlive`: the head
+        /// may offer the client a kept connection (the client allows it and no drain began).
+        case relay(AttemptOutcome, clientKeepAlive: Bool)
         /// A 502/503/504 that `next_upstream` lists, and another server may be asked: drop this answer, end the
         /// attempt recording `outcome`, and pick a server outside `excluding`.
         case retry(AttemptOutcome, excluding: ServerSet)
@@ -212,22 +213,42 @@ extension ProxyStateMachine {
 
     /// The upstream's response head arrived with `status`, at monotonic time `now`.
     package mutating func responseHeadReceived(status: Int, now: Int64) -> ResponseHeadAction {
-        guard case .proxying(let request) = state else { return .relay(.uncounted) }
-        if status == 101 {
-            guard request.isUpgrade, request.requestEnded else { return .reject }
-            var upstreamWritable = true
-            if case .attached(_, _, let writable) = request.attempt { upstreamWritable = writable }
+        // One pass over the request in place: a response head arrives for every request.
+        let draining = self.draining
+        let decision = withRequest { request -> ResponseHeadDecision in
+            if status == 101 {
+                guard request.isUpgrade, request.requestEnded else { return .reject }
+                if case .attached(_, _, let writable) = request.attempt { return .tunnel(upstreamWritable: writable) }
+                return .tunnel(upstreamWritable: true)
+            }
+            let failure = AttemptFailure.httpStatus(status)
+            let listed = (502...504).contains(status)
+                && Self.condition(of: failure).map { request.policy.nextUpstream.contains($0) } == true
+            if listed && Self.mayRetry(request, after: failure, now: now) { return .retry(failure) }
+            request.response = .streaming
+            return .relay(listed ? .failed(failure) : .succeeded, clientKeepAlive: request.clientKeepAlive && !draining)
+        }
+        switch decision {
+        case nil:
+            return .relay(.uncounted, clientKeepAlive: false)
+        case .reject?:
+            return .reject
+        case .tunnel(let upstreamWritable)?:
             state = .tunnel(upstreamWritable: upstreamWritable)
             return .openTunnel(idleTimeout: timeouts.tunnelIdle)
-        }
-        let failure = AttemptFailure.httpStatus(status)
-        let listed = (502...504).contains(status)
-            && Self.condition(of: failure).map { request.policy.nextUpstream.contains($0) } == true
-        if listed && Self.mayRetry(request, after: failure, now: now) {
+        case .retry(let failure)?:
             return .retry(.failed(failure), excluding: beginRetry(after: failure))
+        case .relay(let outcome, let keepAlive)?:
+            return .relay(outcome, clientKeepAlive: keepAlive)
         }
-        withRequest { $0.response = .streaming }
-        return .relay(listed ? .failed(failure) : .succeeded)
+    }
+
+    /// What `responseHeadReceived` found, before the state changes that follow from it.
+    private enum ResponseHeadDecision {
+        case reject
+        case tunnel(upstreamWritable: Bool)
+        case retry(AttemptFailure)
+        case relay(AttemptOutcome, clientKeepAlive: Bool)
     }
 
     /// Bytes went through the tunnel, either way: restart its idle timer.
@@ -250,12 +271,18 @@ extension ProxyStateMachine {
     /// The response is complete. `upstreamKeepAlive`: the upstream connection may be reused; `clientCanKeepAlive`:
     /// the response head sent to the client left its connection open.
     package mutating func responseEndReceived(upstreamKeepAlive: Bool, clientCanKeepAlive: Bool) -> ResponseEndAction {
-        guard case .proxying(let request) = state else { return .none }
-        if !request.requestEnded {
+        let draining = self.draining
+        // nil: the request body is still arriving; otherwise whether the client's connection closes.
+        let ended = withRequest { request -> Bool? in
+            request.response = .done
+            guard request.requestEnded else { return nil }
+            return !(request.clientKeepAlive && clientCanKeepAlive) || draining
+        }
+        guard let ended else { return .none }
+        guard let closeClient = ended else {
             state = .closed
             return .finishEarly
         }
-        let closeClient = !(request.clientKeepAlive && clientCanKeepAlive) || draining
         state = closeClient ? .closed : .idle
         return .finish(reuseUpstream: upstreamKeepAlive, keepaliveTimeout: closeClient ? nil : timeouts.keepalive)
     }

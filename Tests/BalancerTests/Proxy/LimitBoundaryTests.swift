@@ -28,7 +28,7 @@ final class LimitBoundaryTests: XCTestCase {
         var machine = ProxyStateMachine()
         let action = machine.requestHeadReceived(
             head([("Content-Length", "\(Self.cap)")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(action, .proxy(framing: .contentLength(Self.cap), continue100: false, timer: .arm(.seconds(60))))
+        XCTAssertEqual(action, .proxy(framing: .contentLength(Self.cap), continue100: false, upgrade: false, timer: .arm(.seconds(60))))
         XCTAssertEqual(machine.attach(), .sendHead(end: false))
         // The body is counted as it arrives too: the last byte brings the count to the cap, not past it.
         XCTAssertEqual(machine.requestBodyReceived(bytes(Self.cap - 1)), .forward(bodyTimeout: .seconds(60)))
@@ -47,7 +47,7 @@ final class LimitBoundaryTests: XCTestCase {
         var machine = ProxyStateMachine()
         let action = machine.requestHeadReceived(
             head([("Transfer-Encoding", "chunked")]), policy: policy, unavailableStatus: nil)
-        XCTAssertEqual(action, .proxy(framing: .chunked, continue100: false, timer: .arm(.seconds(60))))
+        XCTAssertEqual(action, .proxy(framing: .chunked, continue100: false, upgrade: false, timer: .arm(.seconds(60))))
         _ = machine.attach()
         for size: Int64 in [400, 400, 199, 1] {
             XCTAssertEqual(machine.requestBodyReceived(bytes(size)), .forward(bodyTimeout: .seconds(60)), "a part of \(size)")

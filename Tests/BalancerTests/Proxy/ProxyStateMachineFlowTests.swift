@@ -81,7 +81,7 @@ final class ProxyStateMachineFlowTests: XCTestCase {
         XCTAssertEqual(machine.connectionActive(), .arm(.seconds(1)), "client_header_timeout")
         XCTAssertEqual(
             machine.requestHeadReceived(post(length: 4), policy: policy, unavailableStatus: nil),
-            .proxy(framing: .contentLength(4), continue100: false, timer: .arm(.seconds(3))), "client_body_timeout")
+            .proxy(framing: .contentLength(4), continue100: false, upgrade: false, timer: .arm(.seconds(3))), "client_body_timeout")
         machine.attach()
         XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "ab")), .forward(bodyTimeout: .seconds(3)))
         _ = machine.requestBodyReceived(ByteBuffer(string: "cd"))
@@ -148,7 +148,7 @@ final class ProxyStateMachineFlowTests: XCTestCase {
         _ = machine.requestHeadReceived(get, policy: policy, unavailableStatus: nil)
         _ = machine.requestEndReceived()
         machine.attach()
-        XCTAssertEqual(machine.responseHeadReceived(status: 500, now: 0), .relay(.succeeded), "a 500 is an answer")
+        XCTAssertEqual(machine.responseHeadReceived(status: 500, now: 0), .relay(.succeeded, clientKeepAlive: true), "a 500 is an answer")
     }
 
     // MARK: - Tunnel
@@ -238,7 +238,7 @@ final class ProxyStateMachineFlowTests: XCTestCase {
         machine.attach()
         XCTAssertEqual(machine.clientClosed(), .abortAttempt)
         XCTAssertEqual(machine.attemptFailed(.error, now: 0), .none)
-        XCTAssertEqual(machine.responseHeadReceived(status: 200, now: 0), .relay(.uncounted))
+        XCTAssertEqual(machine.responseHeadReceived(status: 200, now: 0), .relay(.uncounted, clientKeepAlive: false))
         XCTAssertEqual(machine.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true), .none)
         XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "x")), .discard)
         XCTAssertEqual(machine.clientTimedOut(), .none)

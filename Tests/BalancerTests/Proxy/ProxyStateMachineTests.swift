@@ -28,7 +28,7 @@ final class ProxyStateMachineTests: XCTestCase {
         var machine = ProxyStateMachine()
         XCTAssertEqual(
             machine.requestHeadReceived(head(), policy: policy, unavailableStatus: nil),
-            .proxy(framing: .none, continue100: false, timer: .disarm)
+            .proxy(framing: .none, continue100: false, upgrade: false, timer: .disarm)
         )
         XCTAssertEqual(machine.requestEndReceived(), .hold)
         XCTAssertEqual(machine.attach(), .sendHead(end: true))
@@ -70,7 +70,7 @@ final class ProxyStateMachineTests: XCTestCase {
             policy: policy,
             unavailableStatus: nil
         )
-        XCTAssertEqual(action, .proxy(framing: .contentLength(10), continue100: true, timer: .arm(.seconds(60))))
+        XCTAssertEqual(action, .proxy(framing: .contentLength(10), continue100: true, upgrade: false, timer: .arm(.seconds(60))))
     }
 
     func testChunkedBodyCrossingCapIsRejectedBeforeResponse() {
@@ -252,14 +252,14 @@ final class ProxyStateMachineStatusRetryTests: XCTestCase {
         _ = machine.requestEndReceived()
         _ = machine.attach()
         // Not listed: the upstream's own 503 is relayed and does not count against it.
-        XCTAssertEqual(machine.responseHeadReceived(status: 503, now: 0), .relay(.succeeded))
+        XCTAssertEqual(machine.responseHeadReceived(status: 503, now: 0), .relay(.succeeded, clientKeepAlive: true))
 
         plain.nextUpstream = [.error, .http503]
         var retrying = ProxyStateMachine()
         _ = retrying.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
         _ = retrying.requestEndReceived()
         _ = retrying.attach()
-        XCTAssertEqual(retrying.responseHeadReceived(status: 502, now: 0), .relay(.succeeded))
+        XCTAssertEqual(retrying.responseHeadReceived(status: 502, now: 0), .relay(.succeeded, clientKeepAlive: true))
 
         var listed = ProxyStateMachine()
         _ = listed.requestHeadReceived(head, policy: plain, unavailableStatus: nil)
@@ -272,7 +272,7 @@ final class ProxyStateMachineStatusRetryTests: XCTestCase {
         // Out of tries: the last server's 503 goes to the client, and still counts against that server.
         _ = listed.responseHeadReceived(status: 503, now: 0)
         _ = listed.attach(server: 2)
-        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .relay(.failed(.httpStatus(503))))
+        XCTAssertEqual(listed.responseHeadReceived(status: 503, now: 0), .relay(.failed(.httpStatus(503)), clientKeepAlive: true))
     }
 }
 
