@@ -30,14 +30,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pids):
+def cpu_seconds(pids, user_only=False):
     total = 0
     for pid in pids:
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += int(fields[11]) + (0 if user_only else int(fields[12]))  # utime, stime
     return total / TICK
 
 
@@ -123,16 +123,17 @@ def main():
         results = {name: [] for name in proxies}
         for _ in range(args.rounds):
             for name, (port, pids) in proxies.items():
-                before = cpu_seconds(pids())
+                before, before_user = cpu_seconds(pids()), cpu_seconds(pids(), user_only=True)
                 out = subprocess.run(
                     ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
                      f"http://127.0.0.1:{port}/"], capture_output=True, text=True, timeout=args.seconds + 30).stdout
                 used = cpu_seconds(pids()) - before
+                user = cpu_seconds(pids(), user_only=True) - before_user
                 requests = int(re.search(r"(\d+) requests in", out).group(1))
                 p99 = re.search(r"99%\s+(\S+)", out).group(1)
                 results[name].append((requests / args.seconds, used / requests * 1e6, p99))
                 print(f"{name:>8}: {requests / args.seconds:9.0f} req/s  {used / requests * 1e6:6.1f} µs CPU/request"
-                      f"  p99 {p99}", flush=True)
+                      f" ({user / requests * 1e6:4.1f} user)  p99 {p99}", flush=True)
         print("\nper proxy (range over rounds):")
         for name, rows in results.items():
             rps = [r[0] for r in rows]
