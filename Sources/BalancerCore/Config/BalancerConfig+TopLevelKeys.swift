@@ -26,6 +26,8 @@ extension BalancerConfig {
         TopLevelKey("pid_file") { $0.pidFile != $1.pidFile },
         TopLevelKey("shutdown_timeout") { $0.shutdownTimeout != $1.shutdownTimeout },
         TopLevelKey("resolver") { $0.resolver != $1.resolver },
+        TopLevelKey("gzip") { $0.gzip != $1.gzip },
+        TopLevelKey("open_file_cache") { $0.openFileCache != $1.openFileCache },
         TopLevelKey("upstreams") { $0.upstreams != $1.upstreams },
         TopLevelKey("routes") { $0.routes != $1.routes },
     ]

@@ -32,6 +32,10 @@ package struct BalancerConfig: Sendable, Equatable {
     /// `worker_rlimit_nofile:` — the open-files limit (RLIMIT_NOFILE) `serve` sets at start, as nginx's
     /// directive of that name; nil = the hard limit, so a low soft limit (often 1024) never caps connections.
     package var workerRlimitNofile: Int? = nil
+    /// `gzip:` — on-the-fly compression; nil = off, as nginx's `gzip` is by default.
+    package var gzip: GzipConfig? = nil
+    /// `open_file_cache:` — what each event loop remembers about the files of static routes.
+    package var openFileCache = OpenFileCacheConfig()
 
     package func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 }
@@ -166,11 +170,17 @@ package struct CacheStaticConfig: Sendable, Hashable {
     package var maxAge: NginxDuration
 }
 
-/// One entry of `routes:`.
+/// One entry of `routes:`: its requests go to `upstream`, or are served from files (`staticFiles`).
 package struct RouteConfig: Sendable, Hashable {
     package var match: RouteMatch
-    package var upstream: String
+    /// nil exactly when `staticFiles` is set.
+    package var upstream: String?
     package var cacheStatic: CacheStaticConfig?
+    /// `static:` — answered from files instead of an upstream.
+    package var staticFiles: StaticRouteConfig? = nil
+    /// `gzip: false` keeps this route's responses out of on-the-fly compression (a response that mixes secrets
+    /// with text an attacker chose, BREACH).
+    package var gzip = true
 }
 
 /// `access_log:` — where access lines go.

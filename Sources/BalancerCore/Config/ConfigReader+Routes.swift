@@ -2,7 +2,7 @@ import Shared
 
 /// Reading of `routes:` — which path goes to which upstream.
 extension ConfigReader {
-    package static let routeKeys = ["prefix", "exact", "upstream", "cache_static"]
+    package static let routeKeys = ["prefix", "exact", "upstream", "static", "cache_static", "gzip"]
     package static let cacheStaticKeys = ["extensions", "max_age"]
 
     /// `routes:` — a non-empty list; every route names a defined upstream and no route repeats another's match.
@@ -29,16 +29,36 @@ extension ConfigReader {
     {
         guard let map = mapping(node, allowed: Self.routeKeys) else { return nil }
         let match = readMatch(map, claimed: &claimed)
-        let upstream = required(map, "upstream", hint: "name the upstream that serves this route")
-            .flatMap { readRouteUpstream($0, upstreams: upstreams) }
+        // Exactly one of `upstream:` (proxied) and `static:` (files) says where the route's requests go.
+        var upstream: String?
+        var staticFiles: StaticRouteConfig?
+        var targetRead = true
+        switch (map["upstream"], map["static"]) {
+        case (nil, nil):
+            report(line: map.node.line, path: map.node.childPath("upstream"),
+                "is required; name the upstream that serves this route, or serve files with static: {root: DIR}")
+            targetRead = false
+        case (.some, .some(let staticNode)):
+            report(staticNode, "a route goes to an upstream or serves files, not both; split it into two routes")
+            targetRead = false
+        case (let node?, nil):
+            upstream = readRouteUpstream(node, upstreams: upstreams)
+            targetRead = upstream != nil
+        case (nil, let node?):
+            staticFiles = readStatic(node)
+            targetRead = staticFiles != nil
+        }
         var cacheStatic: CacheStaticConfig?
         var cacheStaticRead = true
         if let node = map["cache_static"] {
             cacheStatic = readCacheStatic(node)
             cacheStaticRead = cacheStatic != nil
         }
-        guard let match, let upstream, cacheStaticRead else { return nil }
-        return RouteConfig(match: match, upstream: upstream, cacheStatic: cacheStatic)
+        var gzip = true
+        if let node = map["gzip"] { gzip = bool(node) ?? true }
+        guard let match, targetRead, cacheStaticRead else { return nil }
+        return RouteConfig(
+            match: match, upstream: upstream, cacheStatic: cacheStatic, staticFiles: staticFiles, gzip: gzip)
     }
 
     /// Exactly one of `prefix:` and `exact:`, each path starting with `/`.

@@ -26,6 +26,8 @@ extension ConfigReader {
             config.shutdownTimeout = duration(node, .nonNegative) ?? config.shutdownTimeout
         }
         if let node = top["resolver"] { config.resolver = readResolver(node) }
+        if let node = top["gzip"] { config.gzip = readGzip(node) }
+        if let node = top["open_file_cache"] { config.openFileCache = readOpenFileCache(node) }
         let upstreamsHint = "add e.g. upstreams: {backend: {servers: [127.0.0.1:8001]}}"
         if let node = required(top, "upstreams", hint: upstreamsHint) { config.upstreams = readUpstreams(node) }
         if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {

@@ -7,6 +7,9 @@ package struct ConfigReader {
     /// The file name used in messages.
     package let file: String
     package private(set) var errors: [ConfigError] = []
+    /// Whether paths the config names on this machine (static roots) must exist. Off only to check a config
+    /// written for another file system, such as a container's, from outside it.
+    package var checksPaths = true
 
     package init(file: String) {
         self.file = file

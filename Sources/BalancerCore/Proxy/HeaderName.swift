@@ -8,6 +8,8 @@ package enum HeaderName: Equatable {
     case contentLength, host, expect
     case xForwardedFor, xForwardedProto, xForwardedHost, xRealIP, xRequestID
     case cacheControl, expires
+    /// What on-the-fly compression of a response reads and rewrites.
+    case contentEncoding, contentType, etag, vary, acceptRanges
     case other
 
     package static func classify(_ name: String) -> HeaderName {
@@ -19,7 +21,11 @@ package enum HeaderName: Equatable {
     package static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderName {
         switch bytes.count {
         case 2: return equal(bytes, "te") ? .te : .other
-        case 4: return equal(bytes, "host") ? .host : .other
+        case 4:
+            if equal(bytes, "host") { return .host }
+            if equal(bytes, "etag") { return .etag }
+            if equal(bytes, "vary") { return .vary }
+            return .other
         case 6: return equal(bytes, "expect") ? .expect : .other
         case 7:
             if equal(bytes, "upgrade") { return .upgrade }
@@ -31,11 +37,20 @@ package enum HeaderName: Equatable {
             if equal(bytes, "connection") { return .connection }
             if equal(bytes, "keep-alive") { return .keepAlive }
             return prefixed(bytes)
-        case 12: return equal(bytes, "x-request-id") ? .xRequestID : prefixed(bytes)
-        case 13: return equal(bytes, "cache-control") ? .cacheControl : prefixed(bytes)
+        case 12:
+            if equal(bytes, "x-request-id") { return .xRequestID }
+            if equal(bytes, "content-type") { return .contentType }
+            return prefixed(bytes)
+        case 13:
+            if equal(bytes, "cache-control") { return .cacheControl }
+            if equal(bytes, "accept-ranges") { return .acceptRanges }
+            return prefixed(bytes)
         case 14: return equal(bytes, "content-length") ? .contentLength : prefixed(bytes)
         case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
-        case 16: return equal(bytes, "x-forwarded-host") ? .xForwardedHost : prefixed(bytes)
+        case 16:
+            if equal(bytes, "x-forwarded-host") { return .xForwardedHost }
+            if equal(bytes, "content-encoding") { return .contentEncoding }
+            return prefixed(bytes)
         case 17:
             if equal(bytes, "transfer-encoding") { return .transferEncoding }
             if equal(bytes, "x-forwarded-proto") { return .xForwardedProto }

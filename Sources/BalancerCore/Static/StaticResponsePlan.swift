@@ -1,0 +1,139 @@
+import NIOHTTP1
+
+/// The request fields a file's answer depends on, read once from the head.
+package struct StaticRequest: Sendable {
+    package var isHead: Bool
+    package var conditional: ConditionalRequest
+    package var range: String?
+    package var accepted: AcceptedEncodings
+
+    package init(isHead: Bool, conditional: ConditionalRequest, range: String?, accepted: AcceptedEncodings) {
+        self.isHead = isHead
+        self.conditional = conditional
+        self.range = range
+        self.accepted = accepted
+    }
+
+    package init(_ head: HTTPRequestHead) {
+        let headers = head.headers
+        self.init(
+            isHead: head.method == .HEAD,
+            conditional: ConditionalRequest(
+                ifMatch: headers.first(name: "if-match"),
+                ifNoneMatch: headers.first(name: "if-none-match"),
+                ifModifiedSince: headers.first(name: "if-modified-since"),
+                ifUnmodifiedSince: headers.first(name: "if-unmodified-since"),
+                // §13.1.5: If-Range without Range is ignored.
+                ifRange: headers.first(name: "range") == nil ? nil : headers.first(name: "if-range")
+            ),
+            range: headers.first(name: "range"),
+            accepted: AcceptedEncodings(headers.first(name: "accept-encoding"))
+        )
+    }
+
+    /// The methods a static route answers; others get 405 with `Allow` (RFC 9110 §15.5.6).
+    package static func allows(_ method: HTTPMethod) -> Bool { method == .GET || method == .HEAD }
+    package static let allowHeader = "GET, HEAD"
+}
+
+/// Everything about the answer to one request for a resolved file — status, representation, validators, range,
+/// caching, `Vary` — decided without touching the file: the runtime only opens what the plan names and sends the
+/// bytes it says.
+package struct StaticResponsePlan: Sendable {
+    package var status: HTTPResponseStatus
+    package var encoding: ContentEncodingChoice
+    /// The file whose bytes are sent (the sidecar's for a precompressed answer) and what it must still be.
+    package var sourcePath: String
+    package var sourceStatus: FileStatus
+    package var contentType: String
+    package var etag: EntityTag
+    package var lastModified: Int64
+    package var cache: StaticCachePolicyChoice
+    /// `Vary: Accept-Encoding`: another client could get another coding of this path.
+    package var vary: Bool
+    /// `Accept-Ranges: bytes`: ranges of this representation are served.
+    package var acceptRanges: Bool
+    /// The bytes of `sourcePath` sent: offset and count (the whole file, or the range); nil for no body.
+    package var body: (offset: Int64, count: Int64)?
+    /// Whether the body is written (false for HEAD, which still describes it).
+    package var writesBody: Bool
+    /// `Content-Length`, or nil when the length is not known before the body is made (gzip on the fly).
+    package var contentLength: Int64?
+    package var contentRange: String?
+
+    /// The plan for `request` on `file`. `gzip`: the on-the-fly settings when they apply to this route.
+    package static func decide(
+        _ request: StaticRequest,
+        file: ResolvedStaticFile,
+        gzip: GzipConfig?,
+        cacheRules: StaticCacheRules
+    ) -> StaticResponsePlan {
+        let mediaType = StaticMediaTypes.mediaType(forPath: file.requestPath) ?? StaticMediaTypes.fallback
+        let compressible = gzip.map { config in
+            (config.types.contains(mediaType) || config.types.contains("*"))
+                && file.status.size >= config.minLength.bytes
+        } ?? false
+        // A range of a body made on the fly cannot be served, so a Range request gets the file as it is; HEAD is
+        // not compressed (no body to compress), as in nginx.
+        let onTheFly = compressible && request.range == nil && !request.isHead
+        let encoding = ContentEncodingChoice.choose(
+            accepted: request.accepted, sidecars: Set(file.sidecars.keys), gzipOnTheFly: onTheFly)
+        var source = (path: file.path, status: file.status)
+        if case .sidecar(let coding) = encoding, let sidecar = file.sidecars[coding] {
+            source = (sidecar.path, sidecar.status)
+        }
+        let etag = encoding == .gzipOnTheFly ? file.status.entityTag.weakened : source.status.entityTag
+        var plan = StaticResponsePlan(
+            status: .ok,
+            encoding: encoding,
+            sourcePath: source.path,
+            sourceStatus: source.status,
+            contentType: StaticMediaTypes.contentType(forPath: file.requestPath),
+            etag: etag,
+            lastModified: source.status.modificationTime,
+            cache: cacheRules.policy(forPath: file.requestPath),
+            vary: compressible || !file.sidecars.isEmpty,
+            acceptRanges: encoding != .gzipOnTheFly,
+            body: (0, source.status.size),
+            writesBody: !request.isHead,
+            contentLength: encoding == .gzipOnTheFly ? nil : source.status.size,
+            contentRange: nil
+        )
+        switch request.conditional.evaluate(etag: etag, lastModified: plan.lastModified) {
+        case .notModified:
+            plan.status = .notModified
+            plan.noBody()
+            return plan
+        case .preconditionFailed:
+            plan.status = .preconditionFailed
+            plan.noBody()
+            return plan
+        case .proceed:
+            break
+        }
+        guard plan.acceptRanges, request.conditional.rangeAllowed(etag: etag, lastModified: plan.lastModified) else {
+            return plan
+        }
+        let length = source.status.size
+        switch RangeRequest.evaluate(request.range, length: length) {
+        case .full:
+            break
+        case .partial(let first, let last):
+            plan.status = .partialContent
+            plan.body = (first, last - first + 1)
+            plan.contentLength = last - first + 1
+            plan.contentRange = "bytes \(first)-\(last)/\(length)"
+        case .unsatisfiable:
+            plan.status = .rangeNotSatisfiable
+            plan.contentRange = "bytes */\(length)"
+            plan.noBody()
+        }
+        return plan
+    }
+
+    private mutating func noBody() {
+        body = nil
+        writesBody = false
+        contentLength = nil
+    }
+}
