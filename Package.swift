@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // zlib for on-the-fly gzip; already resolved for the WebSocket client's permessage-deflate.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // C shims: the system libraries the replicas use for readiness checks.
@@ -74,6 +76,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // The process's parts run as Services of one ServiceGroup, stopped in order at shutdown.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // gzip of served files and proxied responses.
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: [
                 // The proxy's hot path is single-threaded per connection by design; dynamic exclusivity checks cost

@@ -32,6 +32,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private var snapshot: ProxySnapshot
     private var request = RequestRecord()
     private var attempt = UpstreamAttempt()
+    /// Answers requests of static routes; made on the first one.
+    private var files: StaticResponder?
+    /// The request's route compresses proxied responses and the client accepts gzip: the settings to apply.
+    private var gzipOffer: GzipConfig?
+    /// The relayed response is being gzipped.
+    private var gzip: GzipEncoder?
 
     init(loop: LoopContext) {
         self.loop = loop
@@ -54,6 +60,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         closing = true
         timer?.invalidate()
         timer = nil
+        files?.cancel()
         attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
         self.context = nil
     }
@@ -70,6 +77,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         loop.stats.activeClients.wrappingDecrement(ordering: .relaxed)
         timer?.cancel()
         closing = true
+        files?.cancel()
         if machine.clientClosed() == .abortAttempt { endAttempt(.uncounted) }
         context.fireChannelInactive()
     }
@@ -204,18 +212,33 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             request.requestID = loop.nextRequestID()
         }
         var unavailable: HTTPResponseStatus?
+        var staticRoute: StaticRoute?
+        gzipOffer = nil
         if let route = snapshot.router.match(uri: head.uri) {
             request.groupIndex = snapshot.routeGroup[route]
             request.cache = snapshot.routeCache[route]
+            staticRoute = snapshot.routeFiles[route]
+            if let gzip = snapshot.routeGzip[route], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
+                .accepts(.gzip)
+            {
+                gzipOffer = gzip
+            }
         } else {
             unavailable = .notFound
         }
         let action = machine.requestHeadReceived(
-            received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, now: UpstreamServer.now())
+            received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, servesFiles: staticRoute != nil,
+            now: UpstreamServer.now())
         switch action {
         case .respond(let status, let close):
             timer?.disarm()
             sendLocalResponse(status, close: close)
+        case .serveFile(_, let timerAction):
+            guard let staticRoute else { return }
+            run(timerAction)
+            let responder = files ?? StaticResponder(loop: loop, delegate: self)
+            files = responder
+            responder.serve(staticRoute, head: head, requestID: request.requestID, snapshot: snapshot, context: context)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
@@ -395,6 +418,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         request.status = code
         let room = head.bytes.readableBytes + 256 + min(head.bufferedBodyBytes, ClientResponseOutput.coalescedPartLimit)
         var buffer = context.channel.allocator.buffer(capacity: room)
+        gzip = nil
+        if let offer = gzipOffer,
+            ProxiedCompression.shouldCompress(head, isHeadRequest: request.head.method == .HEAD, config: offer)
+        {
+            gzip = try? GzipEncoder(level: offer.level, allocator: context.channel.allocator)
+        }
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
             clientVersion: request.head.version,
@@ -405,6 +434,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             uri: request.head.uri,
             snapshot: snapshot,
             dates: loop.dates,
+            compressed: gzip != nil,
             into: &buffer
         )
         request.keepAlive = rewritten.keepAlive
@@ -414,12 +444,35 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func upstreamResponseBody(_ part: ByteBuffer) {
         guard let context else { return }
+        if gzip != nil {
+            writeCompressed(part, flush: .none)
+            return
+        }
         request.bytesSent += Int64(part.readableBytes)
         output.writeBodyPart(part, on: context)
     }
 
+    /// Compresses `part` (nil: only flush) into the gzipped response in progress and writes what zlib gives back.
+    private func writeCompressed(_ part: ByteBuffer?, flush: GzipEncoder.Flush) {
+        guard let context, let gzip else { return }
+        var compressed = context.channel.allocator.buffer(capacity: (part?.readableBytes ?? 0) / 2 + 64)
+        do {
+            try gzip.compress(part, flush: flush, into: &compressed)
+        } catch {
+            run(machine.attemptFailed(.error, now: UpstreamServer.now()), detail: "gzip failed: \(error)")
+            return
+        }
+        guard compressed.readableBytes > 0 else { return }
+        request.bytesSent += Int64(compressed.readableBytes)
+        output.writeBodyPart(compressed, on: context)
+    }
+
     func upstreamResponseEnd(keepAlive: Bool) {
         guard let context else { return }
+        if gzip != nil {
+            writeCompressed(nil, flush: .finish)
+            gzip = nil
+        }
         switch machine.responseEndReceived(upstreamKeepAlive: keepAlive, clientCanKeepAlive: request.keepAlive) {
         case .finish(let reuse, let keepaliveTimeout):
             attempt.finish(reuse: reuse, pool: loop.pool, keepalive: snapshot.groups[request.groupIndex].config.keepalive)
@@ -472,6 +525,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func upstreamReadComplete() {
         guard let context else { return }
+        // What was compressed of this burst goes out now: a streamed response must not wait for zlib's buffer.
+        if gzip != nil { writeCompressed(nil, flush: .sync) }
         output.writeHeld(on: context)
         context.flush()
     }
@@ -506,14 +561,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         )
         request.bytesSent = Int64(response.bodyBytes)
         logRequest()
+        if case .none = action { return }
+        finishOwnResponse(action, written: context.writeAndFlush(wrapOutboundOut(response.bytes)))
+    }
+
+    /// After a response of the balancer's own (local or from files) was handed to the channel: read the next
+    /// request, or close once `written` completes, the way the machine said.
+    private func finishOwnResponse(_ action: ProxyStateMachine.LocalResponseAction, written: EventLoopFuture<Void>) {
         switch action {
         case .keepOpen(let keepaliveTimeout):
             run(.arm(keepaliveTimeout))
-            context.writeAndFlush(wrapOutboundOut(response.bytes), promise: nil)
             readNextRequest()
         case .closeAfterWrite(let lingeringTimeout):
             timer?.disarm()
-            let written = context.writeAndFlush(wrapOutboundOut(response.bytes))
             written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
                 // Lingering close: the write side is shut so the client sees the response, and what it still
                 // sends is read and dropped until the timer ends the connection.
@@ -536,5 +596,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         guard let log = loop.accessLog else { return }
         loop.dates.refresh()
         log.append(request.accessLogEntry(clientAddress: clientLines.address, now: .now()), dates: loop.dates)
+    }
+}
+
+// MARK: - File responses (StaticResponderDelegate)
+
+extension ClientConnectionHandler: StaticResponderDelegate {
+    func staticResponseStarting() -> Bool {
+        machine.fileResponseStarted()
+    }
+
+    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>) {
+        request.status = Int(status.code)
+        request.bytesSent = bodyBytes
+        logRequest()
+        finishOwnResponse(machine.fileResponseFinished(), written: written)
+    }
+
+    func staticResponseFailed() {
+        run(machine.fileResponseFailed(), detail: nil)
     }
 }

@@ -2,8 +2,9 @@ import BalancerCore
 import NIOCore
 import NIOHTTP1
 
-/// A response the balancer writes itself (400, 404, 413, 431, 502, 503, 504): a small JSON body, the configured
-/// security headers, the request id, and `Connection: close` when the connection ends with it.
+/// A response the balancer writes itself (400, 404, 405, 413, 431, 502, 503, 504, and a static route's 301, 403,
+/// 412, 416): a small JSON body, the configured security headers, the request id, the headers the status needs
+/// (`Allow`, `Location`, `Content-Range`), and `Connection: close` when the connection ends with it.
 enum LocalResponse {
     static func head(
         status: HTTPResponseStatus,
@@ -12,7 +13,8 @@ enum LocalResponse {
         close: Bool,
         requestID: String?,
         snapshot: ProxySnapshot,
-        date: String
+        date: String,
+        extraHeaders: [(String, String)] = []
     ) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.reserveCapacity(8 + snapshot.responseHeaders.count)
@@ -20,6 +22,9 @@ enum LocalResponse {
         headers.add(name: "Date", value: date)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(bodyLength))
+        // Only a static route answers 405, and RFC 9110 §15.5.6 requires the methods it takes.
+        if status == .methodNotAllowed { headers.add(name: "Allow", value: StaticRequest.allowHeader) }
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         for (name, value) in snapshot.responseHeaders { headers.add(name: name, value: value) }
         if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
         if close {
@@ -57,7 +62,8 @@ extension LocalResponse {
         requestID: String,
         snapshot: ProxySnapshot,
         date: String,
-        allocator: ByteBufferAllocator
+        allocator: ByteBufferAllocator,
+        extraHeaders: [(String, String)] = []
     ) -> (bytes: ByteBuffer, bodyBytes: Int) {
         var body = LocalResponse.body(status: status, requestID: requestID, allocator: allocator)
         let bodyBytes = body.readableBytes
@@ -68,7 +74,8 @@ extension LocalResponse {
             close: close,
             requestID: requestID,
             snapshot: snapshot,
-            date: date
+            date: date,
+            extraHeaders: extraHeaders
         )
         var buffer = allocator.buffer(capacity: 512 + bodyBytes)
         HTTP1Encoder.writeResponseHead(head, into: &buffer)

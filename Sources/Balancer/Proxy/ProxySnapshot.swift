@@ -15,6 +15,10 @@ final class ProxySnapshot: Sendable {
     let routeGroup: [Int]
     /// Route index → static-asset caching settings.
     let routeCache: [StaticCachePolicy?]
+    /// Route index → the files it serves, for `static:` routes.
+    let routeFiles: [StaticRoute?]
+    /// Route index → on-the-fly gzip of proxied responses, when `gzip:` is on, covers them and the route allows it.
+    let routeGzip: [GzipConfig?]
     /// `response_headers`, in file order.
     let responseHeaders: [(String, String)]
     /// The same, as lines ready to copy into a response head.
@@ -78,6 +82,13 @@ final class ProxySnapshot: Sendable {
         self.groups = groups
         self.routeGroup = config.routes.map { route in groups.firstIndex { $0.name == route.upstream } ?? 0 }
         self.routeCache = config.routes.map { route in route.cacheStatic.map(StaticCachePolicy.init) }
+        self.routeFiles = config.routes.enumerated().map { index, route in
+            route.staticFiles.map { StaticRoute(index: index, route: route, config: $0, gzip: config.gzip) }
+        }
+        self.routeGzip = config.routes.map { route in
+            guard let gzip = config.gzip, gzip.proxied, route.gzip, route.upstream != nil else { return nil }
+            return gzip
+        }
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
         self.responseHeaderLines = config.responseHeaders.map { EncodedHeaderLine(name: $0.name, value: $0.value) }
         self.responseHeaderBlock = responseHeaderLines.flatMap(\.line)

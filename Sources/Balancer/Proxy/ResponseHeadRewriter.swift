@@ -1,10 +1,12 @@
 import BalancerCore
 import NIOCore
 import NIOHTTP1
+import Shared
 
 /// Writes the head the client receives from an upstream's response head: hop-by-hop headers removed, the configured
 /// headers added where the upstream did not set them, the request id echoed, static-asset caching applied, and the
-/// connection's keep-alive decided.
+/// connection's keep-alive decided. When the body is gzipped on its way (`compressed`), the head says so: the
+/// coding, `Vary: Accept-Encoding`, a weak ETag, no `Accept-Ranges`, and a framing for a length not known yet.
 ///
 /// The upstream's other header lines are copied byte for byte from the received head: no `String` per header, no
 /// intermediate header list.
@@ -21,6 +23,7 @@ enum ResponseHeadRewriter {
         uri: String,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
+        compressed: Bool = false,
         into out: inout ByteBuffer
     ) -> (keepAlive: Bool, framing: HTTP1OutgoingFraming) {
         var hasCacheControl = false
@@ -40,6 +43,9 @@ enum ResponseHeadRewriter {
             // representation); 204 and 1xx carry none (RFC 9110 §8.6).
             let describesBody = isHeadRequest || code == 304
             framing = describesBody ? upstreamHead.declaredLength.map { .contentLength($0) } ?? .none : .none
+        case .length where compressed:
+            framing = isHTTP10 ? .none : .chunked
+            closeDelimited = isHTTP10
         case .length(let length):
             framing = .contentLength(length)
         case .chunked, .untilClose:
@@ -56,10 +62,16 @@ enum ResponseHeadRewriter {
         // 64 of them the extra ones are simply always added.
         let configured = snapshot.responseHeaderLines
         var configuredSeen: UInt64 = 0
+        var transformed = compressed ? CompressedHead() : nil
         upstreamHead.forEachForwardedField(keepUpgrade: false) { field, source in
             switch field.kind {
             case .xRequestID: return
             case .expires where cacheControl != nil: return  // replaced below
+            case .etag, .vary, .acceptRanges:
+                if transformed != nil {
+                    transformed?.read(field, source)  // rewritten below
+                    return
+                }
             default: break
             }
             let name = UnsafeRawBufferPointer(rebasing: source[field.name])
@@ -78,6 +90,7 @@ enum ResponseHeadRewriter {
             }
         }
         writeRequestID(requestID, into: &out)
+        transformed?.write(into: &out)
         if let cacheControl, let cache {
             out.writeStaticString("Cache-Control: ")
             out.writeString(cacheControl)
@@ -131,6 +144,41 @@ enum ResponseHeadRewriter {
     private static func writeRequestID(_ requestID: String, into out: inout ByteBuffer) {
         out.writeStaticString("X-Request-ID: ")
         out.writeString(requestID)
+        out.writeStaticString("\r\n")
+    }
+}
+
+/// The header lines a gzipped response rewrites: its entity tag made weak (the bytes differ, the meaning does
+/// not), `Accept-Encoding` added to its `Vary`, and `Accept-Ranges` dropped (a range of a body compressed on the
+/// fly cannot be served).
+private struct CompressedHead {
+    private var etag: String?
+    private var vary: [String] = []
+
+    mutating func read(_ field: HTTP1HeaderField, _ source: UnsafeRawBufferPointer) {
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: source[field.value]), as: UTF8.self)
+        switch field.kind {
+        case .etag: etag = value
+        case .vary: vary.append(value)
+        default: break
+        }
+    }
+
+    func write(into out: inout ByteBuffer) {
+        out.writeStaticString("Content-Encoding: gzip\r\n")
+        if let etag, let tag = EntityTag.parse(Substring(etag)) {
+            out.writeStaticString("ETag: ")
+            out.writeString(tag.weakened.description)
+            out.writeStaticString("\r\n")
+        }
+        let listed = vary.flatMap { $0.split(separator: ",").map { String($0).trimmingASCIIWhitespace() } }
+        out.writeStaticString("Vary: ")
+        if listed.contains("*") {
+            out.writeStaticString("*")
+        } else {
+            let names = listed.filter { $0.lowercased() != "accept-encoding" } + ["Accept-Encoding"]
+            out.writeString(names.joined(separator: ", "))
+        }
         out.writeStaticString("\r\n")
     }
 }

@@ -15,6 +15,8 @@ final class LoopContext {
     let stats: ConnectionStats
     let events: UpstreamEventLog
     let metrics = LoopMetrics()
+    /// What this loop remembers about the files of static routes (`open_file_cache`).
+    let files = StaticFileCache()
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
@@ -48,6 +50,7 @@ final class LoopContext {
         self.snapshot = snapshot
         self.stats = stats
         self.policies = LoopContext.makePolicies(snapshot)
+        files.configure(snapshot.config.openFileCache)
         self.accessLog = accessLog.map {
             AccessLogBuffer(writer: $0, format: snapshot.config.logFormat, eventLoop: eventLoop)
         }
@@ -61,6 +64,7 @@ final class LoopContext {
     func install(_ snapshot: ProxySnapshot) {
         self.snapshot = snapshot
         self.policies = LoopContext.makePolicies(snapshot)
+        files.configure(snapshot.config.openFileCache)
         let keep = Set(snapshot.groups.flatMap { $0.servers.map { ObjectIdentifier($0) } })
         pool.closeIdle(except: keep)
     }

@@ -32,7 +32,7 @@ extension ProxyStateMachine {
         case .lingering, .closed:
             // Reading on is what drains the client's last bytes; nothing is kept.
             return .read
-        case .idle, .localResponse, .modifying:
+        case .idle, .localResponse, .servingFile, .modifying:
             upstreamFull = false
         }
         guard upstreamFull || pipelineBacklogFull else { return .read }
@@ -54,7 +54,7 @@ extension ProxyStateMachine {
         switch state {
         case .tunnel: return .relayToUpstream(idleTimeout: timeouts.tunnelIdle)
         case .lingering, .closed: return .discard
-        case .idle, .proxying, .localResponse, .modifying: return .decode
+        case .idle, .proxying, .localResponse, .servingFile, .modifying: return .decode
         }
     }
 
@@ -65,14 +65,20 @@ extension ProxyStateMachine {
         case proxy(framing: HTTP1Framing, continue100: Bool, upgrade: Bool, timer: TimerAction)
         /// Answer locally (per `close`, the response says `Connection: close`), then call `localResponseWritten`.
         case respond(HTTPResponseStatus, close: Bool)
+        /// Answer from the route's files: resolve and send them, calling `fileResponseStarted` before the head and
+        /// `fileResponseFinished` after the body. Then apply `timer` (`client_body_timeout` while a body is read
+        /// and dropped).
+        case serveFile(close: Bool, timer: TimerAction)
     }
 
     /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
-    /// why it is refused). `unavailableStatus` is set when no route matched (404). `now`: monotonic nanoseconds.
+    /// why it is refused). `unavailableStatus` is set when no route matched (404); `servesFiles` when the route
+    /// matched is a static one. `now`: monotonic nanoseconds.
     package mutating func requestHeadReceived(
         _ request: HTTP1RequestHead,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
+        servesFiles: Bool = false,
         now: Int64
     ) -> HeadAction {
         guard case .idle = state else { invalid("request head while busy") }
@@ -99,6 +105,7 @@ extension ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
         }
+        if servesFiles { return fileRequestReceived(request.head.method, framing: framing, keepAlive: keepAlive) }
         var proxied = Request(
             policy: policy,
             clientKeepAlive: request.isKeepAlive,
@@ -161,7 +168,7 @@ extension ProxyStateMachine {
             default: break
             }
             return action ?? .discard
-        case .idle, .localResponse, .lingering, .tunnel, .closed, .modifying:
+        case .idle, .localResponse, .servingFile, .lingering, .tunnel, .closed, .modifying:
             return .discard
         }
     }
@@ -187,6 +194,10 @@ extension ProxyStateMachine {
             } ?? .none
         case .localResponse(let closeAfter, _):
             state = .localResponse(closeAfter: closeAfter, requestEnded: true)
+            return .none
+        case .servingFile(var file):
+            file.requestEnded = true
+            state = .servingFile(file)
             return .none
         case .idle:
             return .readNextRequest
@@ -238,7 +249,7 @@ extension ProxyStateMachine {
         case .proxying(let request) where request.response == .waiting:
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(status, close: true, .uncounted)
-        case .proxying, .localResponse, .tunnel:
+        case .proxying, .localResponse, .servingFile, .tunnel:
             state = .closed
             return .closeClient(.uncounted)
         case .lingering, .closed, .modifying:

@@ -46,6 +46,16 @@ extension ProxyStateMachine {
             guard !requestEnded else { return .none }
             state = .closed
             return .close
+        case .servingFile(let file):
+            // A file is answered like a relayed response: a client that takes none of it for send_timeout is
+            // closed; one whose dropped body stalls is closed too (the answer is already on its way).
+            if !clientWritable && file.streaming {
+                state = .closed
+                return .clientTooSlow
+            }
+            guard !file.requestEnded else { return .none }
+            state = .closed
+            return .close
         case .closed, .modifying:
             return .none
         }

@@ -96,6 +96,8 @@ package struct ProxyStateMachine {
         case proxying(Request)
         /// Writing a response of our own; the rest of the request body is read and dropped.
         case localResponse(closeAfter: Bool, requestEnded: Bool)
+        /// Answering from a static route's files (`+Files`); the request body, if any, is read and dropped.
+        case servingFile(FileResponse)
         /// The last response is out and the write side is shut: what the client still sends is read and dropped
         /// until the lingering timer ends the connection (nginx's lingering close).
         case lingering
@@ -172,10 +174,13 @@ package struct ProxyStateMachine {
         return false
     }
 
-    /// A response is being relayed: while the client does not take it, `limits.send_timeout` runs.
+    /// A response is being relayed or a file sent: while the client does not take it, `limits.send_timeout` runs.
     @inlinable package var isRelayingResponse: Bool {
-        if case .proxying(let request) = state { return request.response == .streaming }
-        return false
+        switch state {
+        case .proxying(let request): return request.response == .streaming
+        case .servingFile(let file): return file.streaming
+        default: return false
+        }
     }
 
     /// A request body is still being read from the client: `client_body_timeout` runs between two of its reads.
@@ -183,6 +188,7 @@ package struct ProxyStateMachine {
         switch state {
         case .proxying(let request): return !request.requestEnded
         case .localResponse(_, let requestEnded): return !requestEnded
+        case .servingFile(let file): return !file.requestEnded
         default: return false
         }
     }

@@ -1,0 +1,225 @@
+import BalancerCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// What a client connection does for the file responses its `StaticResponder` writes: the connection's state
+/// machine decides keep-alive, timers and the close (`ProxyStateMachine+Files`), the connection logs.
+protocol StaticResponderDelegate: AnyObject {
+    /// The head is about to be written; whether it may leave the connection open.
+    func staticResponseStarting() -> Bool
+    /// The whole response is handed to the channel; `written` completes once it is on the wire.
+    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>)
+    /// The body could not be sent in full after the head went out (the file shrank): the connection must close.
+    func staticResponseFailed()
+}
+
+/// Sends the answers of a static route on one client connection: looks the request path up in the loop's
+/// open-file cache, goes to the file thread pool for what is not there or no longer trusted, and writes what the
+/// plan says — small and compressed bodies with the head in one write, larger files with `sendfile` from the
+/// descriptor the cache keeps. Mechanics only; what to answer is `StaticResponsePlan`'s.
+///
+/// Loop-bound, like the handler that owns it.
+final class StaticResponder {
+    private weak var delegate: StaticResponderDelegate?
+    private let loop: LoopContext
+    /// Bumped per request and on close: a completion from the thread pool for an earlier request is dropped.
+    private var generation = 0
+    /// Checks, while a `sendfile` is still in progress, that the file did not shrink (see `watch`).
+    private var watchdog: Scheduled<Void>?
+    /// The serial number of the `sendfile` region being written, if any (the newest one is watched).
+    private var regionInFlight: Int?
+    private var regionSerial = 0
+
+    /// How often a `sendfile` still in progress has its file's size checked. A file truncated under a region
+    /// being sent makes `sendfile` return 0 forever; the check turns that into a closed connection.
+    static let watchInterval = TimeAmount.milliseconds(250)
+
+    init(loop: LoopContext, delegate: StaticResponderDelegate) {
+        self.loop = loop
+        self.delegate = delegate
+    }
+
+    /// The connection closed: drop whatever is still on its way.
+    func cancel() {
+        generation &+= 1
+        regionInFlight = nil
+        watchdog?.cancel()
+        watchdog = nil
+    }
+
+    /// Answers `head` (GET or HEAD, checked by the state machine) from `route`'s files.
+    func serve(
+        _ route: StaticRoute,
+        head: HTTPRequestHead,
+        requestID: String,
+        snapshot: ProxySnapshot,
+        context: ChannelHandlerContext
+    ) {
+        generation &+= 1
+        let response = Response(head: head, requestID: requestID, snapshot: snapshot, context: context)
+        let path = StaticPath.resolve(uri: head.uri, hiddenFiles: route.config.hiddenFiles)
+        guard case .file(let relative, let directory) = path else {
+            sendError(.notFound, response)
+            return
+        }
+        let request = StaticRequest(head)
+        let key = StaticFileCache.Key(route: route.index, relative: relative, directory: directory)
+        let now = NIODeadline.now()
+        let entry = loop.files.fresh(key, now: now)
+        if let entry {
+            switch entry.resolution {
+            case .notFound:
+                sendError(.notFound, response)
+                return
+            case .redirect(let location):
+                sendError(.movedPermanently, response, headers: [("Location", location)])
+                return
+            case .file(let file):
+                let plan = route.plan(request, for: file)
+                if !plan.writesBody || plan.body == nil {
+                    send(plan, body: nil, response)
+                    return
+                }
+                if let body = entry.bodies[StaticFileCache.bodyKey(plan)] {
+                    send(plan, body: body, response)
+                    return
+                }
+            }
+        }
+        let generation = self.generation
+        let known = entry?.resolution
+        let allocator = context.channel.allocator
+        let uri = head.uri
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            StaticFileLoader.load(
+                route: route, path: path, uri: uri, request: request, known: known, allocator: allocator)
+        }.assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
+            guard generation == self.generation else { return }
+            guard case .success(let loaded) = result else {
+                sendError(.serviceUnavailable, response)
+                return
+            }
+            var cached = entry
+            if loaded.resolvedNow { cached = loop.files.store(key, resolution: loaded.resolution, checkedAt: now) }
+            switch loaded.outcome {
+            case .plan(let plan, let body):
+                if let body, let cached {
+                    loop.files.add(body, as: StaticFileCache.bodyKey(plan), to: cached, key: key)
+                }
+                send(plan, body: body, response)
+            case .redirect(let location):
+                sendError(.movedPermanently, response, headers: [("Location", location)])
+            case .notFound:
+                sendError(.notFound, response)
+            case .forbidden:
+                sendError(.forbidden, response)
+            }
+        }
+    }
+
+    /// The request being answered.
+    private struct Response {
+        var head: HTTPRequestHead
+        var requestID: String
+        var snapshot: ProxySnapshot
+        var context: ChannelHandlerContext
+    }
+
+    private func send(_ plan: StaticResponsePlan, body: StaticBody?, _ response: Response) {
+        switch plan.status {
+        case .preconditionFailed:
+            sendError(.preconditionFailed, response)
+            return
+        case .rangeNotSatisfiable:
+            sendError(.rangeNotSatisfiable, response, headers: [("Content-Range", plan.contentRange ?? "")])
+            return
+        default:
+            break
+        }
+        guard let delegate else { return }
+        let context = response.context
+        let keepAlive = delegate.staticResponseStarting()
+        loop.dates.refresh()
+        // A body compressed here is sent whole (the plan's byte counts are the file's).
+        let compressedWhole = body.map { (offset: Int64(0), count: $0.byteCount) }
+        let slice = plan.writesBody ? (plan.encoding == .gzipOnTheFly ? compressedWhole : plan.body) : nil
+        let memory: ByteBuffer? = {
+            guard case .memory(let bytes)? = body, let slice else { return nil }
+            return bytes.getSlice(at: bytes.readerIndex + Int(slice.offset), length: Int(slice.count))
+        }()
+        var out = context.channel.allocator.buffer(capacity: 640 + (memory?.readableBytes ?? 0))
+        StaticResponseHead.write(
+            plan,
+            contentLength: plan.status == .notModified ? nil : plan.contentLength ?? body?.byteCount,
+            version: response.head.version,
+            keepAlive: keepAlive,
+            requestID: response.requestID,
+            snapshot: response.snapshot,
+            dates: loop.dates,
+            into: &out
+        )
+        if let memory { out.writeImmutableBuffer(memory) }
+        guard case .file(let file)? = body, let slice, slice.count > 0 else {
+            let written = context.writeAndFlush(NIOAny(out))
+            delegate.staticResponseFinished(
+                status: plan.status, bodyBytes: Int64(memory?.readableBytes ?? 0), written: written)
+            return
+        }
+        context.write(NIOAny(out), promise: nil)
+        let end = slice.offset + slice.count
+        let region = FileRegion(fileHandle: file.handle, readerIndex: Int(slice.offset), endIndex: Int(end))
+        let written = context.writeAndFlush(NIOAny(IOData.fileRegion(region)))
+        // The descriptor stays open until the region is sent, whatever the cache does meanwhile.
+        regionSerial &+= 1
+        let sent = regionSerial
+        regionInFlight = sent
+        written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
+            withExtendedLifetime(file) {}
+            guard regionInFlight == sent else { return }
+            regionInFlight = nil
+            watchdog?.cancel()
+            watchdog = nil
+        }
+        watch(file, end: end, serial: sent)
+        delegate.staticResponseFinished(status: plan.status, bodyBytes: slice.count, written: written)
+    }
+
+    /// While the region is being written, checks every `watchInterval` on the thread pool that `file` still holds `end`
+    /// bytes; when it does not, the response cannot be completed and the connection is closed.
+    private func watch(_ file: OpenStaticFile, end: Int64, serial: Int) {
+        watchdog = loop.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.watchInterval) { [self] in
+            guard regionInFlight == serial else { return }
+            NIOThreadPool.singleton.runIfActive(eventLoop: loop.eventLoop) {
+                (try? file.handle.withUnsafeFileDescriptor { PosixStaticFileSystem.status(descriptor: $0)?.size }) ?? nil
+            }.assumeIsolatedUnsafeUnchecked().whenSuccess { [self] size in
+                guard regionInFlight == serial else { return }
+                if let size, size >= end {
+                    watch(file, end: end, serial: serial)
+                } else {
+                    regionInFlight = nil
+                    delegate?.staticResponseFailed()
+                }
+            }
+        }
+    }
+
+    /// A response of the balancer's own (404, 403, 301, 412, 416, 503) with its JSON body.
+    private func sendError(_ status: HTTPResponseStatus, _ response: Response, headers: [(String, String)] = []) {
+        guard let delegate else { return }
+        let keepAlive = delegate.staticResponseStarting()
+        loop.dates.refresh()
+        let encoded = LocalResponse.encode(
+            status: status,
+            version: response.head.version,
+            close: !keepAlive,
+            requestID: response.requestID,
+            snapshot: response.snapshot,
+            date: loop.dates.httpDate,
+            allocator: response.context.channel.allocator,
+            extraHeaders: headers
+        )
+        let written = response.context.writeAndFlush(NIOAny(encoded.bytes))
+        delegate.staticResponseFinished(status: status, bodyBytes: Int64(encoded.bodyBytes), written: written)
+    }
+}
