@@ -14,9 +14,9 @@ struct ConfigOptions: ParsableArguments {
         try ConfigOptions.load(path: config)
     }
 
-    static func load(path: String) throws -> BalancerConfig {
+    static func load(path: String, checksPaths: Bool = true) throws -> BalancerConfig {
         do {
-            return try ConfigLoader.load(path: path)
+            return try ConfigLoader.load(path: path, checksPaths: checksPaths)
         } catch {
             for problem in error.errors { StandardError.write(problem.description) }
             throw ExitCode.failure

@@ -6,15 +6,20 @@ import Yams
 /// The only way to build a `BalancerConfig` from a file: `serve`, `check` and reload all go through here,
 /// so what `balancer check` accepts is exactly what the server runs.
 package enum ConfigLoader {
-    /// Reads and parses the file at `path`; `path` is also the file name used in messages.
-    package static func load(path: String) throws(ConfigErrors) -> BalancerConfig {
+    /// Reads and parses the file at `path`; `path` is also the file name used in messages. `checksPaths: false`
+    /// leaves out the checks of paths on this machine (static roots), for a config checked outside the container
+    /// it runs in.
+    package static func load(path: String, checksPaths: Bool = true) throws(ConfigErrors) -> BalancerConfig {
         let yaml = try readFile(path: path)
-        return try parse(yaml: yaml, path: path)
+        return try parse(yaml: yaml, path: path, checksPaths: checksPaths)
     }
 
     /// Parses `yaml` as if read from `path`.
-    package static func parse(yaml: String, path: String) throws(ConfigErrors) -> BalancerConfig {
+    package static func parse(yaml: String, path: String, checksPaths: Bool = true) throws(ConfigErrors)
+        -> BalancerConfig
+    {
         var reader = ConfigReader(file: path)
+        reader.checksPaths = checksPaths
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
