@@ -133,6 +133,8 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                // Decodes what the balancer gzipped.
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             // Run from its place in the source tree by StatusPageLiveTests; not a resource of the test bundle.
             exclude: ["Admin/Tools/cdp_page.py"]

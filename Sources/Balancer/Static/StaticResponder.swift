@@ -8,7 +8,7 @@ import NIOPosix
 protocol StaticResponderDelegate: AnyObject {
     /// The head is about to be written; whether it may leave the connection open.
     func staticResponseStarting() -> Bool
-    /// The whole response is handed to the channel; `written` completes once it is on the wire.
+    /// The whole response was written (or its write failed); `written` is that write's future, completed.
     func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>)
     /// The body could not be sent in full after the head went out (the file shrank): the connection must close.
     func staticResponseFailed()
@@ -34,6 +34,9 @@ final class StaticResponder {
     /// How often a `sendfile` still in progress has its file's size checked. A file truncated under a region
     /// being sent makes `sendfile` return 0 forever; the check turns that into a closed connection.
     static let watchInterval = TimeAmount.milliseconds(250)
+    /// A file goes out in regions of this size, the next one written when the last is sent: the connection's
+    /// writability then follows the client's reading, so `send_timeout` measures a stall, not the whole transfer.
+    static let regionSize: Int64 = 256 << 10
 
     init(loop: LoopContext, delegate: StaticResponderDelegate) {
         self.loop = loop
@@ -161,28 +164,53 @@ final class StaticResponder {
         )
         if let memory { out.writeImmutableBuffer(memory) }
         guard case .file(let file)? = body, let slice, slice.count > 0 else {
-            let written = context.writeAndFlush(NIOAny(out))
-            delegate.staticResponseFinished(
-                status: plan.status, bodyBytes: Int64(memory?.readableBytes ?? 0), written: written)
+            finish(plan.status, bodyBytes: Int64(memory?.readableBytes ?? 0), context.writeAndFlush(NIOAny(out)))
             return
         }
         context.write(NIOAny(out), promise: nil)
         let end = slice.offset + slice.count
-        let region = FileRegion(fileHandle: file.handle, readerIndex: Int(slice.offset), endIndex: Int(end))
-        let written = context.writeAndFlush(NIOAny(IOData.fileRegion(region)))
-        // The descriptor stays open until the region is sent, whatever the cache does meanwhile.
         regionSerial &+= 1
-        let sent = regionSerial
-        regionInFlight = sent
-        written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
-            withExtendedLifetime(file) {}
-            guard regionInFlight == sent else { return }
-            regionInFlight = nil
-            watchdog?.cancel()
-            watchdog = nil
+        let serial = regionSerial
+        regionInFlight = serial
+        watch(file, end: end, serial: serial)
+        sendRegions(of: file, from: slice.offset, to: end, serial: serial, context: context) { [self] written in
+            finish(plan.status, bodyBytes: slice.count, written)
         }
-        watch(file, end: end, serial: sent)
-        delegate.staticResponseFinished(status: plan.status, bodyBytes: slice.count, written: written)
+    }
+
+    /// Writes `file` from `offset` to `end` one region at a time, then calls `done` with the last write.
+    private func sendRegions(
+        of file: OpenStaticFile,
+        from offset: Int64,
+        to end: Int64,
+        serial: Int,
+        context: ChannelHandlerContext,
+        done: @escaping (EventLoopFuture<Void>) -> Void
+    ) {
+        let stop = min(end, offset + Self.regionSize)
+        let region = FileRegion(fileHandle: file.handle, readerIndex: Int(offset), endIndex: Int(stop))
+        let written = context.writeAndFlush(NIOAny(IOData.fileRegion(region)))
+        // The descriptor stays open until the last region is sent, whatever the cache does meanwhile.
+        written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
+            if case .success = result, stop < end, regionInFlight == serial {
+                sendRegions(of: file, from: stop, to: end, serial: serial, context: context, done: done)
+                return
+            }
+            withExtendedLifetime(file) {}
+            if regionInFlight == serial {
+                regionInFlight = nil
+                watchdog?.cancel()
+                watchdog = nil
+            }
+            done(written)
+        }
+    }
+
+    /// Reports the response once `written` completes: the connection's timers and keep-alive follow the bytes.
+    private func finish(_ status: HTTPResponseStatus, bodyBytes: Int64, _ written: EventLoopFuture<Void>) {
+        written.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in
+            delegate?.staticResponseFinished(status: status, bodyBytes: bodyBytes, written: written)
+        }
     }
 
     /// While the region is being written, checks every `watchInterval` on the thread pool that `file` still holds `end`
@@ -219,7 +247,6 @@ final class StaticResponder {
             allocator: response.context.channel.allocator,
             extraHeaders: headers
         )
-        let written = response.context.writeAndFlush(NIOAny(encoded.bytes))
-        delegate.staticResponseFinished(status: status, bodyBytes: Int64(encoded.bodyBytes), written: written)
+        finish(status, bodyBytes: Int64(encoded.bodyBytes), response.context.writeAndFlush(NIOAny(encoded.bytes)))
     }
 }

@@ -59,6 +59,30 @@ final class RawHTTP {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Reads exactly `count` bytes, or fewer when the peer closes or the socket timeout passes first.
+    func receiveBytes(_ count: Int) -> [UInt8] {
+        var data = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: min(count, 65536))
+        while data.count < count {
+            let want = min(chunk.count, count - data.count)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, want, 0) }
+            if n <= 0 { break }
+            data.append(contentsOf: chunk[0..<n])
+        }
+        return data
+    }
+
+    /// Reads up to the end of a response head (`\r\n\r\n`) byte by byte, so no body byte is consumed.
+    func receiveHead() -> String {
+        var data = [UInt8]()
+        var byte: UInt8 = 0
+        while !data.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard recv(fd, &byte, 1, 0) == 1 else { break }
+            data.append(byte)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Whether the peer closed the connection (a read returns 0) within the socket timeout.
     func peerClosed() -> Bool {
         var byte = [UInt8](repeating: 0, count: 4096)
