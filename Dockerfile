@@ -87,6 +87,12 @@ USER 1000:1000
 FROM runtime AS balancer
 COPY --from=build /out/balancer /usr/local/bin/balancer
 COPY config/balancer.yaml /etc/balancer/balancer.yaml
+# The web app's files, served by the balancer's static route (root: /srv/web), as an image layer rather than a
+# volume: an app release is then one immutable, versioned image, rolled out and back with the binary, identical in
+# compose and Kubernetes, with nothing to provision beside it; the layer is last, so an app-only change rebuilds
+# only it. Root-owned, readable by the unprivileged user. Replace compose/web with the app's build output (a build
+# stage of its own when the app is built here).
+COPY compose/web /srv/web
 EXPOSE 80
 # Any HTTP answer proves the balancer is up, a 502 or 503 from an empty upstream group included: whether the
 # backends are healthy is their own health check's business. Override the URL when the config listens elsewhere.

@@ -263,8 +263,9 @@ if [ "${#old_ids[@]}" -eq 0 ]; then
     compose_reload_balancer
 else
     step "Rolling update of ${#old_ids[@]} backend replicas, one at a time"
-    # Data services and the web app first: compose starts what is missing and recreates only what changed.
-    compose_run fp_compose up -d --no-deps db redis web
+    # Data services first: compose starts what is missing and recreates only what changed. (The web app's files
+    # ship inside the balancer image.)
+    compose_run fp_compose up -d --no-deps db redis
     replica=0
     for old_id in "${old_ids[@]}"; do
         replica=$((replica + 1))

@@ -217,7 +217,33 @@ def kubernetes_problems(base=KUBERNETES):
                            if v.get("configMap", {}).get("name") == name]
                 if not mounted:
                     problem(f"ConfigMap {name} holds a balancer config that the balancer Deployment does not mount")
+                mount_paths = [m["mountPath"].rstrip("/")
+                               for c in deployments["balancer"]["spec"]["template"]["spec"]["containers"]
+                               for m in c.get("volumeMounts", [])]
+                for root in static_roots(config):
+                    if root not in mount_paths and root not in baked_paths():
+                        problem(f"ConfigMap {name}: static root {root} is neither mounted into the balancer pods "
+                                "nor copied there by the Dockerfile")
     return problems
+
+
+def static_roots(config):
+    """The `root:` of every static route of a balancer config (absolute paths inside its container)."""
+    return [route["static"]["root"] for route in config.get("routes") or []
+            if isinstance(route, dict) and isinstance(route.get("static"), dict) and "root" in route["static"]]
+
+
+def baked_paths(path="Dockerfile"):
+    """Destinations the balancer stage of the Dockerfile copies files to."""
+    paths, stage = [], None
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if words[:1] == ["FROM"]:
+                stage = words[-1] if "AS" in words else None
+            elif words[:1] == ["COPY"] and stage == "balancer" and len(words) >= 3:
+                paths.append(words[-1].rstrip("/"))
+    return paths
 
 
 def compose_problems():
@@ -238,6 +264,11 @@ def compose_problems():
                     elif target.split(":")[0] == "/etc/balancer/balancer.yaml":
                         with open(source_path) as f:
                             config = yaml.safe_load(f)
+                        mounted = [str(v).split(":")[1] for v in service.get("volumes", []) if ":" in str(v)]
+                        for root in static_roots(config):
+                            if root not in mounted and root not in baked_paths():
+                                problems.append(f"{source_path}: static root {root} is neither mounted into {name} "
+                                                f"in {path} nor copied there by the Dockerfile")
                         for group, upstream in config["upstreams"].items():
                             for server in upstream["servers"]:
                                 address = server["address"] if isinstance(server, dict) else server

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the FruitPAK front door stack locally: PostgreSQL, Redis and three health-service replicas (release build)
-# on 127.0.0.1:8001-8003, until Ctrl-C or SIGTERM, then stops everything it started.
+# on 127.0.0.1:8001-8003, and the balancer on 127.0.0.1:8080 in front of them, serving the web app's files from
+# compose/web itself (config/balancer.local.yaml), until Ctrl-C or SIGTERM, then stops everything it started.
 #
 # A replica that exits (a crash, kill -9) is started again after RESTART_DELAY seconds, as compose's
 # `restart: unless-stopped` would: meanwhile the balancer fails over and its status page shows the replica go
@@ -154,6 +155,7 @@ done
 echo
 echo "Front door  http://127.0.0.1:$FRONT_DOOR_PORT   (log: $RUN_DIR/logs/balancer.log)"
 echo "            try: curl http://127.0.0.1:$FRONT_DOOR_PORT/health   (answers from the replicas in turn)"
+echo "                 curl http://127.0.0.1:$FRONT_DOOR_PORT/             (the web app, served from compose/web)"
 ADMIN=$(admin_address "$FRONT_DOOR_CONFIG")
 if [ -n "$ADMIN" ]; then
     echo "Status page http://$ADMIN/status   (JSON: http://$ADMIN/status.json, Prometheus: http://$ADMIN/metrics)"

@@ -11,10 +11,11 @@ final class ShippedConfigTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    private func load(_ relativePath: String) throws -> BalancerConfig {
+    /// `checksPaths: false` for configs whose static roots exist inside their container only.
+    private func load(_ relativePath: String, checksPaths: Bool = true) throws -> BalancerConfig {
         let path = Self.packageRoot.appendingPathComponent(relativePath).path
         do {
-            return try ConfigLoader.load(path: path)
+            return try ConfigLoader.load(path: path, checksPaths: checksPaths)
         } catch {
             XCTFail("\(relativePath) does not load:\n\(error)")
             throw error
@@ -24,12 +25,16 @@ final class ShippedConfigTests: XCTestCase {
     /// The one production config, which the image bakes in and the production compose stack mounts: its upstreams
     /// are that stack's services, and its pid file lies on the container's writable /tmp.
     func testProductionConfigLoads() throws {
-        let config = try load("config/balancer.yaml")
+        let config = try load("config/balancer.yaml", checksPaths: false)
         XCTAssertEqual(config.listen.map(\.description), ["0.0.0.0:80"])
         XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.address.description), ["backend:8000"])
-        XCTAssertEqual(config.upstream(named: "web")?.servers.map(\.address.description), ["web:3000"])
+        XCTAssertEqual(config.routes.last?.staticFiles?.root, "/srv/web", "the app's files, baked into the image")
+        XCTAssertEqual(config.routes.last?.staticFiles?.fallback, "/index.html")
+        XCTAssertNotNil(config.gzip)
         XCTAssertEqual(config.pidFile, "/tmp/balancer.pid")
-        XCTAssertEqual(config.summary, "2 upstreams, 2 servers, 3 routes, 1 listener")
+        XCTAssertEqual(config.summary, "1 upstream, 1 server, 3 routes, 1 listener")
+        let dockerfile = try String(contentsOf: Self.packageRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        XCTAssertTrue(dockerfile.contains("COPY compose/web /srv/web"))
     }
 
     /// Two files both called production drifted apart once; `config/` holds one, and the image and the production
@@ -52,7 +57,10 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.address.description), [
             "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003",
         ])
-        XCTAssertEqual(config.upstream(named: "web")?.servers.map(\.address.description), ["127.0.0.1:3000"])
+        // run-local.sh serves the checkout's compose/web, found relative to the config file.
+        XCTAssertEqual(
+            config.routes.last?.staticFiles?.root,
+            Self.packageRoot.appendingPathComponent("compose/web").standardizedFileURL.path)
     }
 
     func testEveryExampleLoads() throws {
