@@ -30,6 +30,17 @@ and the errors summed over all rounds; then the ratios balancer/nginx and balanc
 requests/s and p99, and a verdict against the target: at least 0.8 x nginx's requests/s with a p99
 within 1.5 x nginx's.
 
+Three more scenarios compare the balancer with nginx alone (HAProxy serves no files), in the same
+rounds, alternating which of the two goes first:
+  static-1k  GET of a 1 KiB file from a static route / `location` (balancer: static root with its
+             open-file cache; nginx: root, sendfile on, tcp_nopush on, open_file_cache)
+  static-1m  the same for a 1 MiB file (sendfile on both sides)
+  gzip-json  GET, with Accept-Encoding: gzip, of a 100 KiB JSON document proxied from an origin (a
+             separate nginx, not measured) and gzipped on the fly at level 1 (balancer: gzip: {types:
+             [application/json]}; nginx: gzip on, gzip_types application/json, gzip_comp_level 1)
+Their summary gives, per scenario, the medians of requests/s, p99 and CPU per request, and the
+ratio of the balancer's CPU per request to nginx's against the target of at most 1.2.
+
 Options:
   --workers N        workers of each proxy (default 1, so the proxies, the replicas and wrk share a
                      2-core machine fairly)
@@ -37,6 +48,7 @@ Options:
   --duration D       length of each measured wrk run: seconds, e.g. 10s or 1m (default 10s)
   --connections C    wrk connections (default 50)
   --threads T        wrk threads (default 2)
+  --scenarios LIST   comma-separated subset of health,static-1k,static-1m,gzip-json (default: all)
   --json FILE        also write the results, every round included, as JSON to FILE
   --no-build         use the existing release binaries instead of running `swift build -c release`
   --keep-temp        keep the temporary directory (configs and logs) instead of removing it
@@ -79,6 +91,7 @@ BUILD=1
 KEEP_TEMP=0
 WARMUP_SECONDS=2
 PROXIES=(balancer nginx haproxy)
+SCENARIOS=health,static-1k,static-1m,gzip-json
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -88,6 +101,7 @@ while [ "$#" -gt 0 ]; do
         --connections) need_value "$@"; CONNECTIONS=$2; shift 2 ;;
         --threads) need_value "$@"; THREADS=$2; shift 2 ;;
         --json) need_value "$@"; JSON_FILE=$2; shift 2 ;;
+        --scenarios) need_value "$@"; SCENARIOS=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
         -h | --help) usage; exit 0 ;;
@@ -120,6 +134,22 @@ if [ -n "$JSON_FILE" ]; then
     fi
 fi
 [ -r /proc/self/stat ] || die "this benchmark needs Linux and /proc"
+IFS=, read -r -a SCENARIO_LIST <<<"$SCENARIOS"
+for scenario in "${SCENARIO_LIST[@]}"; do
+    case "$scenario" in
+        health | static-1k | static-1m | gzip-json) ;;
+        *) die "--scenarios: unknown scenario '$scenario' (health, static-1k, static-1m, gzip-json)" ;;
+    esac
+done
+# has_scenario NAME: NAME was asked for.
+has_scenario() {
+    [[ ",$SCENARIOS," == *",$1,"* ]]
+}
+# The scenarios besides /health, which compare the balancer with nginx only.
+FILE_SCENARIOS=()
+for scenario in "${SCENARIO_LIST[@]}"; do
+    [ "$scenario" = health ] || FILE_SCENARIOS+=("$scenario")
+done
 
 # ----------------------------------------------------------------------------------------------------
 # Cleanup: every process started here is recorded in STARTED_PIDS and stopped on exit, Ctrl-C included.
@@ -247,14 +277,31 @@ build_release "$BUILD"
 make_work_dir balancer-bench
 # nginx workers drop to an unprivileged user when started as root; let them reach their temp paths.
 chmod 755 "$WORK_DIR"
-mkdir -p "$WORK_DIR/nginx-temp" "$WORK_DIR/wrk"
+mkdir -p "$WORK_DIR/nginx-temp" "$WORK_DIR/wrk" "$WORK_DIR/www/static" "$WORK_DIR/origin/json" \
+    "$WORK_DIR/origin-temp"
 
-pick_ports 7
+pick_ports 8
 REPLICA_PORTS=("${PORTS[0]}" "${PORTS[1]}" "${PORTS[2]}")
 BALANCER_PORT=${PORTS[3]}
 BALANCER_ADMIN_PORT=${PORTS[4]}
 NGINX_PORT=${PORTS[5]}
 HAPROXY_PORT=${PORTS[6]}
+ORIGIN_PORT=${PORTS[7]}
+
+# The files of the static and gzip scenarios: random bytes (nothing to compress) of 1 KiB and 1 MiB, and a
+# 100 KiB JSON document for the origin.
+head -c 1024 /dev/urandom >"$WORK_DIR/www/static/1k.bin"
+head -c 1048576 /dev/urandom >"$WORK_DIR/www/static/1m.bin"
+python3 - "$WORK_DIR/origin/json/data.json" <<'PY'
+import json, sys
+items = [{"id": i, "name": f"item {i}", "price": i * 1.25, "tags": ["fruit", "pack"], "stock": i % 17}
+         for i in range(5000)]
+text = json.dumps({"items": items})
+# Cut to 100 KiB at an item boundary, still valid JSON.
+cut = text.rfind("}, {", 0, 102400 - 3)
+open(sys.argv[1], "w").write(text[:cut + 1] + "]}")
+PY
+chmod -R a+rX "$WORK_DIR/www" "$WORK_DIR/origin"
 
 cat >"$WORK_DIR/balancer.yaml" <<EOF
 listen: [127.0.0.1:$BALANCER_PORT]
@@ -262,14 +309,48 @@ admin:
   listen: 127.0.0.1:$BALANCER_ADMIN_PORT
 workers: $WORKERS
 access_log: off
+gzip: {types: [application/json], min_length: 1k, level: 1}
 upstreams:
   backend:
     balance: least_conn
     keepalive: 64
     servers: [127.0.0.1:${REPLICA_PORTS[0]}, 127.0.0.1:${REPLICA_PORTS[1]}, 127.0.0.1:${REPLICA_PORTS[2]}]
+  origin:
+    keepalive: 64
+    servers: [127.0.0.1:$ORIGIN_PORT]
 routes:
   - prefix: /
     upstream: backend
+  - prefix: /static/
+    static: {root: $WORK_DIR/www}
+  - prefix: /json/
+    upstream: origin
+EOF
+
+# The JSON origin of the gzip scenario: an nginx of its own, so its CPU is not counted as the proxies'.
+cat >"$WORK_DIR/origin.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK_DIR/origin.pid;
+error_log $WORK_DIR/origin-error.log warn;
+events {
+    worker_connections 4096;
+}
+http {
+    access_log off;
+    sendfile on;
+    types { application/json json; }
+    client_body_temp_path $WORK_DIR/origin-temp/body;
+    proxy_temp_path $WORK_DIR/origin-temp/proxy;
+    fastcgi_temp_path $WORK_DIR/origin-temp/fastcgi;
+    uwsgi_temp_path $WORK_DIR/origin-temp/uwsgi;
+    scgi_temp_path $WORK_DIR/origin-temp/scgi;
+    server {
+        listen 127.0.0.1:$ORIGIN_PORT;
+        root $WORK_DIR/origin;
+        location = /health { return 200 "ok"; }
+    }
+}
 EOF
 
 cat >"$WORK_DIR/nginx.conf" <<EOF
@@ -284,6 +365,20 @@ events {
 
 http {
     access_log off;
+    # The static and gzip scenarios: files with sendfile and an open-file cache (the balancer has one too), and
+    # gzip of proxied JSON at level 1 with buffers large enough to hold the 100 KiB document in memory.
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=1000 inactive=20s;
+    open_file_cache_valid 1s;
+    types { application/octet-stream bin; application/json json; }
+    gzip on;
+    gzip_types application/json;
+    gzip_min_length 1k;
+    gzip_comp_level 1;
+    gzip_proxied any;
+    gzip_vary on;
+    proxy_buffers 32 8k;
     client_body_temp_path $WORK_DIR/nginx-temp/body;
     proxy_temp_path $WORK_DIR/nginx-temp/proxy;
     fastcgi_temp_path $WORK_DIR/nginx-temp/fastcgi;
@@ -298,8 +393,27 @@ http {
         keepalive 64;
     }
 
+    upstream origin {
+        server 127.0.0.1:$ORIGIN_PORT;
+        keepalive 64;
+    }
+
     server {
         listen 127.0.0.1:$NGINX_PORT;
+        location /static/ {
+            root $WORK_DIR/www;
+        }
+        location /json/ {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Request-ID \$request_id;
+        }
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -358,6 +472,9 @@ show_log() {
 "$NGINX" -t -q -e "$WORK_DIR/nginx-error.log" -p "$WORK_DIR" -c "$WORK_DIR/nginx.conf" \
     >"$WORK_DIR/nginx-check.log" 2>&1 \
     || { show_log "$WORK_DIR/nginx-check.log"; die "nginx rejected its benchmark config"; }
+"$NGINX" -t -q -e "$WORK_DIR/origin-error.log" -p "$WORK_DIR" -c "$WORK_DIR/origin.conf" \
+    >"$WORK_DIR/origin-check.log" 2>&1 \
+    || { show_log "$WORK_DIR/origin-check.log"; die "nginx rejected the JSON origin's config"; }
 "$HAPROXY" -c -q -f "$WORK_DIR/haproxy.cfg" >"$WORK_DIR/haproxy-check.log" 2>&1 \
     || { show_log "$WORK_DIR/haproxy-check.log"; die "haproxy rejected its benchmark config"; }
 
@@ -390,6 +507,9 @@ for i in 0 1 2; do
         "$HEALTH_SERVICE" --host 127.0.0.1 --port "${REPLICA_PORTS[$i]}" --instance-id "backend-$((i + 1))"
     wait_healthy "backend-$((i + 1))" "$STARTED_PID" "${REPLICA_PORTS[$i]}"
 done
+
+start origin "$NGINX" -e "$WORK_DIR/origin-error.log" -p "$WORK_DIR" -c "$WORK_DIR/origin.conf"
+wait_healthy origin "$STARTED_PID" "$ORIGIN_PORT"
 
 echo "bench: starting the proxies with $WORKERS worker(s) each:" \
     "balancer on $BALANCER_PORT, nginx on $NGINX_PORT, haproxy on $HAPROXY_PORT"
@@ -494,7 +614,58 @@ DIED=()
 URL_PATH=/health
 WRK_LIMIT=$((DURATION_SECONDS + 60))
 
+FILE_RESULTS=$WORK_DIR/file-results.txt # lines: scenario proxy round rps p50_ms p99_ms requests non2xx socket cpu_us
+: >"$FILE_RESULTS"
+
+# scenario_url SCENARIO PORT: the URL a scenario loads.
+scenario_url() {
+    case "$1" in
+        static-1k) echo "http://127.0.0.1:$2/static/1k.bin" ;;
+        static-1m) echo "http://127.0.0.1:$2/static/1m.bin" ;;
+        gzip-json) echo "http://127.0.0.1:$2/json/data.json" ;;
+    esac
+}
+
+# measure_file_scenario SCENARIO PROXY ROUND: one wrk run of a file scenario against PROXY, appended to
+# FILE_RESULTS.
+measure_file_scenario() {
+    local scenario=$1 proxy=$2 round=$3 pid port url out before after rps p50 p99 requests non2xx socket cpu_us
+    local headers=()
+    pid=$(proxy_pid "$proxy")
+    port=$(proxy_port "$proxy")
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "round $round/$ROUNDS  $scenario $proxy: not running, skipped"
+        return
+    fi
+    url=$(scenario_url "$scenario" "$port")
+    [ "$scenario" = gzip-json ] && headers=(-H "Accept-Encoding: gzip")
+    run_wrk /dev/null "$((WARMUP_SECONDS + 60))" "${headers[@]}" -t"$THREADS" -c"$CONNECTIONS" \
+        -d"${WARMUP_SECONDS}s" "$url"
+    out=$WORK_DIR/wrk/$scenario-$proxy-$round.txt
+    before=$(proxy_ticks "$proxy")
+    run_wrk "$out" "$WRK_LIMIT" "${headers[@]}" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url"
+    after=$(proxy_ticks "$proxy")
+    read -r rps p50 p99 requests non2xx socket <<<"$(parse_wrk "$out")"
+    cpu_us=$(awk -v d="$((after - before))" -v hz="$CLK_TCK" -v n="$requests" \
+        'BEGIN { if (n > 0) printf "%.2f", d / hz * 1e6 / n; else print "0" }')
+    echo "$scenario $proxy $round $rps $p50 $p99 $requests $non2xx $socket $cpu_us" >>"$FILE_RESULTS"
+    printf 'round %d/%d  %-9s %-8s  %10s req/s  p50 %8s ms  p99 %8s ms  %7s us CPU/req  non-2xx %s  socket errors %s\n' \
+        "$round" "$ROUNDS" "$scenario" "$proxy" "$rps" "$p50" "$p99" "$cpu_us" "$non2xx" "$socket"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "bench: $proxy died during round $round of $scenario; wrk said:" >&2
+        cat "$out" >&2
+        show_log "$(proxy_log "$proxy")"
+        DIED+=("$proxy")
+    fi
+}
+
 for ((round = 1; round <= ROUNDS; round++)); do
+    for scenario in "${FILE_SCENARIOS[@]}"; do
+        # The two alternate which goes first from round to round.
+        if ((round % 2)); then pair=(balancer nginx); else pair=(nginx balancer); fi
+        for proxy in "${pair[@]}"; do measure_file_scenario "$scenario" "$proxy" "$round"; done
+    done
+    has_scenario health || continue
     for ((k = 0; k < ${#PROXIES[@]}; k++)); do
         proxy=${PROXIES[$(((round - 1 + k) % ${#PROXIES[@]}))]}
         pid=$(proxy_pid "$proxy")
@@ -597,6 +768,36 @@ printf 'balancer/nginx:   requests/s %s x, p99 %s x\n' "$RPS_VS_NGINX" "$P99_VS_
 printf 'balancer/haproxy: requests/s %s x, p99 %s x\n' "$RPS_VS_HAPROXY" "$P99_VS_HAPROXY"
 echo "target (>= 0.8 x nginx requests/s at c=$CONNECTIONS, p99 <= 1.5 x nginx's): $VERDICT"
 
+# file_stat SCENARIO PROXY COLUMN DECIMALS: the median of a FILE_RESULTS column over the rounds.
+file_stat() {
+    awk -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c }' "$FILE_RESULTS" | sort -g | awk -v d="$4" '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "n/a"; exit }
+            if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.*f\n", d, m
+        }'
+}
+
+declare -A FILE_CPU_RATIO
+if [ "${#FILE_SCENARIOS[@]}" -gt 0 ]; then
+    echo
+    echo "Balancer next to nginx (medians over $ROUNDS round(s)); target: CPU per request <= 1.2 x nginx's"
+    printf '%-10s %-9s %12s %10s %14s\n' scenario proxy "requests/s" "p99 ms" "CPU us/req"
+    for scenario in "${FILE_SCENARIOS[@]}"; do
+        for proxy in balancer nginx; do
+            printf '%-10s %-9s %12s %10s %14s\n' "$scenario" "$proxy" "$(file_stat "$scenario" "$proxy" 4 1)" \
+                "$(file_stat "$scenario" "$proxy" 6 3)" "$(file_stat "$scenario" "$proxy" 10 2)"
+        done
+        FILE_CPU_RATIO[$scenario]=$(ratio "$(file_stat "$scenario" balancer 10 2)" "$(file_stat "$scenario" nginx 10 2)")
+        verdict=$(awk -v r="${FILE_CPU_RATIO[$scenario]}" 'BEGIN { if (r == "n/a") print "not evaluated";
+            else print (r <= 1.2) ? "MET" : "MISSED" }')
+        printf '%-10s balancer/nginx: requests/s %s x, CPU per request %s x: %s\n' "$scenario" \
+            "$(ratio "$(file_stat "$scenario" balancer 4 1)" "$(file_stat "$scenario" nginx 4 1)")" \
+            "${FILE_CPU_RATIO[$scenario]}" "$verdict"
+    done
+fi
+
 # json_number VALUE: VALUE, or null when it is n/a.
 json_number() {
     if [ "$1" = n/a ]; then echo null; else echo "$1"; fi
@@ -632,7 +833,23 @@ if [ -n "$JSON_FILE" ]; then
             "$(json_number "$RPS_VS_NGINX")" "$(json_number "$P99_VS_NGINX")"
         printf '"balancer_vs_haproxy": {"requests_per_second": %s, "p99": %s}},\n' \
             "$(json_number "$RPS_VS_HAPROXY")" "$(json_number "$P99_VS_HAPROXY")"
-        printf '  "target": {"min_requests_per_second_vs_nginx": 0.8, "max_p99_vs_nginx": 1.5, "met": %s}\n' "$TARGET_MET"
+        printf '  "target": {"min_requests_per_second_vs_nginx": 0.8, "max_p99_vs_nginx": 1.5, "met": %s},\n' "$TARGET_MET"
+        printf '  "scenarios": {'
+        first=1
+        for scenario in "${FILE_SCENARIOS[@]}"; do
+            [ "$first" -eq 1 ] || printf ','
+            first=0
+            printf '\n    "%s": {"cpu_per_request_vs_nginx": %s, "max_cpu_per_request_vs_nginx": 1.2' \
+                "$scenario" "$(json_number "${FILE_CPU_RATIO[$scenario]}")"
+            for proxy in balancer nginx; do
+                printf ', "%s": {"requests_per_second": %s, "p99_ms": %s, "cpu_us_per_request": %s}' "$proxy" \
+                    "$(json_number "$(file_stat "$scenario" "$proxy" 4 1)")" \
+                    "$(json_number "$(file_stat "$scenario" "$proxy" 6 3)")" \
+                    "$(json_number "$(file_stat "$scenario" "$proxy" 10 2)")"
+            done
+            printf '}'
+        done
+        printf '\n  }\n'
         printf '}\n'
     } >"$JSON_FILE"
     echo "bench: results written to $JSON_FILE"
