@@ -43,15 +43,12 @@ struct PosixStaticFileSystem: StaticFileSystem {
             let mtime = info.st_mtim
             let ctime = info.st_ctim
         #endif
-        return FileStatus(
-            kind: kind,
-            size: Int64(info.st_size),
-            modificationTime: Int64(mtime.tv_sec),
-            modificationNanoseconds: Int64(mtime.tv_nsec),
-            inode: UInt64(info.st_ino),
-            device: UInt64(info.st_dev),
-            changeTime: Int64(ctime.tv_sec) * 1_000_000_000 + Int64(ctime.tv_nsec)
-        )
+        var status = FileStatus(kind: kind, size: Int64(info.st_size), modificationTime: Int64(mtime.tv_sec))
+        status.modificationNanoseconds = Int64(mtime.tv_nsec)
+        status.inode = UInt64(info.st_ino)
+        status.device = UInt64(info.st_dev)
+        status.changeTime = Int64(ctime.tv_sec) * 1_000_000_000 + Int64(ctime.tv_nsec)
+        return status
     }
 
     /// Why a file could not be opened, as the answer to it.

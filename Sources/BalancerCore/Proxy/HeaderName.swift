@@ -22,10 +22,7 @@ package enum HeaderName: Equatable {
         switch bytes.count {
         case 2: return equal(bytes, "te") ? .te : .other
         case 4:
-            if equal(bytes, "host") { return .host }
-            if equal(bytes, "etag") { return .etag }
-            if equal(bytes, "vary") { return .vary }
-            return .other
+            return equal(bytes, "host") ? .host : equal(bytes, "etag") ? .etag : equal(bytes, "vary") ? .vary : .other
         case 6: return equal(bytes, "expect") ? .expect : .other
         case 7:
             if equal(bytes, "upgrade") { return .upgrade }
@@ -39,18 +36,15 @@ package enum HeaderName: Equatable {
             return prefixed(bytes)
         case 12:
             if equal(bytes, "x-request-id") { return .xRequestID }
-            if equal(bytes, "content-type") { return .contentType }
-            return prefixed(bytes)
+            return equal(bytes, "content-type") ? .contentType : prefixed(bytes)
         case 13:
             if equal(bytes, "cache-control") { return .cacheControl }
-            if equal(bytes, "accept-ranges") { return .acceptRanges }
-            return prefixed(bytes)
+            return equal(bytes, "accept-ranges") ? .acceptRanges : prefixed(bytes)
         case 14: return equal(bytes, "content-length") ? .contentLength : prefixed(bytes)
         case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
         case 16:
             if equal(bytes, "x-forwarded-host") { return .xForwardedHost }
-            if equal(bytes, "content-encoding") { return .contentEncoding }
-            return prefixed(bytes)
+            return equal(bytes, "content-encoding") ? .contentEncoding : prefixed(bytes)
         case 17:
             if equal(bytes, "transfer-encoding") { return .transferEncoding }
             if equal(bytes, "x-forwarded-proto") { return .xForwardedProto }

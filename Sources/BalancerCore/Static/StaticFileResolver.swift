@@ -73,8 +73,10 @@ package struct StaticFileResolver: Sendable {
                 }
             }
         }
-        return ResolvedStaticFile(
-            path: file.path, requestPath: requestPath, status: file.status, sidecars: sidecars, isFallback: fallback)
+        var resolved = ResolvedStaticFile(path: file.path, requestPath: requestPath, status: file.status)
+        resolved.sidecars = sidecars
+        resolved.isFallback = fallback
+        return resolved
     }
 
     /// The symlink policy for `path` (`relative` to the root; the root itself may be a link, as in a deploy that
@@ -107,22 +109,14 @@ package struct ResolvedStaticFile: Sendable, Equatable {
     /// The request path it is served as (`/index.html` for the fallback): its type and caching come from this.
     package var requestPath: String
     package var status: FileStatus
-    package var sidecars: [ContentCoding: StaticSidecar]
+    package var sidecars: [ContentCoding: StaticSidecar] = [:]
     /// Served in place of a missing path (`fallback`).
-    package var isFallback: Bool
+    package var isFallback = false
 
-    package init(
-        path: String,
-        requestPath: String,
-        status: FileStatus,
-        sidecars: [ContentCoding: StaticSidecar] = [:],
-        isFallback: Bool = false
-    ) {
+    package init(path: String, requestPath: String, status: FileStatus) {
         self.path = path
         self.requestPath = requestPath
         self.status = status
-        self.sidecars = sidecars
-        self.isFallback = isFallback
     }
 }
 

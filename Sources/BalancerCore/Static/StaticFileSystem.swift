@@ -27,22 +27,10 @@ package struct FileStatus: Sendable, Hashable {
     package var device: UInt64 = 0
     package var changeTime: Int64 = 0
 
-    package init(
-        kind: Kind,
-        size: Int64,
-        modificationTime: Int64,
-        modificationNanoseconds: Int64 = 0,
-        inode: UInt64 = 0,
-        device: UInt64 = 0,
-        changeTime: Int64 = 0
-    ) {
+    package init(kind: Kind, size: Int64, modificationTime: Int64) {
         self.kind = kind
         self.size = size
         self.modificationTime = modificationTime
-        self.modificationNanoseconds = modificationNanoseconds
-        self.inode = inode
-        self.device = device
-        self.changeTime = changeTime
     }
 
     /// The validator of this file's bytes.

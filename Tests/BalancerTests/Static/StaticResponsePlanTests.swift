@@ -7,17 +7,19 @@ import Shared
 /// What the answer to a request for a file is, decided without the file: status, representation, validators,
 /// range, caching and `Vary`.
 final class StaticResponsePlanTests: XCTestCase {
-    private let js = ResolvedStaticFile(
-        path: "/srv/web/assets/app-3f2a1b9c.js",
-        requestPath: "/assets/app-3f2a1b9c.js",
-        status: FileStatus(kind: .regular, size: 5000, modificationTime: 1000),
-        sidecars: [
+    private let js: ResolvedStaticFile = {
+        var file = ResolvedStaticFile(
+            path: "/srv/web/assets/app-3f2a1b9c.js",
+            requestPath: "/assets/app-3f2a1b9c.js",
+            status: FileStatus(kind: .regular, size: 5000, modificationTime: 1000))
+        file.sidecars = [
             .gzip: StaticSidecar(path: "/srv/web/assets/app-3f2a1b9c.js.gz",
                 status: FileStatus(kind: .regular, size: 900, modificationTime: 1001)),
             .br: StaticSidecar(path: "/srv/web/assets/app-3f2a1b9c.js.br",
                 status: FileStatus(kind: .regular, size: 800, modificationTime: 1002)),
         ]
-    )
+        return file
+    }()
     private let html = ResolvedStaticFile(
         path: "/srv/web/index.html", requestPath: "/index.html",
         status: FileStatus(kind: .regular, size: 2000, modificationTime: 1000))
