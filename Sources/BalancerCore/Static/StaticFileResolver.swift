@@ -120,13 +120,8 @@ package struct ResolvedStaticFile: Sendable, Equatable {
     }
 }
 
-/// A precompressed variant (`FILE.gz`, `FILE.br`) of a served file.
+/// A precompressed variant (`FILE.gz`, `FILE.br`) of a served file. Made only by the resolver (and tests).
 package struct StaticSidecar: Sendable, Equatable {
     package var path: String
     package var status: FileStatus
-
-    package init(path: String, status: FileStatus) {
-        self.path = path
-        self.status = status
-    }
 }
