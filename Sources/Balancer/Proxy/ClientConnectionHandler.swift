@@ -606,11 +606,18 @@ extension ClientConnectionHandler: StaticResponderDelegate {
         machine.fileResponseStarted()
     }
 
-    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>) {
+    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>?) {
         request.status = Int(status.code)
         request.bytesSent = bodyBytes
         logRequest()
-        finishOwnResponse(machine.fileResponseFinished(), written: written)
+        let action = machine.fileResponseFinished()
+        if case .closeAfterWrite = action, written == nil, let context {
+            // Handed over without a promise: an empty write behind it completes once it is written.
+            let empty = context.channel.allocator.buffer(capacity: 0)
+            finishOwnResponse(action, written: context.writeAndFlush(wrapOutboundOut(empty)))
+            return
+        }
+        finishOwnResponse(action, written: written ?? loop.eventLoop.makeSucceededVoidFuture())
     }
 
     func staticResponseFailed() {

@@ -19,9 +19,11 @@ final class StaticFileCache {
     /// What one request path resolved to, when, and the bodies loaded for it (by `bodyKey`).
     final class Entry {
         let resolution: StaticResolution
-        let checkedAt: NIODeadline
+        fileprivate(set) var checkedAt: NIODeadline
         fileprivate(set) var bodies: [String: StaticBody] = [:]
         fileprivate var lastUsed: UInt64 = 0
+        /// A look at the file system for this path is on its way: meanwhile the entry keeps serving.
+        fileprivate var refreshing = false
 
         init(resolution: StaticResolution, checkedAt: NIODeadline) {
             self.resolution = resolution
@@ -61,13 +63,29 @@ final class StaticFileCache {
 
     var count: Int { entries.count }
 
-    /// The entry for `key` if it is still trusted at `now`.
-    func fresh(_ key: Key, now: NIODeadline) -> Entry? {
-        guard let entry = entries[key] else { return nil }
-        guard now - entry.checkedAt < valid else { return nil }
+    /// What the cache holds for a request path.
+    enum Lookup {
+        /// Trusted (or already being looked at again by an earlier request): serve from it.
+        case fresh(Entry)
+        /// `valid` passed: the caller looks at the file system again (`renew` or `store` after), while later
+        /// requests keep being served from this entry until then.
+        case stale(Entry)
+        case missing
+    }
+
+    func lookup(_ key: Key, now: NIODeadline) -> Lookup {
+        guard let entry = entries[key] else { return .missing }
         clock &+= 1
         entry.lastUsed = clock
-        return entry
+        if now - entry.checkedAt < valid || entry.refreshing { return .fresh(entry) }
+        entry.refreshing = true
+        return .stale(entry)
+    }
+
+    /// The file system still says what `entry` says: trusted again from `checkedAt`, its bodies kept.
+    func renew(_ entry: Entry, checkedAt: NIODeadline) {
+        entry.checkedAt = checkedAt
+        entry.refreshing = false
     }
 
     /// Remembers what `key` resolved to at `checkedAt` (replacing what was there) and returns the entry.
@@ -79,6 +97,12 @@ final class StaticFileCache {
         entry.lastUsed = clock
         entries[key] = entry
         if entries.count > maxEntries { evict(toCount: maxEntries - max(1, maxEntries / 10), keeping: key) }
+        return entry
+    }
+
+    /// The entry cached for `key` if it still holds `resolution` (bodies loaded for an older one are not added).
+    func entry(_ key: Key, resolution: StaticResolution) -> Entry? {
+        guard let entry = entries[key], entry.resolution == resolution else { return nil }
         return entry
     }
 

@@ -14,6 +14,8 @@ enum StaticFileLoader {
         case notFound
         /// The file exists but the balancer may not read it (nginx answers 403 too).
         case forbidden
+        /// The path resolves as it did before (`previous`): serve from what the cache keeps.
+        case unchanged
     }
 
     struct Loaded: Sendable {
@@ -29,19 +31,24 @@ enum StaticFileLoader {
         case changed
     }
 
-    /// Runs on the thread pool. `known`: the resolution the cache still trusts, if any.
+    /// Runs on the thread pool. `known`: the resolution the cache still trusts, if any; `previous`: the one it no
+    /// longer trusts, answered with `.unchanged` when the file system still says the same.
     static func load(
         route: StaticRoute,
         path: StaticPath,
         uri: String,
         request: StaticRequest,
         known: StaticResolution?,
+        previous: StaticResolution? = nil,
         allocator: ByteBufferAllocator
     ) -> Loaded {
         var known = known
         for _ in 0..<3 {
             let resolvedNow = known == nil
             let resolution = known ?? route.resolver.resolve(path, uri: uri, in: PosixStaticFileSystem())
+            if resolvedNow, let previous, resolution == previous {
+                return Loaded(resolution: resolution, resolvedNow: true, outcome: .unchanged)
+            }
             switch resolution {
             case .notFound:
                 return Loaded(resolution: resolution, resolvedNow: resolvedNow, outcome: .notFound)

@@ -8,8 +8,9 @@ import NIOPosix
 protocol StaticResponderDelegate: AnyObject {
     /// The head is about to be written; whether it may leave the connection open.
     func staticResponseStarting() -> Bool
-    /// The whole response was written (or its write failed); `written` is that write's future, completed.
-    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>)
+    /// The whole response was written (or its write failed), `written` being that write's future, completed; or,
+    /// for a small response on a connection that stays, handed to the channel and flushed (`written` nil).
+    func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>?)
     /// The body could not be sent in full after the head went out (the file shrank): the connection must close.
     func staticResponseFailed()
 }
@@ -37,6 +38,8 @@ final class StaticResponder {
     /// A file goes out in regions of this size, the next one written when the last is sent: the connection's
     /// writability then follows the client's reading, so `send_timeout` measures a stall, not the whole transfer.
     static let regionSize: Int64 = 256 << 10
+    /// A response up to this size in one buffer is reported done as soon as it is handed over.
+    static let smallResponse = 32 << 10
 
     init(loop: LoopContext, delegate: StaticResponderDelegate) {
         self.loop = loop
@@ -69,51 +72,88 @@ final class StaticResponder {
         let request = StaticRequest(head)
         let key = StaticFileCache.Key(route: route.index, relative: relative, directory: directory)
         let now = NIODeadline.now()
-        let entry = loop.files.fresh(key, now: now)
-        if let entry {
-            switch entry.resolution {
-            case .notFound:
-                sendError(.notFound, response)
-                return
-            case .redirect(let location):
-                sendError(.movedPermanently, response, headers: [("Location", location)])
-                return
-            case .file(let file):
-                let plan = route.plan(request, for: file)
-                if !plan.writesBody || plan.body == nil {
-                    send(plan, body: nil, response)
-                    return
-                }
-                if let body = entry.bodies[StaticFileCache.bodyKey(plan)] {
-                    send(plan, body: body, response)
-                    return
-                }
+        switch loop.files.lookup(key, now: now) {
+        case .fresh(let entry):
+            if !serve(from: entry, route, request, response) {
+                load(route, path, request, response, key: key, now: now, known: entry.resolution, previous: nil)
+            }
+        case .stale(let entry):
+            load(route, path, request, response, key: key, now: now, known: nil, previous: entry)
+        case .missing:
+            load(route, path, request, response, key: key, now: now, known: nil, previous: nil)
+        }
+    }
+
+    /// Answers from what the cache keeps for the path; false when the body the answer needs is not loaded yet.
+    private func serve(
+        from entry: StaticFileCache.Entry,
+        _ route: StaticRoute,
+        _ request: StaticRequest,
+        _ response: Response
+    ) -> Bool {
+        switch entry.resolution {
+        case .notFound:
+            sendError(.notFound, response)
+        case .redirect(let location):
+            sendError(.movedPermanently, response, headers: [("Location", location)])
+        case .file(let file):
+            let plan = route.plan(request, for: file)
+            if !plan.writesBody || plan.body == nil {
+                send(plan, body: nil, response)
+            } else if let body = entry.bodies[StaticFileCache.bodyKey(plan)] {
+                send(plan, body: body, response)
+            } else {
+                return false
             }
         }
+        return true
+    }
+
+    /// One trip to the thread pool: resolves the path (unless `known`), loads the body, and answers.
+    private func load(
+        _ route: StaticRoute,
+        _ path: StaticPath,
+        _ request: StaticRequest,
+        _ response: Response,
+        key: StaticFileCache.Key,
+        now: NIODeadline,
+        known: StaticResolution?,
+        previous: StaticFileCache.Entry?
+    ) {
         let generation = self.generation
-        let known = entry?.resolution
-        let allocator = context.channel.allocator
-        let uri = head.uri
-        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+        let allocator = response.context.channel.allocator
+        let uri = response.head.uri
+        let previousResolution = previous?.resolution
+        NIOThreadPool.singleton.runIfActive(eventLoop: response.context.eventLoop) {
             StaticFileLoader.load(
-                route: route, path: path, uri: uri, request: request, known: known, allocator: allocator)
+                route: route, path: path, uri: uri, request: request, known: known, previous: previousResolution,
+                allocator: allocator)
         }.assumeIsolatedUnsafeUnchecked().whenComplete { [self] result in
-            guard generation == self.generation else { return }
             guard case .success(let loaded) = result else {
-                sendError(.serviceUnavailable, response)
+                // The pool is shutting down: the stale entry is not being looked at any more.
+                if let previous { loop.files.renew(previous, checkedAt: previous.checkedAt) }
+                if generation == self.generation { sendError(.serviceUnavailable, response) }
                 return
             }
-            var cached = entry
-            if loaded.resolvedNow { cached = loop.files.store(key, resolution: loaded.resolution, checkedAt: now) }
+            if case .unchanged = loaded.outcome, let previous {
+                loop.files.renew(previous, checkedAt: now)
+                guard generation == self.generation else { return }
+                if !serve(from: previous, route, request, response) {
+                    load(route, path, request, response, key: key, now: now, known: loaded.resolution, previous: nil)
+                }
+                return
+            }
+            let cached = loaded.resolvedNow
+                ? loop.files.store(key, resolution: loaded.resolution, checkedAt: now)
+                : loop.files.entry(key, resolution: loaded.resolution)
+            guard generation == self.generation else { return }
             switch loaded.outcome {
             case .plan(let plan, let body):
-                if let body, let cached {
-                    loop.files.add(body, as: StaticFileCache.bodyKey(plan), to: cached, key: key)
-                }
+                if let body, let cached { loop.files.add(body, as: StaticFileCache.bodyKey(plan), to: cached, key: key) }
                 send(plan, body: body, response)
             case .redirect(let location):
                 sendError(.movedPermanently, response, headers: [("Location", location)])
-            case .notFound:
+            case .notFound, .unchanged:
                 sendError(.notFound, response)
             case .forbidden:
                 sendError(.forbidden, response)
@@ -164,7 +204,15 @@ final class StaticResponder {
         )
         if let memory { out.writeImmutableBuffer(memory) }
         guard case .file(let file)? = body, let slice, slice.count > 0 else {
-            finish(plan.status, bodyBytes: Int64(memory?.readableBytes ?? 0), context.writeAndFlush(NIOAny(out)))
+            let bodyBytes = Int64(memory?.readableBytes ?? 0)
+            // One write below the connection's high-water mark: no stall for send_timeout to catch, so the
+            // connection moves on at once, without a promise per response.
+            if keepAlive && out.readableBytes <= Self.smallResponse {
+                context.writeAndFlush(NIOAny(out), promise: nil)
+                delegate.staticResponseFinished(status: plan.status, bodyBytes: bodyBytes, written: nil)
+                return
+            }
+            finish(plan.status, bodyBytes: bodyBytes, context.writeAndFlush(NIOAny(out)))
             return
         }
         context.write(NIOAny(out), promise: nil)

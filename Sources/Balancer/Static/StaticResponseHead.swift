@@ -32,7 +32,7 @@ enum StaticResponseHead {
             contentLength.map { HTTP1Framing.contentLength($0) }?.writeLine(into: &out)
         }
         out.writeStaticString("Last-Modified: ")
-        out.writeString(HTTPDate.format(epochSeconds: plan.lastModified))
+        out.writeString(plan.lastModifiedText)
         out.writeStaticString("\r\nETag: ")
         out.writeString(plan.etag.description)
         out.writeStaticString("\r\n")

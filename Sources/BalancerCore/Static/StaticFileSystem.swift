@@ -1,3 +1,5 @@
+import Shared
+
 /// What the resolver needs to know about the file system, so the rules of `StaticFileResolver` run against a real
 /// one on the thread pool and against a table in tests.
 package protocol StaticFileSystem {
@@ -16,10 +18,14 @@ package struct FileStatus: Sendable, Hashable {
         case other
     }
 
-    package var kind: Kind
-    package var size: Int64
+    package let kind: Kind
+    package let size: Int64
     /// Modification time, whole seconds since the epoch (what `Last-Modified` and the ETag say).
-    package var modificationTime: Int64
+    package let modificationTime: Int64
+    /// The validator of this file's bytes, and its `Last-Modified` value: made once, where the file is looked at
+    /// (the thread pool), not per response.
+    package let entityTag: EntityTag
+    package let lastModifiedText: String
     /// Modification time's nanoseconds, inode, device and change time: a file replaced within the same second, or
     /// by another of the same size, still counts as changed for the open-file cache.
     package var modificationNanoseconds: Int64 = 0
@@ -31,10 +37,10 @@ package struct FileStatus: Sendable, Hashable {
         self.kind = kind
         self.size = size
         self.modificationTime = modificationTime
+        self.entityTag = EntityTag(modificationTime: modificationTime, size: size)
+        self.lastModifiedText = HTTPDate.format(epochSeconds: modificationTime)
     }
 
-    /// The validator of this file's bytes.
-    package var entityTag: EntityTag { EntityTag(modificationTime: modificationTime, size: size) }
 
     /// The same file, unmodified: same inode on the same device, same size, modification and change times. What
     /// the open-file cache and the loader compare to tell a replaced or rewritten file.

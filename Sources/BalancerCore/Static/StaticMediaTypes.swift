@@ -5,20 +5,33 @@ package enum StaticMediaTypes {
     /// The media type for files nobody listed: downloaded, never rendered or sniffed into HTML.
     package static let fallback = "application/octet-stream"
 
-    /// `Content-Type` value for the file at `path` (a request path or file name; the extension is compared in
-    /// lower case).
+    /// `Content-Type` value for the file at `path`.
     package static func contentType(forPath path: String) -> String {
-        guard let type = mediaType(forPath: path) else { return fallback }
-        return isText(type) ? type + "; charset=utf-8" : type
+        entry(forPath: path)?.contentType ?? fallback
     }
 
     /// The media type without parameters, nil for an unknown extension.
     package static func mediaType(forPath path: String) -> String? {
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(path)
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        let ext = name[name.index(after: dot)...]
+        entry(forPath: path)?.mediaType
+    }
+
+    /// Both for `path`'s extension (compared in lower case), from a table made once: looked up per request
+    /// without splitting the path or building a string.
+    package static func entry(forPath path: String) -> (mediaType: String, contentType: String)? {
+        let utf8 = path.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        if let slash = utf8.lastIndex(of: UInt8(ascii: "/")), slash > dot { return nil }
+        let start = utf8.index(after: dot)
+        // A name that is only an extension (`.htaccess`) has none.
+        guard dot != utf8.startIndex, utf8[utf8.index(before: dot)] != UInt8(ascii: "/") else { return nil }
+        let ext = path[start...]
         guard !ext.isEmpty, ext.utf8.count <= 12 else { return nil }
-        return types[ext.lowercased()]
+        let hasUpper = ext.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        return table[hasUpper ? ext.lowercased() : String(ext)]
+    }
+
+    private static let table: [String: (mediaType: String, contentType: String)] = types.mapValues { type in
+        (type, isText(type) ? type + "; charset=utf-8" : type)
     }
 
     /// Types whose bodies are text: they get a charset, and are what compression is for.

@@ -51,11 +51,11 @@ package struct StaticNamePattern: Sendable, Hashable {
 
     /// Whether the request path `path` (starting with `/`) matches.
     package func matches(path: String) -> Bool {
-        var bytes = Array(path.utf8)
-        if !wholePath, let slash = bytes.lastIndex(of: UInt8(ascii: "/")) {
-            bytes = Array(bytes[(slash + 1)...])
+        var path = path
+        return path.withUTF8 { bytes in
+            guard !wholePath, let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return match(0, bytes, 0) }
+            return match(0, UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), 0)
         }
-        return bytes.withUnsafeBufferPointer { match(0, $0, 0) }
     }
 
     private func match(_ t: Int, _ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {

@@ -33,6 +33,12 @@ package enum StaticPath: Sendable, Equatable {
     package static func resolve(uri: String, hiddenFiles: Bool) -> StaticPath {
         let path = Router.path(of: uri)
         guard path.utf8.first == UInt8(ascii: "/"), path.utf8.count <= maxLength else { return .refused(.malformed) }
+        // The usual path has no escape left: checked where it lies, and named by a slice of it.
+        if !path.utf8.contains(UInt8(ascii: "%")) {
+            var bytes = path
+            return bytes.withUTF8 { check($0, hiddenFiles: hiddenFiles) }
+                ?? .file(relative: name(path.dropFirst()), directory: path.utf8.last == UInt8(ascii: "/"))
+        }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(path.utf8.count)
         var bytes = path.utf8.makeIterator()
@@ -49,26 +55,43 @@ package enum StaticPath: Sendable, Equatable {
             if value < 0x20 || value == 0x7F { return .refused(.controlByte) }
             decoded.append(value)
         }
+        if let refusal = decoded.withUnsafeBufferPointer({ check($0, hiddenFiles: hiddenFiles) }) { return refusal }
         let directory = decoded.last == UInt8(ascii: "/")
-        let segments = decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
-        for (index, segment) in segments.enumerated() {
-            let isLast = index == segments.count - 1
-            if segment.isEmpty {
-                // Only the trailing slash leaves an empty segment; `//` was merged by the normaliser.
-                if isLast { continue }
-                return .refused(.dotSegment)
-            }
-            if segment.elementsEqual([UInt8(ascii: ".")]) || segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
-                return .refused(.dotSegment)
-            }
-            if segment.first == UInt8(ascii: "."), !hiddenFiles, !(index == 0 && segment.elementsEqual(".well-known".utf8)) {
-                return .refused(.hidden)
-            }
-        }
         var relative = decoded.dropFirst()
         if directory { relative = relative.dropLast() }
         // Names are looked up as the bytes they are; one that is not UTF-8 is not a name a web app ships.
         guard let name = String(validating: relative, as: UTF8.self) else { return .refused(.malformed) }
         return .file(relative: name, directory: directory)
+    }
+
+    /// The refusal `path` (decoded, starting with `/`) earns, or nil when it names a file that may be looked for.
+    private static func check(_ path: UnsafeBufferPointer<UInt8>, hiddenFiles: Bool) -> StaticPath? {
+        var segmentStart = 1
+        var index = 1
+        while index <= path.count {
+            let byte = index < path.count ? path[index] : UInt8(ascii: "/")
+            if byte == UInt8(ascii: "\\") { return .refused(.backslash) }
+            if byte < 0x20 || byte == 0x7F { return .refused(.controlByte) }
+            if byte == UInt8(ascii: "/") {
+                let segment = UnsafeBufferPointer(rebasing: path[segmentStart..<index])
+                // Only the trailing slash leaves an empty segment; `//` was merged by the normaliser.
+                if segment.isEmpty && index < path.count { return .refused(.dotSegment) }
+                let dots = segment.count <= 2 && !segment.isEmpty && segment.allSatisfy { $0 == UInt8(ascii: ".") }
+                if dots { return .refused(.dotSegment) }
+                if segment.first == UInt8(ascii: "."), !hiddenFiles,
+                    !(segmentStart == 1 && segment.elementsEqual(".well-known".utf8))
+                {
+                    return .refused(.hidden)
+                }
+                segmentStart = index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The relative name without its trailing slash.
+    private static func name(_ relative: Substring) -> String {
+        String(relative.utf8.last == UInt8(ascii: "/") ? relative.dropLast() : relative)
     }
 }

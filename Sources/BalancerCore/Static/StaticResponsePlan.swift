@@ -48,6 +48,8 @@ package struct StaticResponsePlan: Sendable {
     package var contentType: String
     package var etag: EntityTag
     package var lastModified: Int64
+    /// `lastModified` as an HTTP-date.
+    package var lastModifiedText: String
     package var cache: StaticCachePolicyChoice
     /// `Vary: Accept-Encoding`: another client could get another coding of this path.
     package var vary: Bool
@@ -68,7 +70,8 @@ package struct StaticResponsePlan: Sendable {
         gzip: GzipConfig?,
         cacheRules: StaticCacheRules
     ) -> StaticResponsePlan {
-        let mediaType = StaticMediaTypes.mediaType(forPath: file.requestPath) ?? StaticMediaTypes.fallback
+        let type = StaticMediaTypes.entry(forPath: file.requestPath)
+        let mediaType = type?.mediaType ?? StaticMediaTypes.fallback
         let compressible = gzip.map { config in
             (config.types.contains(mediaType) || config.types.contains("*"))
                 && file.status.size >= config.minLength.bytes
@@ -88,9 +91,10 @@ package struct StaticResponsePlan: Sendable {
             encoding: encoding,
             sourcePath: source.path,
             sourceStatus: source.status,
-            contentType: StaticMediaTypes.contentType(forPath: file.requestPath),
+            contentType: type?.contentType ?? StaticMediaTypes.fallback,
             etag: etag,
             lastModified: source.status.modificationTime,
+            lastModifiedText: source.status.lastModifiedText,
             cache: cacheRules.policy(forPath: file.requestPath),
             vary: compressible || !file.sidecars.isEmpty,
             acceptRanges: encoding != .gzipOnTheFly,
