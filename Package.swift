@@ -56,6 +56,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
+                // Rate- and connection-limit zones are shared by every event loop: atomics on the hot path, a
+                // lock only when a key is added.
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The NIO runtime on top of the core: listeners, connection handlers, pools, health probes, DNS, admin,
