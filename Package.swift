@@ -184,5 +184,11 @@ let package = Package(
             dependencies: ["FramingOracles"],
             path: "Tests/Fuzz/ResponseFramingFuzzer"
         ),
+        // The PROXY protocol parser: a load balancer's first bytes, in two reads, through ProxyProtocolOracle.
+        .executableTarget(
+            name: "ProxyProtocolFuzzer",
+            dependencies: ["FramingOracles"],
+            path: "Tests/Fuzz/ProxyProtocolFuzzer"
+        ),
     ]
 )
