@@ -4,11 +4,13 @@ import Logging
 /// The rate and connection limits as one event loop runs them: the zones are shared by every loop, the log
 /// throttle is this loop's own.
 extension LoopContext {
-    /// Asks `limits` about a request of `subject` at monotonic time `now`; a refusal is logged when the throttle
-    /// lets a line through (one per client and zone every 10 s on this loop).
-    func checkLimits(_ limits: RouteLimits, subject: LimitSubject, now: Int64) -> RequestLimiter.Outcome {
-        let outcome = RequestLimiter.check(limits, subject: subject, now: now)
-        if let refusal = outcome.refusal { logRefusal(refusal, client: subject.client, now: now) }
+    /// Asks `limits` about a request (`RequestLimiter.check`) at monotonic time `now`; a refusal is logged when the
+    /// throttle lets a line through (one per client and zone every 10 s on this loop).
+    func checkLimits(_ limits: RouteLimits, client: IPAddress, route: Int, head: HTTP1RequestHead, now: Int64)
+        -> RequestLimiter.Outcome
+    {
+        let outcome = RequestLimiter.check(limits, client: client, route: route, head: head, now: now)
+        if let refusal = outcome.refusal { logRefusal(refusal, client: client, now: now) }
         return outcome
     }
 

@@ -251,8 +251,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             now: now
         ) {
             guard !limits.isEmpty, let client = identity.client else { return .pass }
-            let subject = LimitSubject(client: client, route: route ?? -1, head: received)
-            let outcome = loop.checkLimits(limits, subject: subject, now: now)
+            let outcome = loop.checkLimits(limits, client: client, route: route ?? -1, head: received, now: now)
             lease.release()  // nothing left from the last request (it ended through logRequest), but never leak
             lease = outcome.lease
             return outcome.verdict

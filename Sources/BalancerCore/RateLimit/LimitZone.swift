@@ -2,8 +2,8 @@ import Atomics
 import Shared
 
 /// One configured zone at run time: its shared table, how it keys requests, how it answers a refusal, and its
-/// counters for `/metrics` and `/status.json`. A value: the table and counters inside are shared objects.
-package struct LimitZone: Sendable {
+/// counters for `/metrics` and `/status.json`. A class: a request holds one reference to it, never a copy.
+package final class LimitZone: Sendable {
     package let name: String
     package let key: LimitKey
     /// The answer to a refused request (`status:`).
@@ -12,21 +12,36 @@ package struct LimitZone: Sendable {
     package let rate: RequestRate?
     package let table: LimitZoneTable
     package let counters: LimitZoneCounters
+    /// The lower-cased name of a `header:NAME` key, compared with each request's header names; empty otherwise.
+    package let headerName: [UInt8]
 
-    /// The fingerprint of `subject`'s key in this zone; nil when the request has no such key (a header it did not
-    /// send, or sent empty), which nginx does not count either.
-    package func fingerprint(of subject: LimitSubject) -> UInt64? {
+    /// A zone named `name` over `table`; `rate` nil makes it a connection zone.
+    init(_ name: String, key: LimitKey, status: Int, rate: RequestRate?, table: LimitZoneTable,
+        counters: LimitZoneCounters)
+    {
+        (self.name, self.key, self.status, self.rate) = (name, key, status, rate)
+        (self.table, self.counters) = (table, counters)
+        if case .header(let header) = key {
+            headerName = Array(header.lowercased().utf8)
+        } else {
+            headerName = []
+        }
+    }
+
+    /// The fingerprint of a request's key in this zone: its `client` (after `real_ip`), its `route` (the route's
+    /// index, -1 for none) or a header of its `head`. Nil when the request has no such key (a header it did not
+    /// send, or sent empty), which nginx does not count either. The request's parts are passed one by one, so
+    /// nothing of the head is copied.
+    package func fingerprint(client: IPAddress, route: Int, head: HTTP1RequestHead) -> UInt64? {
         switch key {
         case .clientAddress:
-            return table.fingerprint(subject.client)
+            return table.fingerprint(client)
         case .route:
-            return table.fingerprint(route: subject.route)
-        case .header(let name):
-            guard let head = subject.head else { return nil }
-            let lower = Array(name.lowercased().utf8)
+            return table.fingerprint(route: route)
+        case .header:
             return head.bytes.withUnsafeReadableBytes { bytes -> UInt64? in
                 for field in head.fields
-                where HTTPBytes.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[field.name]), lower) {
+                where HTTPBytes.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[field.name]), headerName) {
                     guard !field.value.isEmpty else { return nil }
                     return table.fingerprint(bytes: UnsafeRawBufferPointer(rebasing: bytes[field.value]))
                 }
@@ -44,18 +59,4 @@ package final class LimitZoneCounters: Sendable {
     package let delayed = ManagedAtomic<Int>(0)
 
     package init() {}
-}
-
-/// What a request is keyed by: its client (after `real_ip`), its route and its head.
-package struct LimitSubject {
-    package var client: IPAddress
-    /// The route's index in the config, or -1 for a request no route takes.
-    package var route: Int
-    package var head: HTTP1RequestHead?
-
-    package init(client: IPAddress, route: Int, head: HTTP1RequestHead?) {
-        self.client = client
-        self.route = route
-        self.head = head
-    }
 }

@@ -15,22 +15,20 @@ package struct LimitZoneSet: Sendable {
         func counters(_ name: String, kind: LimitZoneTable.Kind) -> LimitZoneCounters {
             previous?.zones.first { $0.name == name && $0.table.kind == kind }?.counters ?? LimitZoneCounters()
         }
-        var zones: [LimitZone] = []
-        for zone in config.rateLimitZones {
-            let kept = reusable(zone.name, kind: .rate, key: zone.key, bytes: zone.size.bytes)
-            zones.append(LimitZone(
-                name: zone.name, key: zone.key, status: zone.status, rate: zone.rate,
-                table: kept?.table ?? LimitZoneTable(kind: .rate, bytes: zone.size.bytes),
-                counters: counters(zone.name, kind: .rate)))
+        func make(_ name: String, _ kind: LimitZoneTable.Kind, _ key: LimitKey, _ size: Int64, status: Int,
+            rate: RequestRate?) -> LimitZone
+        {
+            LimitZone(
+                name, key: key, status: status, rate: rate,
+                table: reusable(name, kind: kind, key: key, bytes: size)?.table
+                    ?? LimitZoneTable(kind: kind, bytes: size),
+                counters: counters(name, kind: kind))
         }
-        for zone in config.connectionLimitZones {
-            let kept = reusable(zone.name, kind: .connections, key: zone.key, bytes: zone.size.bytes)
-            zones.append(LimitZone(
-                name: zone.name, key: zone.key, status: zone.status, rate: nil,
-                table: kept?.table ?? LimitZoneTable(kind: .connections, bytes: zone.size.bytes),
-                counters: counters(zone.name, kind: .connections)))
+        zones = config.rateLimitZones.map { zone in
+            make(zone.name, .rate, zone.key, zone.size.bytes, status: zone.status, rate: zone.rate)
+        } + config.connectionLimitZones.map { zone in
+            make(zone.name, .connections, zone.key, zone.size.bytes, status: zone.status, rate: nil)
         }
-        self.zones = zones
     }
 
     package func zone(named name: String) -> LimitZone? {
@@ -55,14 +53,24 @@ package struct LimitZoneSet: Sendable {
 
 /// The zones one request counts in, resolved once per configuration and route.
 package struct RouteLimits: Sendable {
-    package struct Rate: Sendable {
+    /// One rate zone and the rule's bucket. A class, so a request takes one reference, not a copy of the zone.
+    package final class Rate: Sendable {
         package let zone: LimitZone
         package let bucket: LeakyBucket
+
+        init(zone: LimitZone, bucket: LeakyBucket) {
+            (self.zone, self.bucket) = (zone, bucket)
+        }
     }
 
-    package struct Connection: Sendable {
+    /// One connection zone and the rule's `max`.
+    package final class Connection: Sendable {
         package let zone: LimitZone
         package let max: Int
+
+        init(zone: LimitZone, max: Int) {
+            (self.zone, self.max) = (zone, max)
+        }
     }
 
     package var rates: [Rate] = []

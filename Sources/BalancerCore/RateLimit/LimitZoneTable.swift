@@ -210,7 +210,8 @@ package final class LimitZoneTable: @unchecked Sendable {
         -> LeakyBucket.Decision
     {
         let start = setStart(fingerprint)
-        let update = { (value: UInt64) -> (store: UInt64?, result: LeakyBucket.Decision) in
+        // A local function, not a closure value: passed on without a context allocated per request.
+        func update(_ value: UInt64) -> (store: UInt64?, result: LeakyBucket.Decision) {
             let decision = bucket.decide(tat: Int64(bitPattern: value), now: now)
             guard commit, case .admit(let tat, _) = decision else { return (nil, decision) }
             return (UInt64(bitPattern: tat), decision)
@@ -239,7 +240,7 @@ package final class LimitZoneTable: @unchecked Sendable {
     package func acquire(_ fingerprint: UInt64, max: Int) -> Acquisition {
         let start = setStart(fingerprint)
         let limit = UInt64(max)
-        let update = { (value: UInt64) -> (store: UInt64?, result: Bool) in
+        func update(_ value: UInt64) -> (store: UInt64?, result: Bool) {
             value >= limit ? (nil, false) : (value + 1, true)
         }
         let outcome = updateExisting(fingerprint, start: start, update)

@@ -49,23 +49,32 @@ package enum RequestLimiter {
         package var refusal: Refusal?
     }
 
-    package static func check(_ limits: RouteLimits, subject: LimitSubject, now: Int64) -> Outcome {
+    /// The limits of a request of `client` (after `real_ip`) on route `route` (-1: none) with `head`, at `now`.
+    package static func check(
+        _ limits: RouteLimits,
+        client: IPAddress,
+        route: Int,
+        head: HTTP1RequestHead,
+        now: Int64
+    ) -> Outcome {
         if limits.connections.isEmpty && limits.rates.count == 1 {
             // The usual case: one rate zone, decided and charged in one step.
             let rule = limits.rates[0]
-            guard let key = rule.zone.fingerprint(of: subject) else { return Outcome(verdict: .pass) }
-            return admitted(rule, key: key, rule.zone.table.decide(key, bucket: rule.bucket, now: now, commit: true))
+            guard let key = rule.zone.fingerprint(client: client, route: route, head: head) else {
+                return Outcome(verdict: .pass)
+            }
+            return outcome(rule, key: key, rule.zone.table.decide(key, bucket: rule.bucket, now: now, commit: true))
         }
         var keyed: [(rule: RouteLimits.Rate, key: UInt64)] = []
         for rule in limits.rates {
-            guard let key = rule.zone.fingerprint(of: subject) else { continue }
+            guard let key = rule.zone.fingerprint(client: client, route: route, head: head) else { continue }
             let decision = rule.zone.table.decide(key, bucket: rule.bucket, now: now, commit: false)
-            if case .reject = decision { return admitted(rule, key: key, decision) }
+            if case .reject = decision { return outcome(rule, key: key, decision) }
             keyed.append((rule, key))
         }
         var lease = LimitLease()
         for rule in limits.connections {
-            guard let key = rule.zone.fingerprint(of: subject) else { continue }
+            guard let key = rule.zone.fingerprint(client: client, route: route, head: head) else { continue }
             switch rule.zone.table.acquire(key, max: rule.max) {
             case .acquired(let slot):
                 lease.add(rule.zone.table, slot: slot)
@@ -91,7 +100,7 @@ package enum RequestLimiter {
     }
 
     /// The outcome of one rate zone's decision, counted in its counters.
-    private static func admitted(_ rule: RouteLimits.Rate, key: UInt64, _ decision: LeakyBucket.Decision) -> Outcome {
+    private static func outcome(_ rule: RouteLimits.Rate, key: UInt64, _ decision: LeakyBucket.Decision) -> Outcome {
         switch decision {
         case .admit(_, let wait):
             guard wait > 0 else { return Outcome(verdict: .pass) }

@@ -38,17 +38,15 @@ package struct ClientIdentity {
     /// for it. Returns the client's address.
     @discardableResult
     package mutating func requestReceived(_ head: HTTP1RequestHead, resolver: RealIPResolver?) -> IPAddress? {
-        guard let connection, let resolver else {
-            client = connection
-            return client
+        guard let connection else { return nil }
+        let address = resolver?.clientAddress(connection: connection, request: head) ?? connection
+        if address != client {
+            // Back to the connection's own lines, or new ones (a reload may also have switched `real_ip` off).
+            lines = address == connection
+                ? connectionLines
+                : ClientAddressLines(forwardedFor: connection.description, address: address.description)
+            client = address
         }
-        let address = resolver.clientAddress(connection: connection, request: head)
-        if address == connection {
-            if client != connection { lines = connectionLines }
-        } else if address != client {
-            lines = ClientAddressLines(forwardedFor: connection.description, address: address.description)
-        }
-        client = address
         return address
     }
 }

@@ -121,6 +121,11 @@ final class RealIPResolverTests: XCTestCase {
         identity.requestReceived(try head([]), resolver: resolver)
         XCTAssertEqual(identity.lines.address, "10.0.0.2")
         XCTAssertEqual(identity.client, ip("10.0.0.2"))
+        // A reload that switches real_ip off: the next request is the peer's again.
+        identity.requestReceived(try head(["X-Forwarded-For: 203.0.113.7"]), resolver: resolver)
+        XCTAssertEqual(identity.lines.address, "203.0.113.7")
+        identity.requestReceived(try head(["X-Forwarded-For: 203.0.113.7"]), resolver: nil)
+        XCTAssertEqual(identity.lines.address, "10.0.0.2")
 
         var proxied = ClientIdentity(peer: ip("10.0.0.2"))
         let header = ProxyProtocolHeader(version: 2, command: .proxy, source: ip("203.0.113.7"), sourcePort: 1)
