@@ -184,6 +184,17 @@ let package = Package(
             dependencies: ["FramingOracles"],
             path: "Tests/Fuzz/ResponseFramingFuzzer"
         ),
+        // What a rate-limit check costs per request, and what sharing a zone between event loops costs (release:
+        // `swift run -c release LimitZoneBench`).
+        .executableTarget(
+            name: "LimitZoneBench",
+            dependencies: [
+                "BalancerCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/Bench/LimitZoneBench"
+        ),
         // The PROXY protocol parser: a load balancer's first bytes, in two reads, through ProxyProtocolOracle.
         .executableTarget(
             name: "ProxyProtocolFuzzer",
