@@ -154,6 +154,36 @@ final class RateLimitIntegrationTests: XCTestCase {
         XCTAssertEqual(upstream.requests.count, 2)
     }
 
+    /// A static route is limited as a proxied one: a delayed request for a file is served when its wait ends, and
+    /// a refused one gets the 429 instead of the file.
+    func testStaticRoutesAreLimitedAndDelayedToo() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("limited-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "hello".write(to: root.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try await start(
+            "rate_limits:\n  files: {key: client_address, rate: 5r/s, size: 32k}",
+            routes: "  - {prefix: /, static: {root: \(root.path)}, rate_limit: {zone: files, burst: 1}}")
+        let outcomes = try await burst(of: 3, to: "/a.txt").sorted { $0.seconds < $1.seconds }
+        XCTAssertEqual(outcomes.map(\.status).sorted(), [200, 200, 429], "\(outcomes)")
+        let served = outcomes.filter { $0.status == 200 }.map(\.seconds)
+        XCTAssertLessThan(served[0], 0.12, "\(outcomes)")
+        XCTAssertEqual(served[1], 0.2, accuracy: 0.12, "\(outcomes)")
+        // On one keep-alive connection: the delayed request's reads go on after it, so the next one is read and
+        // waits its own turn.
+        try await Task.sleep(for: .milliseconds(700))
+        let client = try KeepAliveClient(port: balancer.port)
+        var times: [Double] = []
+        let start = Date()
+        for _ in 0..<3 {
+            XCTAssertEqual(try client.get("/a.txt").body, "hello")
+            times.append(Date().timeIntervalSince(start))
+        }
+        XCTAssertLessThan(times[0], 0.12, "\(times)")
+        XCTAssertEqual(times[1], 0.2, accuracy: 0.12, "\(times)")
+        XCTAssertEqual(times[2], 0.4, accuracy: 0.15, "\(times)")
+    }
+
     /// A zone filled with far more distinct keys than it holds keeps its size: 5,000 API keys through a 32k zone
     /// (2,048 keys) over one connection.
     func testAZoneFilledWithManyKeysStaysWithinItsSize() async throws {
