@@ -56,6 +56,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
+                // Rate- and connection-limit zones are shared by every event loop: atomics on the hot path, a
+                // lock only when a key is added.
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The NIO runtime on top of the core: listeners, connection handlers, pools, health probes, DNS, admin,
@@ -179,6 +183,23 @@ let package = Package(
             name: "ResponseFramingFuzzer",
             dependencies: ["FramingOracles"],
             path: "Tests/Fuzz/ResponseFramingFuzzer"
+        ),
+        // What a rate-limit check costs per request, and what sharing a zone between event loops costs (release:
+        // `swift run -c release LimitZoneBench`).
+        .executableTarget(
+            name: "LimitZoneBench",
+            dependencies: [
+                "BalancerCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/Bench/LimitZoneBench"
+        ),
+        // The PROXY protocol parser: a load balancer's first bytes, in two reads, through ProxyProtocolOracle.
+        .executableTarget(
+            name: "ProxyProtocolFuzzer",
+            dependencies: ["FramingOracles"],
+            path: "Tests/Fuzz/ProxyProtocolFuzzer"
         ),
     ]
 )

@@ -25,6 +25,11 @@ the errors (non-2xx/3xx responses plus socket errors). It reads the proxy's CPU 
 /proc/PID/stat; for nginx summed over master and workers) before and after the wrk run and reports
 the proxy's CPU cost per request in microseconds: (delta ticks / CLK_TCK * 1e6) / requests served.
 
+With --limits a fourth proxy joins the /health rotation: a second balancer, identical but for one rate-limit zone
+keyed by the client's address that every request passes through (`rate: 1000000r/s`, a burst no run
+reaches, so nothing is refused: only the cost of the check is measured). The summary then gives the CPU
+per request it adds over the plain balancer, median against median of the same run.
+
 At the end it prints, per proxy, the median over rounds of requests/s, p50, p99 and CPU per request,
 and the errors summed over all rounds; then the ratios balancer/nginx and balancer/haproxy for
 requests/s and p99, and a verdict against the target: at least 0.8 x nginx's requests/s with a p99
@@ -50,6 +55,7 @@ Options:
   --threads T        wrk threads (default 2)
   --scenarios LIST   comma-separated subset of health,static-1k,static-1m,gzip-json (default: all)
   --json FILE        also write the results, every round included, as JSON to FILE
+  --limits           also run the balancer with one rate-limit zone (see above) and report its cost
   --no-build         use the existing release binaries instead of running `swift build -c release`
   --keep-temp        keep the temporary directory (configs and logs) instead of removing it
   -h, --help         show this help
@@ -92,6 +98,7 @@ KEEP_TEMP=0
 WARMUP_SECONDS=2
 PROXIES=(balancer nginx haproxy)
 SCENARIOS=health,static-1k,static-1m,gzip-json
+LIMITS=0
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -102,6 +109,7 @@ while [ "$#" -gt 0 ]; do
         --threads) need_value "$@"; THREADS=$2; shift 2 ;;
         --json) need_value "$@"; JSON_FILE=$2; shift 2 ;;
         --scenarios) need_value "$@"; SCENARIOS=$2; shift 2 ;;
+        --limits) LIMITS=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
         -h | --help) usage; exit 0 ;;
@@ -280,7 +288,7 @@ chmod 755 "$WORK_DIR"
 mkdir -p "$WORK_DIR/nginx-temp" "$WORK_DIR/wrk" "$WORK_DIR/www/static" "$WORK_DIR/origin/json" \
     "$WORK_DIR/origin-temp"
 
-pick_ports 8
+pick_ports 10
 REPLICA_PORTS=("${PORTS[0]}" "${PORTS[1]}" "${PORTS[2]}")
 BALANCER_PORT=${PORTS[3]}
 BALANCER_ADMIN_PORT=${PORTS[4]}
@@ -302,6 +310,11 @@ cut = text.rfind("}, {", 0, 102400 - 3)
 open(sys.argv[1], "w").write(text[:cut + 1] + "]}")
 PY
 chmod -R a+rX "$WORK_DIR/www" "$WORK_DIR/origin"
+LIMITED_PORT=${PORTS[8]}
+LIMITED_ADMIN_PORT=${PORTS[9]}
+if [ "$LIMITS" -eq 1 ]; then
+    PROXIES=(balancer limited nginx haproxy)
+fi
 
 cat >"$WORK_DIR/balancer.yaml" <<EOF
 listen: [127.0.0.1:$BALANCER_PORT]
@@ -351,6 +364,17 @@ http {
         location = /health { return 200 "ok"; }
     }
 }
+EOF
+
+# The same balancer with one rate-limit zone every request is checked against: one key (wrk connects from
+# 127.0.0.1), a rate and burst no run reaches, so every request pays the check and none is refused.
+sed -e "s/^listen: \[127.0.0.1:$BALANCER_PORT\]\$/listen: [127.0.0.1:$LIMITED_PORT]/" \
+    -e "s/^  listen: 127.0.0.1:$BALANCER_ADMIN_PORT\$/  listen: 127.0.0.1:$LIMITED_ADMIN_PORT/" \
+    "$WORK_DIR/balancer.yaml" >"$WORK_DIR/limited.yaml"
+cat >>"$WORK_DIR/limited.yaml" <<EOF
+rate_limits:
+  bench: {key: client_address, rate: 1000000r/s, size: 10m}
+rate_limit: {zone: bench, burst: 1000000, nodelay: true}
 EOF
 
 cat >"$WORK_DIR/nginx.conf" <<EOF
@@ -462,6 +486,8 @@ show_log() {
 
 "$BALANCER" check --config "$WORK_DIR/balancer.yaml" >"$WORK_DIR/balancer-check.log" 2>&1 \
     || { show_log "$WORK_DIR/balancer-check.log"; die "the balancer rejected its benchmark config"; }
+"$BALANCER" check --config "$WORK_DIR/limited.yaml" >"$WORK_DIR/limited-check.log" 2>&1 \
+    || { show_log "$WORK_DIR/limited-check.log"; die "the balancer rejected its rate-limited benchmark config"; }
 "$NGINX" -t -q -e "$WORK_DIR/nginx-error.log" -p "$WORK_DIR" -c "$WORK_DIR/nginx.conf" \
     >"$WORK_DIR/nginx-check.log" 2>&1 \
     || { show_log "$WORK_DIR/nginx-check.log"; die "nginx rejected its benchmark config"; }
@@ -513,12 +539,20 @@ NGINX_PID=$STARTED_PID
 start haproxy "$HAPROXY" -db -f "$WORK_DIR/haproxy.cfg"
 HAPROXY_PID=$STARTED_PID
 wait_healthy balancer "$BALANCER_PID" "$BALANCER_PORT"
+LIMITED_PID=""
+if [ "$LIMITS" -eq 1 ]; then
+    echo "bench: starting the balancer with one rate-limit zone on $LIMITED_PORT"
+    start limited "$BALANCER" serve --config "$WORK_DIR/limited.yaml"
+    LIMITED_PID=$STARTED_PID
+    wait_healthy limited "$LIMITED_PID" "$LIMITED_PORT"
+fi
 wait_healthy nginx "$NGINX_PID" "$NGINX_PORT"
 wait_healthy haproxy "$HAPROXY_PID" "$HAPROXY_PORT"
 
 proxy_pid() {
     case "$1" in
         balancer) echo "$BALANCER_PID" ;;
+        limited) echo "$LIMITED_PID" ;;
         nginx) echo "$NGINX_PID" ;;
         haproxy) echo "$HAPROXY_PID" ;;
     esac
@@ -527,6 +561,7 @@ proxy_pid() {
 proxy_port() {
     case "$1" in
         balancer) echo "$BALANCER_PORT" ;;
+        limited) echo "$LIMITED_PORT" ;;
         nginx) echo "$NGINX_PORT" ;;
         haproxy) echo "$HAPROXY_PORT" ;;
     esac
@@ -760,6 +795,20 @@ echo
 printf 'balancer/nginx:   requests/s %s x, p99 %s x\n' "$RPS_VS_NGINX" "$P99_VS_NGINX"
 printf 'balancer/haproxy: requests/s %s x, p99 %s x\n' "$RPS_VS_HAPROXY" "$P99_VS_HAPROXY"
 echo "target (>= 0.8 x nginx requests/s at c=$CONNECTIONS, p99 <= 1.5 x nginx's): $VERDICT"
+LIMIT_COST=n/a
+if [ "$LIMITS" -eq 1 ]; then
+    LIMIT_COST=$(awk -v a="${CPU[limited]}" -v b="${CPU[balancer]}" \
+        'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f\n", a - b }')
+    # The same difference round by round (the two balancers of one round ran within a minute of each other), and
+    # its median, which one busy round sways less.
+    per_round=$(awk '$1 == "balancer" { b[$2] = $9 } $1 == "limited" { l[$2] = $9 }
+        END { for (r = 1; r in b; r++) if (r in l) printf "%s%.2f", (n++ ? " " : ""), l[r] - b[r] }' "$RESULTS")
+    round_median=$(tr ' ' '\n' <<<"$per_round" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) print "n/a"; else if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2];
+              else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    echo "one rate-limit zone: CPU per request $LIMIT_COST us over the plain balancer (median against median);" \
+        "per round: ${per_round:-n/a} (median $round_median); target <= 1 us"
+fi
 
 # file_stat SCENARIO PROXY COLUMN DECIMALS: the median of a FILE_RESULTS column over the rounds.
 file_stat() {
@@ -843,6 +892,8 @@ if [ -n "$JSON_FILE" ]; then
             printf '}'
         done
         printf '\n  }\n'
+        printf '  "limit_zone_cpu_us_per_request": %s,\n' "$(json_number "$LIMIT_COST")"
+        printf '  "target": {"min_requests_per_second_vs_nginx": 0.8, "max_p99_vs_nginx": 1.5, "met": %s}\n' "$TARGET_MET"
         printf '}\n'
     } >"$JSON_FILE"
     echo "bench: results written to $JSON_FILE"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes the balancer's HTTP/1 framing with libFuzzer: RequestFramingFuzzer (client bytes -> forwarded request
-# stream) and ResponseFramingFuzzer (upstream bytes -> response stream to the client), both at once.
+# stream) and ResponseFramingFuzzer (upstream bytes -> response stream to the client); and its PROXY protocol
+# parser: ProxyProtocolFuzzer (a load balancer's first bytes, in two reads -> one verdict). All at once.
 #
-# Each target starts from a temporary copy of its committed corpus (Tests/Fuzz/Corpus/<Request|Response>), so a run
-# never writes into the repository, and stops at its first crash; the crashing input is saved in the crash folder
-# the run prints. Prints one line per target with executions and crashes; exits 1 when any target crashed.
+# Each target starts from a temporary copy of its committed corpus (Tests/Fuzz/Corpus/<Request|Response|
+# ProxyProtocol>), so a run never writes into the repository, and stops at its first crash; the crashing input is
+# saved in the crash folder the run prints. Prints one line per target with executions and crashes; exits 1 when
+# any target crashed.
 #
-#   bash scripts/fuzz.sh [--seconds N] [--crash-dir DIR] [--target RequestFramingFuzzer|ResponseFramingFuzzer]
+#   bash scripts/fuzz.sh [--seconds N] [--crash-dir DIR]
+#                        [--target RequestFramingFuzzer|ResponseFramingFuzzer|ProxyProtocolFuzzer]
 #
 # A crash replays with `<binary> <crash file>`; `<binary> -minimize_crash=1 -runs=10000 <crash file>` shrinks it.
 set -euo pipefail
@@ -14,8 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds=60
 crash_dir=""
-targets=(RequestFramingFuzzer ResponseFramingFuzzer)
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+targets=(RequestFramingFuzzer ResponseFramingFuzzer ProxyProtocolFuzzer)
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --seconds) seconds=${2:?"--seconds needs a number"}; shift 2 ;;
@@ -68,13 +71,17 @@ echo "fuzz: running ${targets[*]} for ${seconds}s each, at once"
 
 for target in "${targets[@]}"; do
     crashes_before[$target]=$(crash_count "$target")
-    corpus_name=${target%FramingFuzzer}
+    # Each target's seeds and dictionary: the framing targets share the HTTP/1 tokens.
+    case "$target" in
+        ProxyProtocolFuzzer) corpus_name=ProxyProtocol dictionary=Tests/Fuzz/proxy-protocol.dict ;;
+        *) corpus_name=${target%FramingFuzzer} dictionary=Tests/Fuzz/http1.dict ;;
+    esac
     mkdir -p "$work/corpus/$target"
     cp Tests/Fuzz/Corpus/"$corpus_name"/* "$work/corpus/$target/"
     # The Swift runtime's own crash reporter would take the signal before libFuzzer saves the input.
     # -timeout: an input taking 10 s is a hang worth saving; -max_len: framing bugs need no megabytes; -dict: the
-    # header names and codings framing turns on, inserted whole.
-    SWIFT_BACKTRACE=enable=no "$bin/$target" -dict=Tests/Fuzz/http1.dict \
+    # header names and codings framing turns on (or the PROXY protocol's tokens), inserted whole.
+    SWIFT_BACKTRACE=enable=no "$bin/$target" -dict="$dictionary" \
         -max_total_time="$seconds" -timeout=10 -max_len=4096 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="$crash_dir/$target-" "$work/corpus/$target" >"$work/$target.log" 2>&1 &
     pids+=($!)

@@ -45,8 +45,8 @@ deploy_status=0
 if [ "$#" -eq 0 ]; then
     bash scripts/check-deploy.sh || deploy_status=$?
 fi
-# The HTTP/1 framing fuzz targets, 45 s each (both at once), also only for a full run; a crash fails the run after
-# the tests have run, like a failed deployment check.
+# The fuzz targets (HTTP/1 framing both ways, the PROXY protocol parser), 45 s each (all at once), also only for a
+# full run; a crash fails the run after the tests have run, like a failed deployment check.
 fuzz_status=0
 if [ "$#" -eq 0 ]; then
     bash scripts/fuzz.sh --seconds 45 || fuzz_status=$?

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of the framing fuzz targets: Corpus/Request and Corpus/Response.
+"""Writes the seed corpus of the fuzz targets: Corpus/Request, Corpus/Response and Corpus/ProxyProtocol.
 
 Each file is one input as the oracles read it: a flags byte, a split byte (where the payload is cut into two
 reads, as a fraction of 256), then the bytes the peer sends. Request flags: bit 0 = 256-byte head limit.
 Response flags: bit 0 = HEAD request, bit 1 = HTTP/1.0 client, bit 2 = client keep-alive, bit 3 = WebSocket
-upgrade request, bit 4 = static-asset caching. Run it again after editing; it rewrites both folders.
+upgrade request, bit 4 = static-asset caching. PROXY protocol inputs have no flags: the payload is what a load
+balancer sends first (a v1 or v2 header, then the request). Run it again after editing; it rewrites the folders.
 """
 import pathlib
 
@@ -130,6 +131,40 @@ RESPONSES = {
 }
 
 
+V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def proxy_v2(command, family, body):
+    return V2_SIGNATURE + bytes([command, family, len(body) >> 8, len(body) & 0xFF]) + body
+
+
+IPV4_BLOCK = bytes([192, 0, 2, 10, 10, 0, 0, 5, 0xDC, 0x04, 0x00, 0x50])
+IPV6_BLOCK = bytes.fromhex("20010db8000000000000000000000001" "20010db8000000000000000000000002") + b"\x01\xbb\x00\x50"
+AWS_TLV = b"\xea\x00\x17\x01vpce-08d2bf15fac5001c9"
+GET = crlf("GET / HTTP/1.1\nHost: a\n\n")
+
+PROXY_HEADERS = {
+    "v1-tcp4": (0, 100, b"PROXY TCP4 192.0.2.10 10.0.0.5 56324 80\r\n" + GET),
+    "v1-tcp6": (0, 30, b"PROXY TCP6 2001:db8::1 2001:db8::2 0 443\r\n" + GET),
+    "v1-tcp6-mapped": (0, 0, b"PROXY TCP6 ::ffff:192.0.2.1 2001:db8::2 1 2\r\n"),
+    "v1-unknown": (0, 0, b"PROXY UNKNOWN\r\n" + GET),
+    "v1-unknown-rest": (0, 200, b"PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n"),
+    "v1-longest": (0, 0, b"PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+                   b" 65535 65535\r\n"),
+    "v1-bare-lf": (0, 0, b"PROXY TCP4 192.0.2.10 10.0.0.5 56324 80\n" + GET),
+    "v1-leading-zero-port": (0, 0, b"PROXY TCP4 192.0.2.10 10.0.0.5 056324 80\r\n"),
+    "v2-tcp4": (0, 128, proxy_v2(0x21, 0x11, IPV4_BLOCK) + GET),
+    "v2-tcp4-aws-tlv": (0, 40, proxy_v2(0x21, 0x11, IPV4_BLOCK + AWS_TLV) + GET),
+    "v2-tcp6": (0, 0, proxy_v2(0x21, 0x21, IPV6_BLOCK)),
+    "v2-local": (0, 0, proxy_v2(0x20, 0x00, b"") + GET),
+    "v2-unix": (0, 0, proxy_v2(0x21, 0x31, bytes(216))),
+    "v2-udp": (0, 0, proxy_v2(0x21, 0x12, IPV4_BLOCK)),
+    "v2-short-block": (0, 0, proxy_v2(0x21, 0x11, IPV4_BLOCK[:8])),
+    "v2-tlv-overrun": (0, 0, proxy_v2(0x21, 0x11, IPV4_BLOCK + b"\xea\x00\x30\x01")),
+    "no-header": (0, 0, GET),
+}
+
+
 def write(folder, seeds):
     path = HERE / "Corpus" / folder
     path.mkdir(parents=True, exist_ok=True)
@@ -141,3 +176,4 @@ def write(folder, seeds):
 
 write("Request", REQUESTS)
 write("Response", RESPONSES)
+write("ProxyProtocol", PROXY_HEADERS)

@@ -102,9 +102,11 @@ final class AdminState: Sendable {
             activeClients: balancer.stats.activeClients.load(ordering: .relaxed),
             acceptedClients: balancer.stats.acceptedClients.load(ordering: .relaxed),
             refusedClients: balancer.stats.refusedClients.load(ordering: .relaxed),
+            proxyProtocolRefused: balancer.stats.proxyProtocolRefused.load(ordering: .relaxed),
             requestsPerSecond: rate,
             upstreams: upstreams,
-            metrics: live
+            metrics: live,
+            limitZones: LimitZoneStatus.all(in: snapshot, now: nowMono)
         )
     }
 }

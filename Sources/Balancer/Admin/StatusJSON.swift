@@ -23,6 +23,7 @@ enum StatusJSON {
                 ("active", .int(report.activeClients)),
                 ("accepted", .int(report.acceptedClients)),
                 ("refused", .int(report.refusedClients)),
+                ("proxy_protocol_refused", .int(report.proxyProtocolRefused)),
             ])),
             ("requests", .object([
                 ("total", .int(report.metrics.totalRequests)),
@@ -31,6 +32,21 @@ enum StatusJSON {
             ("upstreams", .object(report.upstreams.map { group in
                 (group.name, .object([("servers", .array(group.servers.map(server)))]))
             })),
+            ("limit_zones", .object(report.limitZones.map { (zone: LimitZoneStatus) in (zone.name, limitZone(zone)) })),
+        ])
+    }
+
+    static func limitZone(_ zone: LimitZoneStatus) -> JSONValue {
+        .object([
+            ("kind", .string(zone.kind)),
+            ("key", .string(zone.zone.key.description)),
+            ("rate", .optional(zone.zone.rate?.description)),
+            ("keys", .int(zone.keys)),
+            ("capacity", .int(zone.capacity)),
+            ("memory_bytes", .int(zone.memoryBytes)),
+            ("size_bytes", .int(Int(zone.sizeBytes))),
+            ("limited", .int(zone.limited)),
+            ("delayed", .int(zone.delayed)),
         ])
     }
 

@@ -15,10 +15,14 @@ struct StatusReport: Sendable, Equatable {
     var acceptedClients: Int
     /// Connections closed at once because their event loop was at `limits.max_connections`.
     var refusedClients: Int
+    /// Connections closed on a `proxy_protocol` listener for a missing, malformed or late PROXY header.
+    var proxyProtocolRefused: Int = 0
     var requestsPerSecond: Double
     /// Upstream groups in config order, each with its servers in config order.
     var upstreams: [(name: String, servers: [ServerStatus])]
     var metrics: MetricsSnapshot
+    /// Rate and connection zones, in config order.
+    var limitZones: [LimitZoneStatus] = []
 
     static func == (a: StatusReport, b: StatusReport) -> Bool {
         StatusJSON.render(a) == StatusJSON.render(b)

@@ -30,6 +30,11 @@ enum PrometheusWriter {
             "balancer_client_connections_refused_total", "counter",
             "Client connections closed at once because an event loop was at limits.max_connections.")
         out += "balancer_client_connections_refused_total \(report.refusedClients)\n"
+        family(
+            "balancer_proxy_protocol_refused_total", "counter",
+            "Connections closed on a proxy_protocol listener for a missing, malformed or late PROXY header.")
+        out += "balancer_proxy_protocol_refused_total \(report.proxyProtocolRefused)\n"
+        writeLimitZones(report.limitZones, into: &out)
         family("balancer_reloads_total", "counter", "Configuration reloads, by outcome.")
         out += "balancer_reloads_total{result=\"applied\"} \(report.reloadsApplied)\n"
         out += "balancer_reloads_total{result=\"refused\"} \(report.reloadsRefused)\n"
@@ -80,6 +85,24 @@ enum PrometheusWriter {
             out += "balancer_health_checks_total{\(labels(group, server)),result=\"fail\"} \(server.tally.failed)\n"
         }
         return out
+    }
+
+    /// The rate and connection zones: requests refused and delayed, keys held, memory.
+    private static func writeLimitZones(_ zones: [LimitZoneStatus], into out: inout String) {
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        family("balancer_limit_requests_total", "counter", "Requests a rate or connection zone refused or delayed.")
+        for zone in zones {
+            out += "balancer_limit_requests_total{zone=\"\(escape(zone.name))\",result=\"limited\"} \(zone.limited)\n"
+            out += "balancer_limit_requests_total{zone=\"\(escape(zone.name))\",result=\"delayed\"} \(zone.delayed)\n"
+        }
+        family("balancer_limit_zone_keys", "gauge", "Keys whose state a zone holds now (undrained buckets, requests in progress).")
+        for zone in zones { out += "balancer_limit_zone_keys{zone=\"\(escape(zone.name))\"} \(zone.keys)\n" }
+        family("balancer_limit_zone_capacity_keys", "gauge", "Keys a zone can hold.")
+        for zone in zones { out += "balancer_limit_zone_capacity_keys{zone=\"\(escape(zone.name))\"} \(zone.capacity)\n" }
+        family("balancer_limit_zone_memory_bytes", "gauge", "Memory a zone's table takes (at most its size).")
+        for zone in zones { out += "balancer_limit_zone_memory_bytes{zone=\"\(escape(zone.name))\"} \(zone.memoryBytes)\n" }
     }
 
     /// Label values escape backslash, double quote and line feed, as the format requires.

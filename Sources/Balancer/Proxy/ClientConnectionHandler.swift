@@ -23,8 +23,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private var decoder: HTTP1RequestDecoder
     private var output = ClientResponseOutput()
     private var processingInbound = false
-    /// The peer address and the forwarding lines made of it, once per connection.
-    private var clientLines = ClientAddressLines(address: "-")
+    /// Who the requests come from (peer, PROXY header, `real_ip`) and the forwarding lines made of it.
+    private var identity = ClientIdentity(peer: nil)
+    /// The request in progress as counted by connection-limit zones; released when it ends.
+    private var lease = LimitLease()
+    /// Ends a rate limit's delay (made on the first delay of the connection).
+    private var delayTimer: DeadlineTimer?
+    /// The request a rate limit delays (its head, and its route's files for a static route), sent on when the
+    /// delay is over.
+    private var delayed: (head: HTTP1RequestHead, staticRoute: StaticRoute?)?
     /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
     private var closing = false
 
@@ -61,6 +68,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         timer?.invalidate()
         timer = nil
         files?.cancel()
+        delayTimer?.invalidate()
+        delayTimer = nil
+        lease.release()
         attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
         self.context = nil
     }
@@ -68,7 +78,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     func channelActive(context: ChannelHandlerContext) {
         loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
         loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
-        clientLines = ClientAddressLines(address: context.channel.remoteAddress?.ipAddress ?? "-")
+        let remote = context.channel.remoteAddress
+        identity = ClientIdentity(peer: remote.flatMap(IPAddress.init(socketAddress:)), peerText: remote?.ipAddress ?? "-")
         run(machine.connectionActive())
         context.fireChannelActive()
     }
@@ -76,6 +87,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     func channelInactive(context: ChannelHandlerContext) {
         loop.stats.activeClients.wrappingDecrement(ordering: .relaxed)
         timer?.cancel()
+        delayTimer?.cancel()
+        lease.release()
         closing = true
         files?.cancel()
         if machine.clientClosed() == .abortAttempt { endAttempt(.uncounted) }
@@ -109,6 +122,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         // Shutdown: a connection between requests closes now; one mid-request closes after its response.
         if event is DrainingStarted {
             if machine.drainingStarted() == .close { close() }
+            return
+        }
+        if let received = event as? ProxyProtocolReceived {
+            identity.proxyProtocolReceived(received.header, resolver: loop.snapshot.realIP)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -202,7 +219,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
-        guard let context else { return }
         let head = received.head
         snapshot = loop.snapshot
         request.begin(head, at: .now())
@@ -214,7 +230,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         var unavailable: HTTPResponseStatus?
         var staticRoute: StaticRoute?
         gzipOffer = nil
-        if let route = snapshot.router.match(uri: head.uri) {
+        let route = snapshot.router.match(uri: head.uri)
+        if let route {
             request.groupIndex = snapshot.routeGroup[route]
             request.cache = snapshot.routeCache[route]
             staticRoute = snapshot.routeFiles[route]
@@ -226,24 +243,56 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         } else {
             unavailable = .notFound
         }
+        identity.requestReceived(received, resolver: snapshot.realIP)
+        let limits = route.map { snapshot.routeLimits[$0] } ?? snapshot.unroutedLimits
+        let now = UpstreamServer.now()
         let action = machine.requestHeadReceived(
             received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, servesFiles: staticRoute != nil,
-            now: UpstreamServer.now())
+            now: now
+        ) {
+            guard !limits.isEmpty, let client = identity.client else { return .pass }
+            let outcome = loop.checkLimits(limits, client: client, route: route ?? -1, head: received, now: now)
+            lease.release()  // nothing left from the last request (it ended through logRequest), but never leak
+            lease = outcome.lease
+            return outcome.verdict
+        }
+        perform(action, for: received, staticRoute: staticRoute)
+    }
+
+    /// Carries out what the machine said about a request head, at once or when a rate limit's delay is over.
+    private func perform(
+        _ action: ProxyStateMachine.HeadAction,
+        for received: HTTP1RequestHead,
+        staticRoute: StaticRoute?
+    ) {
+        guard let context else { return }
         switch action {
         case .respond(let status, let close):
             timer?.disarm()
             sendLocalResponse(status, close: close)
+        case .refuse(let status, let retryAfter, let close):
+            timer?.disarm()
+            let retry = retryAfter.map { [("Retry-After", String($0))] } ?? []
+            sendLocalResponse(status, close: close, extraHeaders: retry)
+        case .delay(let wait, let timerAction):
+            run(timerAction)
+            delayed = (received, staticRoute)
+            if delayTimer == nil {
+                delayTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.delayElapsed() }
+            }
+            delayTimer?.arm(.now() + wait)
         case .serveFile(_, let timerAction):
             guard let staticRoute else { return }
             run(timerAction)
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
-            responder.serve(staticRoute, head: head, requestID: request.requestID, snapshot: snapshot, context: context)
+            responder.serve(
+                staticRoute, head: received.head, requestID: request.requestID, snapshot: snapshot, context: context)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
                 received,
-                client: clientLines,
+                client: identity.lines,
                 requestID: request.requestID,
                 normalizePath: snapshot.config.proxy.normalizePath,
                 underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
@@ -260,6 +309,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             run(timerAction)
             pickServer(excluding: .empty)
         }
+    }
+
+    /// A rate limit's delay is over: the request goes on as if it had just passed.
+    private func delayElapsed() {
+        guard !closing, let (received, staticRoute) = delayed else { return }
+        delayed = nil
+        guard let end = machine.delayElapsed(now: UpstreamServer.now()) else { return }
+        perform(end.action, for: received, staticRoute: staticRoute)
+        if end.resumeReads { resumeReads() }
     }
 
     private func requestBodyReceived(_ part: ByteBuffer) {
@@ -544,7 +602,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     // MARK: - Local responses and logging
 
     /// Writes a response of the balancer's own, then keeps the connection or closes it the way the machine says.
-    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool) {
+    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool, extraHeaders: [(String, String)] = []) {
         guard !closing, let context else { return }
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
@@ -557,7 +615,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             requestID: request.requestID,
             snapshot: snapshot,
             date: loop.dates.httpDate,
-            allocator: context.channel.allocator
+            allocator: context.channel.allocator,
+            extraHeaders: extraHeaders
         )
         request.bytesSent = Int64(response.bodyBytes)
         logRequest()
@@ -591,11 +650,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     private func logRequest() {
+        // The request is over for the connection limits, unless it became a tunnel: that counts until it closes.
+        if !machine.isTunnel { lease.release() }
         loop.stats.requests.wrappingIncrement(ordering: .relaxed)
         loop.metrics.record(request, in: snapshot)
         guard let log = loop.accessLog else { return }
         loop.dates.refresh()
-        log.append(request.accessLogEntry(clientAddress: clientLines.address, now: .now()), dates: loop.dates)
+        log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)
     }
 }
 

@@ -2,9 +2,10 @@ import BalancerCore
 import NIOCore
 import NIOHTTP1
 
-/// A response the balancer writes itself (400, 404, 405, 413, 431, 502, 503, 504, and a static route's 301, 403,
-/// 412, 416): a small JSON body, the configured security headers, the request id, the headers the status needs
-/// (`Allow`, `Location`, `Content-Range`), and `Connection: close` when the connection ends with it.
+/// A response the balancer writes itself (400, 404, 405, 413, 429, 431, 502, 503, 504, and a static route's 301,
+/// 403, 412, 416): a small JSON body, the configured security headers, the request id, the headers the status needs
+/// (`Allow`, `Location`, `Content-Range`, a rate limit's `Retry-After`), and `Connection: close` when the connection
+/// ends with it.
 enum LocalResponse {
     static func head(
         status: HTTPResponseStatus,

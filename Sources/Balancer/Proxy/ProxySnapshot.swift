@@ -35,6 +35,16 @@ final class ProxySnapshot: Sendable {
 
     /// The DNS lookups the servers written as names were expanded with (see `UpstreamResolution`).
     let resolved: ResolvedAddresses
+    /// The rate and connection zones; a zone unchanged by a reload keeps its table (and its clients' state).
+    let limitZones: LimitZoneSet
+    /// Route index → the limits its requests count in; `unroutedLimits` for requests no route takes.
+    let routeLimits: [RouteLimits]
+    let unroutedLimits: RouteLimits
+    /// `real_ip`, when configured.
+    let realIP: RealIPResolver?
+    /// Listen addresses whose connections start with a PROXY protocol header (read on each accept, so a reload
+    /// that switches it applies to the next connection without reopening the socket).
+    let proxyProtocolListeners: Set<HostPort>
 
     /// Builds a snapshot; `reusing` supplies servers from the previous snapshot so their counters carry over.
     /// `resolved` turns each server written as a DNS name into one server per address found, in groups whose
@@ -107,6 +117,12 @@ final class ProxySnapshot: Sendable {
             nextUpstreamTimeout: config.proxy.nextUpstreamTimeout.nanoseconds,
             timeouts: timeouts
         )
+        let limitZones = LimitZoneSet(config: config, previous: previous?.limitZones)
+        self.limitZones = limitZones
+        self.routeLimits = config.routes.map { limitZones.limits(for: $0, in: config) }
+        self.unroutedLimits = limitZones.limits(for: nil, in: config)
+        self.realIP = config.realIP.map(RealIPResolver.init)
+        self.proxyProtocolListeners = Set(config.listen.filter(\.proxyProtocol).map(\.address))
         self.readTimeout = .milliseconds(config.proxy.readTimeout.milliseconds)
         self.sendTimeout = .milliseconds(config.proxy.sendTimeout.milliseconds)
         self.connectTimeout = .milliseconds(config.proxy.connectTimeout.milliseconds)

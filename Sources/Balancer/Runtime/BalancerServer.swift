@@ -81,7 +81,7 @@ final class BalancerServer: @unchecked Sendable {
         await resolution.restart(config: snapshot.config, waitForFirstRound: true) { [weak self] update in
             await self?.installResolved(update)
         }
-        for address in snapshot.config.listen {
+        for address in snapshot.config.listenAddresses {
             let channel = try await bind(address)
             listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
             logger.info("listening on \(channel.localAddress?.hostPortDescription ?? address.description)")
@@ -122,6 +122,12 @@ final class BalancerServer: @unchecked Sendable {
                     // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
+                    let snapshot = loop.snapshot
+                    if snapshot.proxyProtocolListeners.contains(address) {
+                        // Reads the PROXY header, then leaves the pipeline.
+                        let timeout = snapshot.requestPolicy.timeouts.header
+                        try sync.addHandler(ProxyProtocolHandler(loop: loop, timeout: timeout))
+                    }
                     try sync.addHandler(ClientConnectionHandler(loop: loop))
                     loop.register(channel)
                 }

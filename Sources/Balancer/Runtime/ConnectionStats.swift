@@ -14,6 +14,8 @@ final class ConnectionStats: Sendable {
     /// Client connections closed as soon as they were accepted because their loop had `limits.max_connections`
     /// open (not counted in `acceptedClients`).
     let refusedClients = ManagedAtomic<Int>(0)
+    /// Connections on a `proxy_protocol` listener closed because their PROXY header was missing, malformed or late.
+    let proxyProtocolRefused = ManagedAtomic<Int>(0)
 
     init() {}
 }

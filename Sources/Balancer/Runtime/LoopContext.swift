@@ -34,6 +34,10 @@ final class LoopContext {
     private var clients: [ObjectIdentifier: Channel] = [:]
     /// `limits.max_connections` for this loop (`admit()`).
     var admission = ConnectionAdmission()
+    /// Which refusals of the rate and connection limits get a log line on this loop (`checkLimits`).
+    var limitLog = LimitLogThrottle()
+    /// Connections closed for want of a PROXY header get one log line a second at most on this loop.
+    var proxyProtocolLog = LogThrottle(interval: .seconds(1))
 
     /// Client connections open on this loop now.
     var clientCount: Int { clients.count }

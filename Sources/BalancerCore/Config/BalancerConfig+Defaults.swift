@@ -23,6 +23,13 @@ extension BalancerConfig {
     /// admin listener, log file) leave nothing for clients; Linux caps `fs.nr_open` below 2^30.
     package static let workerRlimitNofileRange = 32...(1 << 30)
 
+    /// The status of a request a rate or connection limit refuses: 429 Too Many Requests (RFC 6585), where nginx's
+    /// `limit_req_status` and `limit_conn_status` default to 503 — a client, a CDN or a monitor then cannot tell a
+    /// refusal of its own rate from an outage.
+    package static let defaultLimitStatus = 429
+    /// What `size:` of a limit zone accepts: nginx's smallest zone (8 pages) up to 1g.
+    package static let limitZoneSizeRange: ClosedRange<Int64> = (32 << 10)...(1 << 30)
+
     /// A config with every default and no listeners, upstreams or routes: the base the reader fills in.
     package static func defaults(sourcePath: String) -> BalancerConfig {
         BalancerConfig(

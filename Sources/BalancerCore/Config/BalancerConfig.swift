@@ -5,8 +5,8 @@ import Shared
 /// Built only by `ConfigLoader`, which parses YAML and checks every semantic rule, so code that holds a
 /// `BalancerConfig` never re-validates. Types are value types so a reload can diff the old and new snapshot.
 package struct BalancerConfig: Sendable, Equatable {
-    /// Public listeners (`listen: [0.0.0.0:80]`).
-    package var listen: [HostPort]
+    /// Public listeners (`listen: [0.0.0.0:80]`, or `{address: 0.0.0.0:80, proxy_protocol: true}` entries).
+    package var listen: [ListenerConfig]
     package var admin: AdminConfig
     /// Number of event loops; `auto` resolved to the core count at load time.
     package var workers: Int
@@ -36,6 +36,20 @@ package struct BalancerConfig: Sendable, Equatable {
     package var gzip: GzipConfig? = nil
     /// `open_file_cache:` — what each event loop remembers about the files of static routes.
     package var openFileCache = OpenFileCacheConfig()
+    /// `rate_limits:` — request-rate zones (nginx's `limit_req_zone`), in file order.
+    package var rateLimitZones: [RateLimitZoneConfig] = []
+    /// `connection_limits:` — zones counting requests in progress (nginx's `limit_conn_zone`), in file order.
+    package var connectionLimitZones: [ConnectionLimitZoneConfig] = []
+    /// `rate_limit:` at the top: applied to every route without a `rate_limit` of its own, and to requests no
+    /// route takes (nginx's `limit_req` at the `http` level, inherited by locations without their own).
+    package var rateLimit: [RateLimitRule] = []
+    /// `connection_limit:` at the top, inherited the same way (nginx's `limit_conn`).
+    package var connectionLimit: [ConnectionLimitRule] = []
+    /// `real_ip:` — whose forwarding headers or PROXY header name the client; nil = the peer is the client.
+    package var realIP: RealIPConfig? = nil
+
+    /// The addresses `listen` binds, in file order.
+    package var listenAddresses: [HostPort] { listen.map(\.address) }
 
     package func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 }
@@ -181,6 +195,11 @@ package struct RouteConfig: Sendable, Hashable {
     /// `gzip: false` keeps this route's responses out of on-the-fly compression (a response that mixes secrets
     /// with text an attacker chose, BREACH).
     package var gzip = true
+    /// `rate_limit:` of the route; nil = the top-level `rate_limit` applies (nginx inherits `limit_req` only into
+    /// a location that has none of its own).
+    package var rateLimit: [RateLimitRule]? = nil
+    /// `connection_limit:` of the route; nil = the top-level one applies.
+    package var connectionLimit: [ConnectionLimitRule]? = nil
 }
 
 /// `access_log:` — where access lines go.

@@ -2,11 +2,18 @@ import Shared
 
 /// Reading of `routes:` — which path goes to which upstream.
 extension ConfigReader {
-    package static let routeKeys = ["prefix", "exact", "upstream", "static", "cache_static", "gzip"]
+    package static let routeKeys = [
+        "prefix", "exact", "upstream", "static", "cache_static", "gzip", "rate_limit", "connection_limit",
+    ]
     package static let cacheStaticKeys = ["extensions", "max_age"]
 
     /// `routes:` — a non-empty list; every route names a defined upstream and no route repeats another's match.
-    package mutating func readRoutes(_ node: ConfigNode, upstreams: [UpstreamConfig]) -> [RouteConfig] {
+    /// `zones`: the limit zones its `rate_limit` and `connection_limit` may name.
+    package mutating func readRoutes(
+        _ node: ConfigNode,
+        upstreams: [UpstreamConfig],
+        zones: LimitZoneNames
+    ) -> [RouteConfig] {
         guard case .sequence(let sequence) = node.node else {
             report(node, "expected a list of routes such as - {prefix: /, upstream: backend}, "
                 + "got \(node.valueDescription)")
@@ -19,14 +26,19 @@ extension ConfigReader {
         var claimed = ClaimedPaths()
         for (index, element) in sequence.enumerated() {
             let item = node.element(index, element)
-            if let route = readRoute(item, upstreams: upstreams, claimed: &claimed) { routes.append(route) }
+            if let route = readRoute(item, upstreams: upstreams, zones: zones, claimed: &claimed) {
+                routes.append(route)
+            }
         }
         return routes
     }
 
-    package mutating func readRoute(_ node: ConfigNode, upstreams: [UpstreamConfig], claimed: inout ClaimedPaths)
-        -> RouteConfig?
-    {
+    package mutating func readRoute(
+        _ node: ConfigNode,
+        upstreams: [UpstreamConfig],
+        zones: LimitZoneNames,
+        claimed: inout ClaimedPaths
+    ) -> RouteConfig? {
         guard let map = mapping(node, allowed: Self.routeKeys) else { return nil }
         let match = readMatch(map, claimed: &claimed)
         // Exactly one of `upstream:` (proxied) and `static:` (files) says where the route's requests go.
@@ -56,9 +68,20 @@ extension ConfigReader {
         }
         var gzip = true
         if let node = map["gzip"] { gzip = bool(node) ?? true }
-        guard let match, targetRead, cacheStaticRead else { return nil }
-        return RouteConfig(
-            match: match, upstream: upstream, cacheStatic: cacheStatic, staticFiles: staticFiles, gzip: gzip)
+        var route = RouteConfig(
+            match: .prefix("/"), upstream: upstream, cacheStatic: cacheStatic, staticFiles: staticFiles, gzip: gzip)
+        var limitsRead = true
+        if let node = map["rate_limit"] {
+            route.rateLimit = readRateLimitRules(node, zones: zones)
+            limitsRead = route.rateLimit != nil
+        }
+        if let node = map["connection_limit"] {
+            route.connectionLimit = readConnectionLimitRules(node, zones: zones)
+            limitsRead = limitsRead && route.connectionLimit != nil
+        }
+        guard let match, targetRead, cacheStaticRead, limitsRead else { return nil }
+        route.match = match
+        return route
     }
 
     /// Exactly one of `prefix:` and `exact:`, each path starting with `/`.

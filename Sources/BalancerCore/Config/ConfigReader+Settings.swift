@@ -11,12 +11,13 @@ extension ConfigReader {
         if let node = required(top, "listen", hint: "add e.g. listen: [0.0.0.0:80]") {
             config.listen = readListen(node)
         }
-        if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listen) }
+        if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listenAddresses) }
         if let node = top["workers"] { config.workers = readWorkers(node) ?? config.workers }
         if let node = top["worker_rlimit_nofile"] {
             config.workerRlimitNofile = int(node, in: BalancerConfig.workerRlimitNofileRange)
         }
         if let node = top["limits"] { config.limits = readLimits(node) }
+        readLimitSettings(top, into: &config)
         if let node = top["proxy"] { config.proxy = readProxy(node) }
         if let node = top["response_headers"] { config.responseHeaders = readHeaders(node) }
         if let node = top["access_log"] { config.accessLog = readAccessLog(node) ?? config.accessLog }
@@ -31,26 +32,9 @@ extension ConfigReader {
         let upstreamsHint = "add e.g. upstreams: {backend: {servers: [127.0.0.1:8001]}}"
         if let node = required(top, "upstreams", hint: upstreamsHint) { config.upstreams = readUpstreams(node) }
         if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {
-            config.routes = readRoutes(node, upstreams: config.upstreams)
+            config.routes = readRoutes(node, upstreams: config.upstreams, zones: LimitZoneNames(config))
         }
         return config
-    }
-
-    /// `listen:` — one address or a list; two entries that would bind the same socket are refused.
-    package mutating func readListen(_ node: ConfigNode) -> [HostPort] {
-        let items = items(
-            node, expected: "host:port or a list of them",
-            ifEmpty: "list at least one host:port to accept connections on, e.g. [0.0.0.0:80]")
-        var listeners: [(address: HostPort, path: String)] = []
-        for item in items {
-            guard let address = address(item) else { continue }
-            if let earlier = listeners.first(where: { $0.address.overlaps(address) }) {
-                report(item, "\(address) binds the same port as \(earlier.path) (\(earlier.address)); remove one")
-            } else {
-                listeners.append((address, item.path))
-            }
-        }
-        return listeners.map(\.address)
     }
 
     /// `admin:` — a listener off the loopback interface must say who may use it (basic auth or CIDR list):
@@ -96,8 +80,13 @@ extension ConfigReader {
 
     /// `admin.allow:` — CIDR ranges such as 10.0.0.0/8 or a single address.
     package mutating func readAllow(_ node: ConfigNode) -> [CIDRRange] {
+        readNetworks(node, key: "allow")
+    }
+
+    /// A list of CIDR ranges under `key` (`admin.allow`, `real_ip.from`).
+    package mutating func readNetworks(_ node: ConfigNode, key: String) -> [CIDRRange] {
         let list = items(node, expected: "a list of networks such as [10.0.0.0/8]",
-            ifEmpty: "list at least one network such as 10.0.0.0/8, or remove allow")
+            ifEmpty: "list at least one network such as 10.0.0.0/8, or remove \(key)")
         var ranges: [CIDRRange] = []
         for item in list {
             guard let text = text(item, expected: "a network such as 10.0.0.0/8") else { continue }

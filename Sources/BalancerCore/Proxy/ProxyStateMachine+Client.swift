@@ -22,6 +22,9 @@ extension ProxyStateMachine {
     @inlinable package mutating func readRequested(pipelineBacklogFull: Bool) -> ReadAction {
         let upstreamFull: Bool
         switch state {
+        case .proxying(let request) where request.delayed:
+            // As nginx, nothing more is read from a request a rate limit delays.
+            upstreamFull = true
         case .proxying(let request):
             switch request.attempt {
             case .attached(_, _, let writable): upstreamFull = !writable
@@ -69,17 +72,39 @@ extension ProxyStateMachine {
         /// `fileResponseFinished` after the body. Then apply `timer` (`client_body_timeout` while a body is read
         /// and dropped).
         case serveFile(close: Bool, timer: TimerAction)
+        /// A limit refused the request: answer locally with `Retry-After: retryAfter` seconds when set, then call
+        /// `localResponseWritten`.
+        case refuse(HTTPResponseStatus, retryAfter: Int?, close: Bool)
+        /// A rate limit delays the request: apply `timer` to the client's timer, keep the head, and call
+        /// `delayElapsed` once `delay` has passed (reads wait meanwhile).
+        case delay(TimeAmount, timer: TimerAction)
     }
 
-    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
-    /// why it is refused). `unavailableStatus` is set when no route matched (404); `servesFiles` when the route
-    /// matched is a static one. `now`: monotonic nanoseconds.
+    /// A request head arrived, with no limits to ask.
     package mutating func requestHeadReceived(
         _ request: HTTP1RequestHead,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
         servesFiles: Bool = false,
         now: Int64
+    ) -> HeadAction {
+        requestHeadReceived(
+            request, policy: policy, unavailableStatus: unavailableStatus, servesFiles: servesFiles, now: now
+        ) { .pass }
+    }
+
+    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
+    /// why it is refused). `unavailableStatus` is set when no route matched (404); `servesFiles` when the route
+    /// matched is a static one. `now`: monotonic nanoseconds. `limits` asks the rate and connection limits, and
+    /// charges them: it is called only for a request the framing checks and `client_max_body_size` let through, as
+    /// nginx applies `limit_req` only after those.
+    package mutating func requestHeadReceived(
+        _ request: HTTP1RequestHead,
+        policy: Policy,
+        unavailableStatus: HTTPResponseStatus?,
+        servesFiles: Bool = false,
+        now: Int64,
+        limits: () -> LimitVerdict
     ) -> HeadAction {
         guard case .idle = state else { invalid("request head while busy") }
         timeouts = policy.timeouts
@@ -100,12 +125,23 @@ extension ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: expectsContinue)
             return .respond(.payloadTooLarge, close: close)
         }
+        let verdict = limits()
+        if case .refuse(let status, let retryAfter) = verdict {
+            // As a 404: the connection stays for the client's next try unless a body would have to be read first.
+            let close = !keepAlive || framing != .none
+            state = .localResponse(closeAfter: close, requestEnded: framing == .none)
+            return .refuse(status, retryAfter: retryAfter, close: close)
+        }
         if let status = unavailableStatus {
             let close = !keepAlive || framing != .none
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
         }
-        if servesFiles { return fileRequestReceived(request.head.method, framing: framing, keepAlive: keepAlive) }
+        var wait: TimeAmount?
+        if case .delay(let delay) = verdict { wait = delay }
+        if servesFiles && wait == nil {
+            return fileRequestReceived(request.head.method, framing: framing, keepAlive: keepAlive)
+        }
         var proxied = Request(
             policy: policy,
             clientKeepAlive: request.isKeepAlive,
@@ -115,16 +151,23 @@ extension ProxyStateMachine {
         proxied.isUpgrade = WebSocketUpgrade.isRequest(request.head)
         proxied.startedAt = now
         proxied.attempts = 1
-        state = .proxying(proxied)
-        let hasBody: Bool
         switch framing {
-        case .none: hasBody = false
-        case .contentLength(let n): hasBody = n > 0
-        case .chunked: hasBody = true
+        case .none: proxied.continue100 = false
+        case .contentLength(let n): proxied.continue100 = expectsContinue && n > 0
+        case .chunked: proxied.continue100 = expectsContinue
         }
+        if let wait {
+            // The body is not read meanwhile, so no body timeout runs until the request goes on; a request for
+            // files waits the same way, and is served when the delay is over.
+            proxied.delayed = true
+            proxied.fileMethod = servesFiles ? request.head.method : nil
+            state = .proxying(proxied)
+            return .delay(wait, timer: .disarm)
+        }
+        state = .proxying(proxied)
         return .proxy(
             framing: framing,
-            continue100: expectsContinue && hasBody,
+            continue100: proxied.continue100,
             upgrade: proxied.isUpgrade,
             timer: framing == .none ? .disarm : .arm(timeouts.body)
         )

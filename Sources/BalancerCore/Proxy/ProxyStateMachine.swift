@@ -88,6 +88,14 @@ package struct ProxyStateMachine {
         /// Servers of the group already tried for this request; a retry excludes them.
         package var tried = ServerSet.empty
         package var body = RequestBodyBuffer()
+        /// A rate limit holds the request (`.delay`): no server is picked and the client's reads wait until
+        /// `delayElapsed`.
+        package var delayed = false
+        /// `100 Continue` is owed once the request goes on (`Expect: 100-continue` on a request with a body).
+        package var continue100 = false
+        /// The method of a delayed request for a static route's files, which are served when the delay is over;
+        /// nil for a request that goes upstream.
+        package var fileMethod: HTTPMethod?
     }
 
     package enum State {

@@ -5,11 +5,13 @@ import XCTest
 /// the same way by the balancer and by an independent parser, so a framing regression fails the normal test run,
 /// not only a fuzzing run.
 final class FramingCorpusTests: XCTestCase {
-    private func replay(_ target: FramingTarget, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func replay(
+        _ target: FramingTarget, atLeast seeds: Int = 20, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let corpus = ReplicaProcess.packageRoot.appendingPathComponent("Tests/Fuzz/Corpus/\(target.rawValue)").path
         let result = try CorpusReplay.replay(target, paths: [corpus])
         // The seeds cover the framing cases one by one; far fewer means the corpus folder was not found whole.
-        XCTAssertGreaterThanOrEqual(result.checked, 20, "inputs in \(corpus)", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(result.checked, seeds, "inputs in \(corpus)", file: file, line: line)
         for failure in result.failures {
             XCTFail("\(failure)", file: file, line: line)
         }
@@ -21,5 +23,9 @@ final class FramingCorpusTests: XCTestCase {
 
     func testResponseCorpusReachesTheClientAsTheBalancerReadIt() throws {
         try replay(.response)
+    }
+
+    func testProxyProtocolCorpusParsesTheSameInPiecesAndWhole() throws {
+        try replay(.proxyProtocol, atLeast: 15)
     }
 }

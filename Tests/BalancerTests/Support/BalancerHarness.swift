@@ -14,15 +14,18 @@ final class BalancerHarness: @unchecked Sendable {
 
     /// `yaml` must not contain `listen:`; the harness listens on 127.0.0.1:0 and reads back the port.
     /// `workers: 1` puts every client on one event loop, so they share its idle upstream connections.
-    init(yaml: String, accessLog: Bool = false, workers: Int = 2) async throws {
+    /// `proxyProtocol`: the listener expects a PROXY protocol header (`yaml` then needs `real_ip`).
+    init(yaml: String, accessLog: Bool = false, workers: Int = 2, proxyProtocol: Bool = false) async throws {
         // The loader rightly refuses port 0 in a config; the harness swaps it in after loading.
-        var text = "listen: [127.0.0.1:1]\nworkers: \(workers)\n"
+        var text = proxyProtocol
+            ? "listen: [{address: 127.0.0.1:1, proxy_protocol: true}]\nworkers: \(workers)\n"
+            : "listen: [127.0.0.1:1]\nworkers: \(workers)\n"
         if !accessLog { text += "access_log: off\n" }
         text += yaml
         var config: BalancerConfig
         do {
             config = try ConfigLoader.parse(yaml: text, path: "test.yaml")
-            config.listen = [HostPort(host: "127.0.0.1", port: 0)]
+            config.listen[0].address = HostPort(host: "127.0.0.1", port: 0)
             config.admin.listen = HostPort(host: "127.0.0.1", port: 0)
         } catch {
             throw TestFailure("test config refused: \(error)\n\(text)")

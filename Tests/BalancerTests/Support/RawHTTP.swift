@@ -83,6 +83,13 @@ final class RawHTTP {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// One read: what arrived, empty when the peer closed, nil on a reset or when the socket timeout passed.
+    func receiveSome(maxBytes: Int = 65536) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: maxBytes)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n < 0 ? nil : Array(chunk[0..<n])
+    }
+
     /// Whether the peer closed the connection (a read returns 0) within the socket timeout.
     func peerClosed() -> Bool {
         var byte = [UInt8](repeating: 0, count: 4096)

@@ -1,7 +1,10 @@
-/// The two framing oracles, named as their corpus folders are (`Tests/Fuzz/Corpus/<rawValue>`).
+/// The oracles, named as their corpus folders are (`Tests/Fuzz/Corpus/<rawValue>`): the two HTTP/1 framing ones,
+/// and the PROXY protocol parser's (a connection's preamble is framing too: it decides where the first request
+/// begins).
 package enum FramingTarget: String, CaseIterable, Sendable {
     case request = "Request"
     case response = "Response"
+    case proxyProtocol = "ProxyProtocol"
 
     /// Runs one input through this target's oracle; throws the violation found, if any.
     package func check(_ bytes: [UInt8]) throws(FramingViolation) {
@@ -9,6 +12,7 @@ package enum FramingTarget: String, CaseIterable, Sendable {
             switch self {
             case .request: try RequestFramingOracle.check(bytes)
             case .response: try ResponseFramingOracle.check(bytes)
+            case .proxyProtocol: try ProxyProtocolOracle.check(bytes)
             }
         #else
             // The oracles call the balancer's internal types, which only a debug (testable) build exposes.

@@ -1,0 +1,47 @@
+import NIOHTTP1
+
+/// The end of a rate limit's delay: the request held by `.delay` goes on as if it had just passed its limits.
+extension ProxyStateMachine {
+    /// What to do when a delay ends.
+    package struct DelayEnd: Equatable {
+        /// What the head event would have answered without the delay: `.proxy`, or `.serveFile` (or a 405) for a
+        /// static route.
+        package var action: HeadAction
+        /// Pass on the read held back during the delay now (a request for files; a proxied request's read goes on
+        /// once its upstream connection is attached).
+        package var resumeReads: Bool
+    }
+
+    /// The delay is over (the handler's delay timer fired) at monotonic time `now`. nil when no request is delayed
+    /// any more (the client left, or shutdown closed it).
+    package mutating func delayElapsed(now: Int64) -> DelayEnd? {
+        guard case .proxying(let held) = state, held.delayed else { return nil }
+        if let method = held.fileMethod {
+            // Answered from files: what the body already brought is dropped with the request.
+            var action = fileRequestReceived(method, framing: held.framing, keepAlive: held.clientKeepAlive && !draining)
+            if held.requestEnded, case .servingFile(var file) = state {
+                file.requestEnded = true
+                state = .servingFile(file)
+                if case .serveFile(let close, _) = action { action = .serveFile(close: close, timer: .disarm) }
+            }
+            let resume = readHeld
+            readHeld = false
+            return DelayEnd(action: action, resumeReads: resume)
+        }
+        let bodyTimeout = timeouts.body
+        let action = withRequest { request -> HeadAction in
+            request.delayed = false
+            // `next_upstream_timeout` counts from the first attempt, which starts now (as nginx's upstream timer).
+            request.startedAt = now
+            // A client that sent its body without waiting needs no `100 Continue` any more.
+            let continue100 = request.continue100 && request.bodyBytes == 0 && !request.requestEnded
+            return .proxy(
+                framing: request.framing,
+                continue100: continue100,
+                upgrade: request.isUpgrade,
+                timer: request.requestEnded ? .disarm : .arm(bodyTimeout)
+            )
+        }
+        return action.map { DelayEnd(action: $0, resumeReads: false) }
+    }
+}
