@@ -81,7 +81,7 @@ final class BalancerServer: @unchecked Sendable {
         await resolution.restart(config: snapshot.config, waitForFirstRound: true) { [weak self] update in
             await self?.installResolved(update)
         }
-        for address in snapshot.config.listen {
+        for address in snapshot.config.listenAddresses {
             let channel = try await bind(address)
             listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
             logger.info("listening on \(channel.localAddress?.hostPortDescription ?? address.description)")

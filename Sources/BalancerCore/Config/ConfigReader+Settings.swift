@@ -11,7 +11,7 @@ extension ConfigReader {
         if let node = required(top, "listen", hint: "add e.g. listen: [0.0.0.0:80]") {
             config.listen = readListen(node)
         }
-        if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listen) }
+        if let node = top["admin"] { config.admin = readAdmin(node, publicListeners: config.listenAddresses) }
         if let node = top["workers"] { config.workers = readWorkers(node) ?? config.workers }
         if let node = top["worker_rlimit_nofile"] {
             config.workerRlimitNofile = int(node, in: BalancerConfig.workerRlimitNofileRange)
@@ -33,24 +33,10 @@ extension ConfigReader {
         if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {
             config.routes = readRoutes(node, upstreams: config.upstreams)
         }
-        return config
-    }
-
-    /// `listen:` — one address or a list; two entries that would bind the same socket are refused.
-    package mutating func readListen(_ node: ConfigNode) -> [HostPort] {
-        let items = items(
-            node, expected: "host:port or a list of them",
-            ifEmpty: "list at least one host:port to accept connections on, e.g. [0.0.0.0:80]")
-        var listeners: [(address: HostPort, path: String)] = []
-        for item in items {
-            guard let address = address(item) else { continue }
-            if let earlier = listeners.first(where: { $0.address.overlaps(address) }) {
-                report(item, "\(address) binds the same port as \(earlier.path) (\(earlier.address)); remove one")
-            } else {
-                listeners.append((address, item.path))
-            }
+        if let node = top["unknown_host"] {
+            config.unknownHost = readUnknownHost(node, routes: config.routes) ?? config.unknownHost
         }
-        return listeners.map(\.address)
+        return config
     }
 
     /// `admin:` — a listener off the loopback interface must say who may use it (basic auth or CIDR list):

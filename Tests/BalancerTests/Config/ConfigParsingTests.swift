@@ -58,7 +58,7 @@ final class ConfigParsingTests: XCTestCase {
 
     func testFullExampleIsReadAsWritten() throws {
         let config = try XCTUnwrap(ConfigFixture.parse(Self.fullExample))
-        XCTAssertEqual(config.listen, [HostPort(host: "0.0.0.0", port: 80), HostPort(host: "::", port: 8443)])
+        XCTAssertEqual(config.listenAddresses, [HostPort(host: "0.0.0.0", port: 80), HostPort(host: "::", port: 8443)])
         XCTAssertEqual(config.admin.listen, HostPort(host: "127.0.0.1", port: 9191))
         XCTAssertEqual(config.workers, 4)
         XCTAssertEqual(config.limits.clientMaxBodySize.bytes, 10 << 20)
@@ -109,7 +109,7 @@ final class ConfigParsingTests: XCTestCase {
 
     func testLeftOutKeysTakeTheirDefaults() throws {
         let config = try XCTUnwrap(ConfigFixture.parse(ConfigFixture.minimal))
-        XCTAssertEqual(config.listen, [HostPort(host: "127.0.0.1", port: 8080)])
+        XCTAssertEqual(config.listenAddresses, [HostPort(host: "127.0.0.1", port: 8080)])
         XCTAssertEqual(config.admin.listen, HostPort(host: "127.0.0.1", port: 9090))
         XCTAssertEqual(config.workers, BalancerConfig.autoWorkers)
         XCTAssertEqual(config.limits, LimitsConfig())
