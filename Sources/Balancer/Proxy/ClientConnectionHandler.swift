@@ -16,6 +16,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     typealias OutboundOut = ByteBuffer
 
     private let loop: LoopContext
+    /// What the listener that accepted this connection does (TLS, redirect, HSTS), as of the accept.
+    private let listener: ListenerRuntime
     private var context: ChannelHandlerContext?
     private var timer: DeadlineTimer?
     private var machine: ProxyStateMachine
@@ -39,8 +41,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// The relayed response is being gzipped.
     private var gzip: GzipEncoder?
 
-    init(loop: LoopContext) {
+    init(loop: LoopContext, listener: ListenerRuntime = .plain) {
         self.loop = loop
+        self.listener = listener
         self.snapshot = loop.snapshot
         self.machine = ProxyStateMachine(timeouts: loop.snapshot.requestPolicy.timeouts)
         self.decoder = HTTP1RequestDecoder(maxHeadSize: loop.snapshot.maxHeaderSize)
@@ -68,7 +71,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     func channelActive(context: ChannelHandlerContext) {
         loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
         loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
-        clientLines = ClientAddressLines(address: context.channel.remoteAddress?.ipAddress ?? "-")
+        clientLines = ClientAddressLines(
+            address: context.channel.remoteAddress?.ipAddress ?? "-",
+            scheme: listener.edge.scheme,
+            port: context.channel.localAddress?.port)
         run(machine.connectionActive())
         context.fireChannelActive()
     }
@@ -211,23 +217,23 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         } else {
             request.requestID = loop.nextRequestID()
         }
-        var unavailable: HTTPResponseStatus?
+        let verdict = snapshot.routing.verdict(for: received, on: listener.edge)
         var staticRoute: StaticRoute?
+        var edits: RequestHeaderRewrite?
         gzipOffer = nil
-        if let route = snapshot.router.match(uri: head.uri) {
+        if case .proxy(let route) = verdict {
             request.groupIndex = snapshot.routeGroup[route]
             request.cache = snapshot.routeCache[route]
             staticRoute = snapshot.routeFiles[route]
+            edits = snapshot.routeEdits[route]
             if let gzip = snapshot.routeGzip[route], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
                 .accepts(.gzip)
             {
                 gzipOffer = gzip
             }
-        } else {
-            unavailable = .notFound
         }
         let action = machine.requestHeadReceived(
-            received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, servesFiles: staticRoute != nil,
+            received, policy: snapshot.requestPolicy, route: verdict, servesFiles: staticRoute != nil,
             now: UpstreamServer.now())
         switch action {
         case .respond(let status, let close):
@@ -239,6 +245,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
             responder.serve(staticRoute, head: head, requestID: request.requestID, snapshot: snapshot, context: context)
+        case .answer(let answer, let close):
+            timer?.disarm()
+            sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
@@ -248,6 +257,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 normalizePath: snapshot.config.proxy.normalizePath,
                 underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
                 upgrade: upgrade,
+                edits: edits,
                 into: &forwarded
             )
             request.forwardedHead = forwarded
@@ -435,6 +445,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             snapshot: snapshot,
             dates: loop.dates,
             compressed: gzip != nil,
+            connectionHeader: listener.connectionHeader,
             into: &buffer
         )
         request.keepAlive = rewritten.keepAlive
@@ -543,8 +554,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     // MARK: - Local responses and logging
 
-    /// Writes a response of the balancer's own, then keeps the connection or closes it the way the machine says.
-    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool) {
+    /// Writes a response of the balancer's own (an error, or `answer` of the configuration), then keeps the
+    /// connection or closes it the way the machine says.
+    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool, answer: LocalAnswer? = nil) {
         guard !closing, let context else { return }
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
@@ -557,7 +569,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             requestID: request.requestID,
             snapshot: snapshot,
             date: loop.dates.httpDate,
-            allocator: context.channel.allocator
+            allocator: context.channel.allocator,
+            answer: answer,
+            connectionHeader: listener.connectionHeader,
+            isHeadRequest: answer != nil && request.head.method == .HEAD
         )
         request.bytesSent = Int64(response.bodyBytes)
         logRequest()

@@ -9,7 +9,8 @@ import NIOHTTP1
 final class ProxySnapshot: Sendable {
     let config: BalancerConfig
     let generation: Int
-    let router: Router
+    /// Redirects, virtual hosts, routes and `return` answers.
+    let routing: RequestRouting
     let groups: [UpstreamGroup]
     /// Route index → index into `groups`.
     let routeGroup: [Int]
@@ -19,6 +20,10 @@ final class ProxySnapshot: Sendable {
     let routeFiles: [StaticRoute?]
     /// Route index → on-the-fly gzip of proxied responses, when `gzip:` is on, covers them and the route allows it.
     let routeGzip: [GzipConfig?]
+    /// Route index → its `request_headers`, prepared for the forwarding pass.
+    let routeEdits: [RequestHeaderRewrite?]
+    /// What each listener does with its connections, by configured address (read when a connection is accepted).
+    let listeners: [HostPort: ListenerRuntime]
     /// `response_headers`, in file order.
     let responseHeaders: [(String, String)]
     /// The same, as lines ready to copy into a response head.
@@ -48,7 +53,7 @@ final class ProxySnapshot: Sendable {
         self.config = config
         self.generation = generation
         self.resolved = resolved
-        self.router = Router(routes: config.routes)
+        self.routing = RequestRouting(config: config)
         var existing: [ServerKey: UpstreamServer] = [:]
         for group in previous?.groups ?? [] {
             for server in group.servers { existing[ServerKey(group: group.name, server: server.id)] = server }
@@ -89,6 +94,13 @@ final class ProxySnapshot: Sendable {
             guard let gzip = config.gzip, gzip.proxied, route.gzip, route.upstream != nil else { return nil }
             return gzip
         }
+        self.routeEdits = config.routes.map { route in route.requestHeaders.map(RequestHeaderRewrite.init) }
+        let httpsPort = config.httpsPort
+        self.listeners = Dictionary(
+            config.listen.map { listener in
+                (listener.address, ListenerRuntime(listener, httpsPort: httpsPort))
+            },
+            uniquingKeysWith: { first, _ in first })
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
         self.responseHeaderLines = config.responseHeaders.map { EncodedHeaderLine(name: $0.name, value: $0.value) }
         self.responseHeaderBlock = responseHeaderLines.flatMap(\.line)

@@ -119,10 +119,13 @@ final class BalancerServer: @unchecked Sendable {
                     }
                     // Past `limits.max_connections` the connection closes before it costs a handler or a read.
                     guard loop.admit() else { throw ConnectionLimitReached() }
+                    // What the listener does under the snapshot of this moment: a reload that changed it applies
+                    // from the next connection on, and this one keeps what it started with.
+                    let listener = loop.snapshot.listeners[address] ?? .plain
                     // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ClientConnectionHandler(loop: loop))
+                    try sync.addHandler(ClientConnectionHandler(loop: loop, listener: listener))
                     loop.register(channel)
                 }
             }

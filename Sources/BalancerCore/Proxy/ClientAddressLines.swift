@@ -1,13 +1,16 @@
-/// The forwarding lines that depend only on the client connection's peer address, encoded once per connection
-/// rather than once per request: the address that ends `X-Forwarded-For`, then `X-Real-IP` and
-/// `X-Forwarded-Proto`.
+/// The forwarding lines that depend only on the client connection, encoded once per connection rather than once
+/// per request: the address that ends `X-Forwarded-For`, then `X-Real-IP`, `X-Forwarded-Proto` and
+/// `X-Forwarded-Port` (the scheme and port the client connected to).
 package struct ClientAddressLines {
     package let address: String
-    /// `<address> CRLF X-Real-IP: <address> CRLF X-Forwarded-Proto: http CRLF`
+    /// `<address> CRLF X-Real-IP: <address> CRLF X-Forwarded-Proto: http CRLF X-Forwarded-Port: 80 CRLF`
     package let bytes: [UInt8]
 
-    package init(address: String) {
+    /// `port`: the local port the client connected to; nil leaves `X-Forwarded-Port` out (not known).
+    package init(address: String, scheme: String = "http", port: Int? = nil) {
         self.address = address
-        self.bytes = Array("\(address)\r\nX-Real-IP: \(address)\r\nX-Forwarded-Proto: http\r\n".utf8)
+        var text = "\(address)\r\nX-Real-IP: \(address)\r\nX-Forwarded-Proto: \(scheme)\r\n"
+        if let port { text += "X-Forwarded-Port: \(port)\r\n" }
+        self.bytes = Array(text.utf8)
     }
 }

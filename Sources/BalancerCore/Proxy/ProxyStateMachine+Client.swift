@@ -69,15 +69,30 @@ extension ProxyStateMachine {
         /// `fileResponseFinished` after the body. Then apply `timer` (`client_body_timeout` while a body is read
         /// and dropped).
         case serveFile(close: Bool, timer: TimerAction)
+        /// Answer with a response of the configuration (a `return` route, the HTTPS redirect), as `respond`.
+        case answer(LocalAnswer, close: Bool)
     }
 
-    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
-    /// why it is refused). `unavailableStatus` is set when no route matched (404); `servesFiles` when the route
-    /// matched is a static one. `now`: monotonic nanoseconds.
+    /// A request head arrived, as decoded and checked by the framing layer. `unavailableStatus` is set when no
+    /// route matched (404); see `requestHeadReceived(_:policy:route:servesFiles:now:)`.
     package mutating func requestHeadReceived(
         _ request: HTTP1RequestHead,
         policy: Policy,
         unavailableStatus: HTTPResponseStatus?,
+        servesFiles: Bool = false,
+        now: Int64
+    ) -> HeadAction {
+        let route = unavailableStatus.map(RouteVerdict.refuse) ?? .proxy(route: 0)
+        return requestHeadReceived(request, policy: policy, route: route, servesFiles: servesFiles, now: now)
+    }
+
+    /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
+    /// why it is refused), with what the routing decided for it; `servesFiles` when the route matched is a static
+    /// one. `now`: monotonic nanoseconds.
+    package mutating func requestHeadReceived(
+        _ request: HTTP1RequestHead,
+        policy: Policy,
+        route: RouteVerdict,
         servesFiles: Bool = false,
         now: Int64
     ) -> HeadAction {
@@ -100,10 +115,18 @@ extension ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: expectsContinue)
             return .respond(.payloadTooLarge, close: close)
         }
-        if let status = unavailableStatus {
+        switch route {
+        case .proxy:
+            break
+        case .refuse(let status):
             let close = !keepAlive || framing != .none
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)
+        case .answer(let answer):
+            // As a refusal: a body the client sends with it is not read on, so the connection closes after it.
+            let close = !keepAlive || framing != .none
+            state = .localResponse(closeAfter: close, requestEnded: framing == .none)
+            return .answer(answer, close: close)
         }
         if servesFiles { return fileRequestReceived(request.head.method, framing: framing, keepAlive: keepAlive) }
         var proxied = Request(
