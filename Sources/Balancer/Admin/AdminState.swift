@@ -104,7 +104,8 @@ final class AdminState: Sendable {
             refusedClients: balancer.stats.refusedClients.load(ordering: .relaxed),
             requestsPerSecond: rate,
             upstreams: upstreams,
-            metrics: live
+            metrics: live,
+            certificates: CertificateStatus.all(in: snapshot)
         )
     }
 }

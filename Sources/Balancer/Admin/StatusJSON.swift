@@ -31,6 +31,7 @@ enum StatusJSON {
             ("upstreams", .object(report.upstreams.map { group in
                 (group.name, .object([("servers", .array(group.servers.map(server)))]))
             })),
+            ("tls", .object([("certificates", .array(report.certificates.map(\.json)))])),
         ])
     }
 

@@ -19,6 +19,8 @@ struct StatusReport: Sendable, Equatable {
     /// Upstream groups in config order, each with its servers in config order.
     var upstreams: [(name: String, servers: [ServerStatus])]
     var metrics: MetricsSnapshot
+    /// The certificates TLS listeners serve, in config order.
+    var certificates: [CertificateStatus] = []
 
     static func == (a: StatusReport, b: StatusReport) -> Bool {
         StatusJSON.render(a) == StatusJSON.render(b)

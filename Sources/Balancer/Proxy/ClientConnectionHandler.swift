@@ -327,7 +327,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
         loop.stats.upstreamConnectionsOpened.wrappingIncrement(ordering: .relaxed)
         loop.pool.noteOpened()
-        UpstreamConnector.connect(to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout)
+        let group = snapshot.groups[request.groupIndex]
+        UpstreamConnector.connect(
+            to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout, tls: group.tls)
             .assumeIsolatedUnsafeUnchecked()
             .whenComplete { [self] result in
                 switch result {

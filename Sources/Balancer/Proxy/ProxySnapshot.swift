@@ -24,6 +24,8 @@ final class ProxySnapshot: Sendable {
     let routeEdits: [RequestHeaderRewrite?]
     /// What each listener does with its connections, by configured address (read when a connection is accepted).
     let listeners: [HostPort: ListenerRuntime]
+    /// Certificates and TLS contexts of the listeners and upstream groups.
+    let tls: EdgeTLS
     /// `response_headers`, in file order.
     let responseHeaders: [(String, String)]
     /// The same, as lines ready to copy into a response head.
@@ -43,19 +45,24 @@ final class ProxySnapshot: Sendable {
 
     /// Builds a snapshot; `reusing` supplies servers from the previous snapshot so their counters carry over.
     /// `resolved` turns each server written as a DNS name into one server per address found, in groups whose
-    /// `resolve_interval` is on; a name without addresses stays one server resolved when connecting.
+    /// `resolve_interval` is on; a name without addresses stays one server resolved when connecting. `tls` holds
+    /// what `EdgeTLS.load` read for `config` (none: no TLS listener or group).
     init(
         config: BalancerConfig,
         generation: Int,
         reusing previous: ProxySnapshot? = nil,
-        resolved: ResolvedAddresses = ResolvedAddresses()
+        resolved: ResolvedAddresses = ResolvedAddresses(),
+        tls: EdgeTLS = .none
     ) {
         self.config = config
         self.generation = generation
         self.resolved = resolved
+        self.tls = tls
         self.routing = RequestRouting(config: config)
         var existing: [ServerKey: UpstreamServer] = [:]
         for group in previous?.groups ?? [] {
+            // A group that starts or stops talking TLS starts afresh: its pooled connections speak the old way.
+            guard config.upstream(named: group.name)?.tls == group.config.tls else { continue }
             for server in group.servers { existing[ServerKey(group: group.name, server: server.id)] = server }
         }
         let groups = config.upstreams.map { upstream in
@@ -64,6 +71,7 @@ final class ProxySnapshot: Sendable {
             }
             return UpstreamGroup(
                 config: upstream,
+                tls: tls.upstreams[upstream.name],
                 servers: members.map { server, id in
                     // nginx never ejects a group's only server: there would be nothing to fail over to.
                     let maxFails = members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails
@@ -98,7 +106,7 @@ final class ProxySnapshot: Sendable {
         let httpsPort = config.httpsPort
         self.listeners = Dictionary(
             config.listen.map { listener in
-                (listener.address, ListenerRuntime(listener, httpsPort: httpsPort))
+                (listener.address, ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address]))
             },
             uniquingKeysWith: { first, _ in first })
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
