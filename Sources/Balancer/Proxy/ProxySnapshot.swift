@@ -106,7 +106,10 @@ final class ProxySnapshot: Sendable {
         let httpsPort = config.httpsPort
         self.listeners = Dictionary(
             config.listen.map { listener in
-                (listener.address, ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address]))
+                (
+                    listener.address,
+                    ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address])
+                )
             },
             uniquingKeysWith: { first, _ in first })
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }

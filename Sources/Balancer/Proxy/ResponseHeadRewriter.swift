@@ -78,7 +78,9 @@ enum ResponseHeadRewriter {
             default: break
             }
             let name = UnsafeRawBufferPointer(rebasing: source[field.name])
-            if let connectionHeader, !connectionHeaderSeen, connectionHeader.matches(name) { connectionHeaderSeen = true }
+            if let connectionHeader, !connectionHeaderSeen, connectionHeader.matches(name) {
+                connectionHeaderSeen = true
+            }
             for index in 0..<min(configured.count, 64)
             where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
                 configuredSeen |= 1 << UInt64(index)

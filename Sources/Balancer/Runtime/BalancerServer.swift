@@ -99,7 +99,9 @@ final class BalancerServer: @unchecked Sendable {
     /// Listening sockets open now, as configured.
     var listenAddresses: [HostPort] { listening.withLockedValue { $0.map(\.address) } }
 
-    private func bind(_ address: HostPort) async throws -> Channel {
+    /// `opening`: what the listener does until the snapshot that names it reaches the loops (a listener a reload
+    /// adds is bound before its snapshot is installed, and must not serve plain HTTP meanwhile).
+    private func bind(_ address: HostPort, opening: ListenerRuntime = .plain) async throws -> Channel {
         let contexts = self.contexts
         let logger = self.logger
         let bootstrap = ServerBootstrap(group: group)
@@ -125,7 +127,7 @@ final class BalancerServer: @unchecked Sendable {
                     guard loop.admit() else { throw ConnectionLimitReached() }
                     // What the listener does under the snapshot of this moment: a reload that swapped its
                     // certificates applies from the next connection on, and this one keeps what it started with.
-                    let listener = loop.snapshot.listeners[address] ?? .plain
+                    let listener = loop.snapshot.listeners[address] ?? opening
                     // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
@@ -170,8 +172,11 @@ final class BalancerServer: @unchecked Sendable {
         Self.log(tls.findings(for: plan.effective, now: Date()), logger: logger)
         var opened: [Listener] = []
         do {
-            for address in plan.listenersToOpen {
-                opened.append(Listener(address: address, channel: try await bind(address)))
+            let httpsPort = plan.effective.httpsPort
+            for listener in plan.effective.listen where plan.listenersToOpen.contains(listener.address) {
+                let opening = ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address])
+                let channel = try await bind(listener.address, opening: opening)
+                opened.append(Listener(address: listener.address, channel: channel))
             }
         } catch {
             for listener in opened { try? await listener.channel.close() }

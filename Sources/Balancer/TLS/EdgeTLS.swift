@@ -33,7 +33,8 @@ final class EdgeTLS: Sendable {
             for files in tls.certificates {
                 do {
                     let pair = try CertificatePair.load(files)
-                    for finding in CertificateCheck.findings(pair.facts, now: Date()) where finding.severity == .broken {
+                    let findings = CertificateCheck.findings(pair.facts, now: Date())
+                    for finding in findings where finding.severity == .broken {
                         fail(files, files.keyPath, "\(files.cert) and \(files.key): \(finding.message)")
                     }
                     pairs.append(pair)

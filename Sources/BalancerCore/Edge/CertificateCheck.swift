@@ -62,12 +62,13 @@ package enum CertificateCheck {
         if facts.notAfter <= now {
             findings.append(CertificateFinding(.error, "expired at \(expiry); renew it (clients refuse it)"))
         } else if facts.notBefore > now {
-            findings.append(CertificateFinding(.error, "is not valid before \(timestamp(facts.notBefore)); check the clock "
-                + "or the certificate"))
+            let start = timestamp(facts.notBefore)
+            findings.append(
+                CertificateFinding(.error, "is not valid before \(start); check the clock or the certificate"))
         } else if facts.notAfter.timeIntervalSince(now) < warningWindow {
             let days = Int(facts.notAfter.timeIntervalSince(now) / 86_400)
-            findings.append(CertificateFinding(.warning, "expires at \(expiry) (in \(days) day\(days == 1 ? "" : "s")); "
-                + "renew it"))
+            let plural = days == 1 ? "" : "s"
+            findings.append(CertificateFinding(.warning, "expires at \(expiry) (in \(days) day\(plural)); renew it"))
         }
         return findings
     }

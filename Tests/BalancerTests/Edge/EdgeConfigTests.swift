@@ -106,7 +106,8 @@ final class EdgeConfigTests: XCTestCase {
         let config = try XCTUnwrap(ConfigFixture.parse(Self.head + """
               - {hosts: [Example.COM, "*.example.com"], prefix: /, upstream: backend,
                  request_headers: {set: {Host: api.internal, X-Env: prod}, remove: [X-Debug, cookie]}}
-              - {hosts: [old.example.com], prefix: /, return: {status: 301, location: "https://example.com$request_uri"}}
+              - {hosts: [old.example.com], prefix: /,
+                 return: {status: 301, location: "https://example.com$request_uri"}}
               - {exact: /ping, return: {status: 200, body: pong}}
               - {prefix: /, upstream: backend}
             """))

@@ -17,7 +17,8 @@ final class EdgeRoutingTests: XCTestCase {
           - {hosts: ["*.example.com"], prefix: /, upstream: backend}
           - {hosts: ["*.eu.example.com"], prefix: /, upstream: backend}
           - {hosts: [www.example.com], exact: /, return: {status: 200, body: "home of $host"}}
-          - {hosts: [old.example.com], prefix: /, return: {status: 301, location: "$scheme://example.com$request_uri"}}
+          - {hosts: [old.example.com], prefix: /,
+             return: {status: 301, location: "$scheme://example.com$request_uri"}}
           - {prefix: /, upstream: backend}
         """
 

@@ -39,7 +39,8 @@ final class HeaderEditTests: XCTestCase {
         XCTAssertEqual(
             text,
             "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.0.0.7\r\nX-Real-IP: 10.0.0.7\r\n"
-                + "X-Forwarded-Proto: http\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Host: h\r\nX-Request-ID: req-1\r\n\r\n")
+                + "X-Forwarded-Proto: http\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Host: h\r\n"
+                + "X-Request-ID: req-1\r\n\r\n")
     }
 
     func testAnEditCannotReachTheFramingTheBalancerWrites() throws {

@@ -66,7 +66,9 @@ final class TLSListenerTests: XCTestCase {
     }
 
     /// `curl` over TLS to `name` (resolved to 127.0.0.1), trusting the test authority; `-w` appends the status.
-    private func curl(_ name: String, _ path: String = "/", _ options: [String] = []) throws -> CommandLineTool.Outcome {
+    private func curl(_ name: String, _ path: String = "/", _ options: [String] = []) throws
+        -> CommandLineTool.Outcome
+    {
         try CommandLineTool.run(
             ["curl", "-sS", "--max-time", "10", "--cacert", pki.caPath, "--resolve", "\(name):\(tlsPort):127.0.0.1",
              "-w", "\n%{http_code}"] + options + ["https://\(name):\(tlsPort)\(path)"])
@@ -229,6 +231,25 @@ final class TLSListenerTests: XCTestCase {
         XCTAssertEqual(expiry.count, 2, metrics.body)
         let seconds = try XCTUnwrap(expiry.first?.split(separator: " ").last.flatMap { Double($0) })
         XCTAssertEqual(seconds, Date().timeIntervalSince1970 + 90 * 86_400, accuracy: 3600)
+    }
+
+    func testAListenerAddedByAReloadServesTLSFromItsFirstConnection() async throws {
+        try await start()
+        let balancer = try XCTUnwrap(balancer)
+        let running = balancer.server.snapshot.config
+        var loaded = running
+        let added = try FreePort.allocate()
+        var listener = running.listen[0]
+        listener.address = HostPort(host: "127.0.0.1", port: added)
+        loaded.listen.append(listener)
+        try await balancer.server.apply(ReloadPlan(running: running, loaded: loaded))
+        let client = try await TLSTestClient.connect(port: added, serverName: "a.test", caPath: pki.caPath)
+        let status = try await client.get("/added", host: "a.test").status
+        let names = try await client.peerNames()
+        await client.close()
+        XCTAssertEqual(status, 200)
+        XCTAssertEqual(names, ["a.test", "www.a.test"])
+        XCTAssertEqual(upstream.requests.last?.headers["x-forwarded-port"], ["\(added)"])
     }
 
     func testUpstreamTLSVerifiesTheServersName() async throws {

@@ -105,7 +105,8 @@ final class TLSReloadTests: XCTestCase {
         let expired = try pki.issue(["a.test"], file: "expired", validFrom: -100, validUntil: -2)
         let old = try check(config(port: 8443, cert: expired.cert, key: expired.key))
         XCTAssertEqual(old.status, 1)
-        XCTAssertTrue(old.errors.contains("listen[0].tls.certificates[0]: \(expired.cert) (a.test) expired at"), old.errors)
+        let expiredLine = "listen[0].tls.certificates[0]: \(expired.cert) (a.test) expired at"
+        XCTAssertTrue(old.errors.contains(expiredLine), old.errors)
 
         let soon = try pki.issue(["a.test"], file: "soon", validUntil: 10)
         let warned = try check(config(port: 8443, cert: soon.cert, key: soon.key))
