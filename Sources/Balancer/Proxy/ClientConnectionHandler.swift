@@ -619,6 +619,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 // MARK: - File responses (StaticResponderDelegate)
 
 extension ClientConnectionHandler: StaticResponderDelegate {
+    var connectionHeader: EncodedHeaderLine? { listener.connectionHeader }
+
     func staticResponseStarting() -> Bool {
         machine.fileResponseStarted()
     }

@@ -153,7 +153,7 @@ final class EdgeConfigTests: XCTestCase {
         }
         ConfigFixture.assertSingleError(
             Self.head + "  - {prefix: /, upstream: backend, return: {status: 204}}\n",
-            line: 6, path: "routes[0].return", contains: "either proxies")
+            line: 6, path: "routes[0].return", contains: "not both")
         ConfigFixture.assertSingleError(
             Self.head + "  - {prefix: /, return: {status: 204}, cache_static: {extensions: [js], max_age: 1d}}\n",
             line: 6, path: "routes[0].cache_static", contains: "remove cache_static")

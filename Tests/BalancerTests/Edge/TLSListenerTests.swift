@@ -163,13 +163,28 @@ final class TLSListenerTests: XCTestCase {
     }
 
     func testHSTSIsSentOverTLSOnly() async throws {
-        try await start(extra: "limits: {client_max_body_size: 1}")
+        let site = pki.directory.appendingPathComponent("www/site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try "<p>hi</p>\n".write(to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        try await start(
+            routes: """
+                  - {prefix: /site/, static: {root: \(pki.directory.appendingPathComponent("www").path)}}
+                  - {prefix: /, upstream: backend}
+                """,
+            extra: "limits: {client_max_body_size: 1}")
         let tls = try curl("a.test", "/", ["-D", "-", "-o", "/dev/null"])
         XCTAssertTrue(tls.output.lowercased().contains("strict-transport-security: max-age=31536000"), tls.output)
         // The balancer's own answers over TLS carry it too (nginx's `add_header ... always`).
         let tooLarge = try curl("a.test", "/", ["-D", "-", "-o", "/dev/null", "-d", "abc"])
         XCTAssertTrue(tooLarge.output.hasPrefix("HTTP/1.1 413"), tooLarge.output)
         XCTAssertTrue(tooLarge.output.lowercased().contains("strict-transport-security"), tooLarge.output)
+        // Files of a static route too, and its own errors.
+        let file = try curl("a.test", "/site/index.html", ["-D", "-", "-o", "/dev/null"])
+        XCTAssertTrue(file.output.hasPrefix("HTTP/1.1 200"), file.output)
+        XCTAssertTrue(file.output.lowercased().contains("strict-transport-security"), file.output)
+        let missing = try curl("a.test", "/site/none.html", ["-D", "-", "-o", "/dev/null"])
+        XCTAssertTrue(missing.output.hasPrefix("HTTP/1.1 404"), missing.output)
+        XCTAssertTrue(missing.output.lowercased().contains("strict-transport-security"), missing.output)
         let plain = try CommandLineTool.run(
             ["curl", "-sS", "--max-time", "10", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(plainPort)/"])
         XCTAssertTrue(plain.output.hasPrefix("HTTP/1.1 200"), plain.output)
