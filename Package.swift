@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // zlib for on-the-fly gzip; already resolved for the WebSocket client's permessage-deflate.
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        // TLS termination on BoringSSL (no system OpenSSL is linked) and reading certificates for checks and status.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // C shims: the system libraries the replicas use for readiness checks.
@@ -82,6 +85,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // gzip of served files and proxied responses.
                 .product(name: "CompressNIO", package: "compress-nio"),
+                // TLS listeners and upstream TLS; certificates are read for `check`, the status page and SNI.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: [
                 // The proxy's hot path is single-threaded per connection by design; dynamic exclusivity checks cost
@@ -139,6 +145,11 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 // Decodes what the balancer gzipped.
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                // Test certificates (ECDSA and RSA keys) are made at test time.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             // Run from its place in the source tree by StatusPageLiveTests; not a resource of the test bundle.
             exclude: ["Admin/Tools/cdp_page.py"]

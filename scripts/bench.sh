@@ -46,7 +46,16 @@ rounds, alternating which of the two goes first:
 Their summary gives, per scenario, the medians of requests/s, p99 and CPU per request, and the
 ratio of the balancer's CPU per request to nginx's against the target of at most 1.2.
 
+With --tls, the balancer and nginx (HAProxy sits this one out) terminate TLS instead, with the same
+self-signed ECDSA P-256 certificate and Mozilla's intermediate settings, and each round measures, per
+proxy: new connections/s with full TLS 1.3 handshakes (THREADS x `openssl s_time -new -www /health`),
+with resumed handshakes (`-reuse`: session tickets), and keep-alive requests/s over TLS (wrk https://),
+each with the proxy's CPU per connection or request. The verdict: CPU per full handshake (per
+connection less per keep-alive request) and per keep-alive request within 1.2 x nginx's.
+scripts/lib/bench-tls.sh holds that part.
+
 Options:
+  --tls              measure TLS termination against nginx instead (see above)
   --workers N        workers of each proxy (default 1, so the proxies, the replicas and wrk share a
                      2-core machine fairly)
   --rounds R         rounds (default 3)
@@ -99,6 +108,7 @@ WARMUP_SECONDS=2
 PROXIES=(balancer nginx haproxy)
 SCENARIOS=health,static-1k,static-1m,gzip-json
 LIMITS=0
+TLS=0
 
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -112,6 +122,7 @@ while [ "$#" -gt 0 ]; do
         --limits) LIMITS=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
+        --tls) TLS=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
@@ -236,7 +247,9 @@ stop_distro_service() {
 
 install_missing() {
     local missing=() tool package
-    for tool in wrk nginx haproxy curl python3 pkg-config; do
+    local tools=(wrk nginx haproxy curl python3 pkg-config)
+    [ "$TLS" -eq 0 ] || tools=(wrk nginx curl python3 pkg-config openssl)
+    for tool in "${tools[@]}"; do
         find_tool "$tool" >/dev/null || missing+=("$tool")
     done
     for package in libpq-dev libhiredis-dev; do
@@ -267,7 +280,12 @@ install_missing() {
 
 install_missing
 NGINX=$(find_tool nginx) || die "nginx not found"
-HAPROXY=$(find_tool haproxy) || die "haproxy not found"
+if [ "$TLS" -eq 1 ]; then
+    PROXIES=(balancer nginx)
+    find_tool openssl >/dev/null || die "openssl not found"
+else
+    HAPROXY=$(find_tool haproxy) || die "haproxy not found"
+fi
 WRK=$(find_tool wrk) || die "wrk not found"
 find_tool curl >/dev/null || die "curl not found"
 find_tool python3 >/dev/null || die "python3 not found"
@@ -484,6 +502,13 @@ show_log() {
     fi
 }
 
+if [ "$TLS" -eq 1 ]; then
+    # shellcheck source=scripts/lib/bench-tls.sh
+    source scripts/lib/bench-tls.sh
+    tls_make_certificate
+    tls_write_configs
+fi
+
 "$BALANCER" check --config "$WORK_DIR/balancer.yaml" >"$WORK_DIR/balancer-check.log" 2>&1 \
     || { show_log "$WORK_DIR/balancer-check.log"; die "the balancer rejected its benchmark config"; }
 "$BALANCER" check --config "$WORK_DIR/limited.yaml" >"$WORK_DIR/limited-check.log" 2>&1 \
@@ -494,8 +519,10 @@ show_log() {
 "$NGINX" -t -q -e "$WORK_DIR/origin-error.log" -p "$WORK_DIR" -c "$WORK_DIR/origin.conf" \
     >"$WORK_DIR/origin-check.log" 2>&1 \
     || { show_log "$WORK_DIR/origin-check.log"; die "nginx rejected the JSON origin's config"; }
-"$HAPROXY" -c -q -f "$WORK_DIR/haproxy.cfg" >"$WORK_DIR/haproxy-check.log" 2>&1 \
-    || { show_log "$WORK_DIR/haproxy-check.log"; die "haproxy rejected its benchmark config"; }
+if [ "$TLS" -eq 0 ]; then
+    "$HAPROXY" -c -q -f "$WORK_DIR/haproxy.cfg" >"$WORK_DIR/haproxy-check.log" 2>&1 \
+        || { show_log "$WORK_DIR/haproxy-check.log"; die "haproxy rejected its benchmark config"; }
+fi
 
 # ----------------------------------------------------------------------------------------------------
 # Processes
@@ -508,16 +535,16 @@ start() {
     start_bg "$WORK_DIR/$name.log" "$@"
 }
 
-# wait_healthy NAME PID PORT: waits up to 30 s for http://127.0.0.1:PORT/health to answer 2xx.
+# wait_healthy NAME PID PORT [SCHEME]: waits up to 30 s for SCHEME://127.0.0.1:PORT/health to answer 2xx.
 wait_healthy() {
-    local name=$1 pid=$2 port=$3 status=0
-    wait_for_url "http://127.0.0.1:$port/health" "$pid" 30 || status=$?
+    local name=$1 pid=$2 port=$3 scheme=${4:-http} status=0
+    wait_for_url "$scheme://127.0.0.1:$port/health" "$pid" 30 || status=$?
     [ "$status" -ne 0 ] || return 0
     show_log "$WORK_DIR/$name.log"
     if [ "$status" -eq 1 ]; then
         die "$name exited while starting"
     fi
-    die "$name did not answer http://127.0.0.1:$port/health within 30 s"
+    die "$name did not answer $scheme://127.0.0.1:$port/health within 30 s"
 }
 
 echo "bench: starting 3 health-service replicas on ports ${REPLICA_PORTS[*]}"
@@ -531,14 +558,18 @@ start origin "$NGINX" -e "$WORK_DIR/origin-error.log" -p "$WORK_DIR" -c "$WORK_D
 wait_healthy origin "$STARTED_PID" "$ORIGIN_PORT"
 
 echo "bench: starting the proxies with $WORKERS worker(s) each:" \
-    "balancer on $BALANCER_PORT, nginx on $NGINX_PORT, haproxy on $HAPROXY_PORT"
+    "balancer on $BALANCER_PORT, nginx on $NGINX_PORT$([ "$TLS" -eq 1 ] && echo " (TLS)" || echo ", haproxy on $HAPROXY_PORT")"
+SCHEME=http
+[ "$TLS" -eq 0 ] || SCHEME=https
 start balancer "$BALANCER" serve --config "$WORK_DIR/balancer.yaml"
 BALANCER_PID=$STARTED_PID
 start nginx "$NGINX" -e "$WORK_DIR/nginx-error.log" -p "$WORK_DIR" -c "$WORK_DIR/nginx.conf"
 NGINX_PID=$STARTED_PID
-start haproxy "$HAPROXY" -db -f "$WORK_DIR/haproxy.cfg"
-HAPROXY_PID=$STARTED_PID
-wait_healthy balancer "$BALANCER_PID" "$BALANCER_PORT"
+if [ "$TLS" -eq 0 ]; then
+    start haproxy "$HAPROXY" -db -f "$WORK_DIR/haproxy.cfg"
+    HAPROXY_PID=$STARTED_PID
+fi
+wait_healthy balancer "$BALANCER_PID" "$BALANCER_PORT" "$SCHEME"
 LIMITED_PID=""
 if [ "$LIMITS" -eq 1 ]; then
     echo "bench: starting the balancer with one rate-limit zone on $LIMITED_PORT"
@@ -546,8 +577,8 @@ if [ "$LIMITS" -eq 1 ]; then
     LIMITED_PID=$STARTED_PID
     wait_healthy limited "$LIMITED_PID" "$LIMITED_PORT"
 fi
-wait_healthy nginx "$NGINX_PID" "$NGINX_PORT"
-wait_healthy haproxy "$HAPROXY_PID" "$HAPROXY_PORT"
+wait_healthy nginx "$NGINX_PID" "$NGINX_PORT" "$SCHEME"
+[ "$TLS" -eq 1 ] || wait_healthy haproxy "$HAPROXY_PID" "$HAPROXY_PORT"
 
 proxy_pid() {
     case "$1" in
@@ -620,6 +651,29 @@ parse_wrk() {
     ' "$1"
 }
 
+# stat_of PROXY COLUMN DECIMALS|sum: the median (with DECIMALS decimals) or the sum of a results column
+# over the proxy's rounds.
+stat_of() {
+    awk -v p="$1" -v c="$2" '$1 == p { print $c }' "$RESULTS" | sort -g | awk -v how="$3" '
+        { v[NR] = $1; s += $1 }
+        END {
+            if (NR == 0) { print "n/a"; exit }
+            if (how == "sum") { printf "%d\n", s; exit }
+            if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.*f\n", how, m
+        }'
+}
+
+# ratio A B: A / B with 2 decimals, or n/a.
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
+}
+
+# json_number VALUE: VALUE, or null when it is n/a.
+json_number() {
+    if [ "$1" = n/a ]; then echo null; else echo "$1"; fi
+}
+
 # ----------------------------------------------------------------------------------------------------
 # Measurement
 
@@ -633,6 +687,17 @@ run_wrk() {
     wait "$WRK_PID" || true
     WRK_PID=""
 }
+
+if [ "$TLS" -eq 1 ]; then
+    DIED=()
+    WRK_LIMIT=$((DURATION_SECONDS + 60))
+    tls_run
+    if [ "${#DIED[@]}" -gt 0 ]; then
+        echo "bench: ${DIED[*]} died during the measurement; results are incomplete" >&2
+        exit 3
+    fi
+    exit 0
+fi
 
 echo "bench: $ROUNDS round(s); each: ${WARMUP_SECONDS}s warm-up, then wrk -t$THREADS -c$CONNECTIONS" \
     "-d$DURATION --latency; CPU from /proc (CLK_TCK $CLK_TCK); $(nproc) cores"
@@ -729,19 +794,6 @@ done
 # ----------------------------------------------------------------------------------------------------
 # Summary
 
-# stat_of PROXY COLUMN DECIMALS|sum: the median (with DECIMALS decimals) or the sum of a results column
-# over the proxy's rounds.
-stat_of() {
-    awk -v p="$1" -v c="$2" '$1 == p { print $c }' "$RESULTS" | sort -g | awk -v how="$3" '
-        { v[NR] = $1; s += $1 }
-        END {
-            if (NR == 0) { print "n/a"; exit }
-            if (how == "sum") { printf "%d\n", s; exit }
-            if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.*f\n", how, m
-        }'
-}
-
 declare -A RPS P50 P99 CPU ERRORS
 for proxy in "${PROXIES[@]}"; do
     RPS[$proxy]=$(stat_of "$proxy" 3 1)
@@ -756,11 +808,6 @@ for proxy in "${PROXIES[@]}"; do
         ERRORS[$proxy]=$((non2xx + socket))
     fi
 done
-
-# ratio A B: A / B with 2 decimals, or n/a.
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
-}
 
 RPS_VS_NGINX=$(ratio "${RPS[balancer]}" "${RPS[nginx]}")
 P99_VS_NGINX=$(ratio "${P99[balancer]}" "${P99[nginx]}")
@@ -839,11 +886,6 @@ if [ "${#FILE_SCENARIOS[@]}" -gt 0 ]; then
             "${FILE_CPU_RATIO[$scenario]}" "$verdict"
     done
 fi
-
-# json_number VALUE: VALUE, or null when it is n/a.
-json_number() {
-    if [ "$1" = n/a ]; then echo null; else echo "$1"; fi
-}
 
 if [ -n "$JSON_FILE" ]; then
     {

@@ -141,7 +141,8 @@ configs_checked=0
 while IFS= read -r config; do
     configs_checked=$((configs_checked + 1))
     label=${config#"$work/configs/"}
-    # Static roots are paths inside the containers (the image's /srv/web): checked by deploy_checks.py below.
+    # Static roots and certificate files are paths inside the containers (the image's /srv/web, the TLS secrets);
+    # static roots are checked by deploy_checks.py below.
     check "balancer check $label" "$balancer" check --no-path-checks --config "$config"
 done <"$work/config-list"
 # The local config's root is in the checkout: checked with its paths.

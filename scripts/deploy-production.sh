@@ -311,18 +311,20 @@ fi
 phase="the verification"
 step "Verifying through the front door"
 if [ "$dry_run" = 1 ]; then
-    echo "[dry-run] wait (up to 30 x 2s) until: curl -fsS http://localhost/health"
+    echo "[dry-run] wait (up to 30 x 2s) until: curl -fsS -k https://localhost/health"
 else
     verified=0
     for ((attempt = 1; attempt <= 30; attempt++)); do
-        if curl -fsS --max-time 5 http://localhost/health; then
+        # HTTPS, as clients come (port 80 only redirects); -k because the certificate names the public host,
+        # not localhost: this checks the path through the balancer, not the certificate (balancer check did).
+        if curl -fsS -k --max-time 5 https://localhost/health; then
             echo
             verified=1
             break
         fi
         sleep 2
     done
-    [ "$verified" = 1 ] || die "http://localhost/health did not answer 200 through the balancer within 60 s"
+    [ "$verified" = 1 ] || die "https://localhost/health did not answer 200 through the balancer within 60 s"
 fi
 
 step "Balancer status (http://127.0.0.1:9090/status.json inside the balancer container)"

@@ -29,6 +29,9 @@ DEFAULT_CAPABILITIES = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW",
     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 })
+# Secrets a Deployment may mount although no manifest defines them: made with kubectl (or cert-manager) in the
+# cluster, because a private key never belongs in git. compose/kubernetes/balancer.yaml says how to create each.
+SECRETS_MADE_IN_THE_CLUSTER = frozenset({"balancer-tls"})
 # Our images, as compose build targets and image names, and the binary each runs.
 BINARIES = {"balancer": "balancer", "health-service": "health-service"}
 
@@ -107,7 +110,8 @@ def kubernetes_problems(base=KUBERNETES):
         for volume in volumes.values():
             if "configMap" in volume and volume["configMap"]["name"] not in configmaps:
                 problem(f"Deployment {name}: volume {volume['name']} names ConfigMap {volume['configMap']['name']}, which does not exist")
-            if "secret" in volume and volume["secret"]["secretName"] not in secrets:
+            if ("secret" in volume and volume["secret"]["secretName"] not in secrets
+                    and volume["secret"]["secretName"] not in SECRETS_MADE_IN_THE_CLUSTER):
                 problem(f"Deployment {name}: volume {volume['name']} names Secret {volume['secret']['secretName']}, which does not exist")
         for container in pod_spec["containers"]:
             where = f"Deployment {name}, container {container['name']}"
@@ -361,10 +365,11 @@ def dockerfile_facts(path="Dockerfile"):
 
 
 def listen_addresses(config_text):
-    """The `listen` addresses of a balancer config."""
+    """The `listen` addresses of a balancer config (an entry is an address or a mapping with `address`)."""
     config = yaml.safe_load(config_text) or {}
     listen = config.get("listen", [])
-    return [str(a) for a in (listen if isinstance(listen, list) else [listen])]
+    entries = listen if isinstance(listen, list) else [listen]
+    return [str(a.get("address") if isinstance(a, dict) else a) for a in entries]
 
 
 def low_ports(addresses):
@@ -465,6 +470,10 @@ class DeployChecksTests(unittest.TestCase):
         self.assertEqual(bounding_set(None, None), set(DEFAULT_CAPABILITIES))
         self.assertNotIn("NET_RAW", bounding_set(["NET_RAW"], None))
         self.assertEqual(bounding_set(["ALL"], ["ALL"]), "ALL")
+
+    def test_listen_addresses_of_mappings(self):
+        text = "listen: [0.0.0.0:8080, {address: 0.0.0.0:443, tls: {certificates: [{cert: c, key: k}]}}]"
+        self.assertEqual(listen_addresses(text), ["0.0.0.0:8080", "0.0.0.0:443"])
 
     def test_low_ports(self):
         self.assertEqual(low_ports(listen_addresses("listen: [0.0.0.0:80, '[::]:443', 127.0.0.1:8080]")),

@@ -8,8 +8,9 @@ set -euo pipefail
 FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev postgresql redis-server curl apache2-utils dnsmasq-base)
 # Only the tests need these (scripts/test.sh): headless Chromium for the status page, and Prometheus' reference
 # parser for /metrics, Debian's package for Debian's python3 — which refuses `pip install` (PEP 668).
+# openssl: `openssl s_client` drives the TLS listeners in their tests.
 # shellcheck disable=SC2034  # read by scripts/test.sh, which sources this file
-FRONTDOOR_TEST_APT_PACKAGES=(chromium python3-prometheus-client)
+FRONTDOOR_TEST_APT_PACKAGES=(chromium python3-prometheus-client openssl)
 
 install_deps() {
     local missing=() package

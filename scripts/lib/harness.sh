@@ -18,6 +18,8 @@ NOW_MS=0
 PORTS=()
 BALANCER=""
 HEALTH_SERVICE=""
+# Extra curl options of wait_for_url (a certificate to trust for https:// URLs).
+HARNESS_CURL_OPTIONS=()
 
 # harness_init NAME STATUS KEPT_TEXT: messages start with NAME, die exits with STATUS, a kept WORK_DIR is
 # announced as "NAME: KEPT_TEXT DIR".
@@ -189,7 +191,7 @@ start_bg() {
 wait_for_url() {
     local url=$1 pid=$2 i deadline=$((SECONDS + $3))
     for ((i = 0; i < $3 * 10 && SECONDS < deadline; i++)); do
-        if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+        if curl -fsS -o /dev/null --max-time 1 "${HARNESS_CURL_OPTIONS[@]}" "$url" 2>/dev/null; then return 0; fi
         kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.1
     done

@@ -106,7 +106,8 @@ final class AdminState: Sendable {
             requestsPerSecond: rate,
             upstreams: upstreams,
             metrics: live,
-            limitZones: LimitZoneStatus.all(in: snapshot, now: nowMono)
+            limitZones: LimitZoneStatus.all(in: snapshot, now: nowMono),
+            certificates: CertificateStatus.all(in: snapshot)
         )
     }
 }

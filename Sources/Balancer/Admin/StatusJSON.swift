@@ -33,6 +33,7 @@ enum StatusJSON {
                 (group.name, .object([("servers", .array(group.servers.map(server)))]))
             })),
             ("limit_zones", .object(report.limitZones.map { (zone: LimitZoneStatus) in (zone.name, limitZone(zone)) })),
+            ("tls", .object([("certificates", .array(report.certificates.map(\.json)))])),
         ])
     }
 

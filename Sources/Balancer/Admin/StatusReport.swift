@@ -23,6 +23,8 @@ struct StatusReport: Sendable, Equatable {
     var metrics: MetricsSnapshot
     /// Rate and connection zones, in config order.
     var limitZones: [LimitZoneStatus] = []
+    /// The certificates TLS listeners serve, in config order.
+    var certificates: [CertificateStatus] = []
 
     static func == (a: StatusReport, b: StatusReport) -> Bool {
         StatusJSON.render(a) == StatusJSON.render(b)

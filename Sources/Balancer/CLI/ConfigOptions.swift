@@ -15,8 +15,16 @@ struct ConfigOptions: ParsableArguments {
     }
 
     static func load(path: String, checksPaths: Bool = true) throws -> BalancerConfig {
+        try loadWithTLS(path: path, checksPaths: checksPaths).config
+    }
+
+    /// The config and what its certificate, key and CA files hold; a file that cannot be served is reported like
+    /// a config error (the server would refuse it the same way). Without `checksPaths` no file is read: the
+    /// certificates live where the config runs (a secret of the container), not where it is checked.
+    static func loadWithTLS(path: String, checksPaths: Bool = true) throws -> (config: BalancerConfig, tls: EdgeTLS) {
         do {
-            return try ConfigLoader.load(path: path, checksPaths: checksPaths)
+            let config = try ConfigLoader.load(path: path, checksPaths: checksPaths)
+            return (config, checksPaths ? try EdgeTLS.load(config) : .none)
         } catch {
             for problem in error.errors { StandardError.write(problem.description) }
             throw ExitCode.failure

@@ -41,6 +41,7 @@ final class HealthChecker: Sendable {
                     server: entry.0,
                     groupName: entry.1.name,
                     check: entry.2,
+                    tls: entry.1.tls,
                     eventLoop: group.next(),
                     logger: logger
                 )
@@ -68,16 +69,26 @@ final class ServerCheckLoop: @unchecked Sendable {
     let server: UpstreamServer
     let groupName: String
     let check: HealthCheckConfig
+    /// The group's TLS, for checks that talk to the server the way requests do.
+    private let tls: UpstreamTLS?
     private let eventLoop: EventLoop
     private let logger: Logger
     private var machine: ActiveHealthStateMachine
     private var scheduled: Scheduled<Void>?
     private var stopped = false
 
-    init(server: UpstreamServer, groupName: String, check: HealthCheckConfig, eventLoop: EventLoop, logger: Logger) {
+    init(
+        server: UpstreamServer,
+        groupName: String,
+        check: HealthCheckConfig,
+        tls: UpstreamTLS? = nil,
+        eventLoop: EventLoop,
+        logger: Logger
+    ) {
         self.server = server
         self.groupName = groupName
         self.check = check
+        self.tls = tls
         self.eventLoop = eventLoop
         self.logger = logger
         self.machine = ActiveHealthStateMachine(rise: check.rise, fall: check.fall)
@@ -110,6 +121,7 @@ final class ServerCheckLoop: @unchecked Sendable {
             server: server,
             path: check.path,
             timeout: .milliseconds(check.timeout.milliseconds),
+            tls: tls,
             on: eventLoop
         ).whenSuccess { result in
             self.record(result)

@@ -2,6 +2,7 @@ import BalancerCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// One active health check: `GET <path>` on a connection of its own, with a deadline for the whole exchange.
 ///
@@ -21,6 +22,7 @@ enum HealthProbe {
         server: UpstreamServer,
         path: String,
         timeout: TimeAmount,
+        tls: UpstreamTLS? = nil,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<Result> {
         let started = NIODeadline.now()
@@ -30,6 +32,7 @@ enum HealthProbe {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(for: server)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }

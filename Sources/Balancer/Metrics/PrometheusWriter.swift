@@ -84,6 +84,14 @@ enum PrometheusWriter {
             out += "balancer_health_checks_total{\(labels(group, server)),result=\"pass\"} \(server.tally.passed)\n"
             out += "balancer_health_checks_total{\(labels(group, server)),result=\"fail\"} \(server.tally.failed)\n"
         }
+        family(
+            "balancer_tls_certificate_expiry_timestamp_seconds", "gauge",
+            "When a served certificate expires (Unix time); alert on it minus time().")
+        for certificate in report.certificates {
+            out += "balancer_tls_certificate_expiry_timestamp_seconds{listener=\"\(escape(certificate.listener))\","
+                + "cert=\"\(escape(certificate.cert))\",names=\"\(escape(certificate.names.joined(separator: ",")))\"} "
+                + "\(certificate.notAfterSeconds)\n"
+        }
         return out
     }
 

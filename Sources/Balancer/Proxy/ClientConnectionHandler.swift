@@ -16,6 +16,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     typealias OutboundOut = ByteBuffer
 
     private let loop: LoopContext
+    /// What the listener that accepted this connection does (TLS, redirect, HSTS), as of the accept.
+    private let listener: ListenerRuntime
     private var context: ChannelHandlerContext?
     private var timer: DeadlineTimer?
     private var machine: ProxyStateMachine
@@ -31,7 +33,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private var delayTimer: DeadlineTimer?
     /// The request a rate limit delays (its head, and its route's files for a static route), sent on when the
     /// delay is over.
-    private var delayed: (head: HTTP1RequestHead, staticRoute: StaticRoute?)?
+    private var delayed: (head: HTTP1RequestHead, staticRoute: StaticRoute?, edits: RequestHeaderRewrite?)?
     /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
     private var closing = false
 
@@ -46,8 +48,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// The relayed response is being gzipped.
     private var gzip: GzipEncoder?
 
-    init(loop: LoopContext) {
+    init(loop: LoopContext, listener: ListenerRuntime = .plain) {
         self.loop = loop
+        self.listener = listener
         self.snapshot = loop.snapshot
         self.machine = ProxyStateMachine(timeouts: loop.snapshot.requestPolicy.timeouts)
         self.decoder = HTTP1RequestDecoder(maxHeadSize: loop.snapshot.maxHeaderSize)
@@ -79,7 +82,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         loop.stats.activeClients.wrappingIncrement(ordering: .relaxed)
         loop.stats.acceptedClients.wrappingIncrement(ordering: .relaxed)
         let remote = context.channel.remoteAddress
-        identity = ClientIdentity(peer: remote.flatMap(IPAddress.init(socketAddress:)), peerText: remote?.ipAddress ?? "-")
+        identity = ClientIdentity(
+            peer: remote.flatMap(IPAddress.init(socketAddress:)), peerText: remote?.ipAddress ?? "-",
+            scheme: listener.edge.scheme, port: context.channel.localAddress?.port)
         run(machine.connectionActive())
         context.fireChannelActive()
     }
@@ -227,28 +232,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         } else {
             request.requestID = loop.nextRequestID()
         }
-        var unavailable: HTTPResponseStatus?
+        let verdict = snapshot.routing.verdict(for: received, on: listener.edge)
         var staticRoute: StaticRoute?
+        var edits: RequestHeaderRewrite?
         gzipOffer = nil
-        let route = snapshot.router.match(uri: head.uri)
-        if let route {
-            request.groupIndex = snapshot.routeGroup[route]
-            request.cache = snapshot.routeCache[route]
-            staticRoute = snapshot.routeFiles[route]
-            if let gzip = snapshot.routeGzip[route], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
+        var route: Int?
+        if case .proxy(let index) = verdict {
+            route = index
+            request.groupIndex = snapshot.routeGroup[index]
+            request.cache = snapshot.routeCache[index]
+            staticRoute = snapshot.routeFiles[index]
+            edits = snapshot.routeEdits[index]
+            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
                 .accepts(.gzip)
             {
                 gzipOffer = gzip
             }
-        } else {
-            unavailable = .notFound
         }
         identity.requestReceived(received, resolver: snapshot.realIP)
         let limits = route.map { snapshot.routeLimits[$0] } ?? snapshot.unroutedLimits
         let now = UpstreamServer.now()
         let action = machine.requestHeadReceived(
-            received, policy: snapshot.requestPolicy, unavailableStatus: unavailable, servesFiles: staticRoute != nil,
-            now: now
+            received, policy: snapshot.requestPolicy, route: verdict, servesFiles: staticRoute != nil, now: now
         ) {
             guard !limits.isEmpty, let client = identity.client else { return .pass }
             let outcome = loop.checkLimits(limits, client: client, route: route ?? -1, head: received, now: now)
@@ -256,14 +261,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             lease = outcome.lease
             return outcome.verdict
         }
-        perform(action, for: received, staticRoute: staticRoute)
+        perform(action, for: received, staticRoute: staticRoute, edits: edits)
     }
 
     /// Carries out what the machine said about a request head, at once or when a rate limit's delay is over.
     private func perform(
         _ action: ProxyStateMachine.HeadAction,
         for received: HTTP1RequestHead,
-        staticRoute: StaticRoute?
+        staticRoute: StaticRoute?,
+        edits: RequestHeaderRewrite?
     ) {
         guard let context else { return }
         switch action {
@@ -276,7 +282,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             sendLocalResponse(status, close: close, extraHeaders: retry)
         case .delay(let wait, let timerAction):
             run(timerAction)
-            delayed = (received, staticRoute)
+            delayed = (received, staticRoute, edits)
             if delayTimer == nil {
                 delayTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.delayElapsed() }
             }
@@ -288,6 +294,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             files = responder
             responder.serve(
                 staticRoute, head: received.head, requestID: request.requestID, snapshot: snapshot, context: context)
+        case .answer(let answer, let close):
+            timer?.disarm()
+            sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
             var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
@@ -297,6 +306,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 normalizePath: snapshot.config.proxy.normalizePath,
                 underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
                 upgrade: upgrade,
+                edits: edits,
                 into: &forwarded
             )
             request.forwardedHead = forwarded
@@ -313,10 +323,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     /// A rate limit's delay is over: the request goes on as if it had just passed.
     private func delayElapsed() {
-        guard !closing, let (received, staticRoute) = delayed else { return }
+        guard !closing, let (received, staticRoute, edits) = delayed else { return }
         delayed = nil
         guard let end = machine.delayElapsed(now: UpstreamServer.now()) else { return }
-        perform(end.action, for: received, staticRoute: staticRoute)
+        perform(end.action, for: received, staticRoute: staticRoute, edits: edits)
         if end.resumeReads { resumeReads() }
     }
 
@@ -375,7 +385,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
         loop.stats.upstreamConnectionsOpened.wrappingIncrement(ordering: .relaxed)
         loop.pool.noteOpened()
-        UpstreamConnector.connect(to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout)
+        let group = snapshot.groups[request.groupIndex]
+        UpstreamConnector.connect(
+            to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout, tls: group.tls)
             .assumeIsolatedUnsafeUnchecked()
             .whenComplete { [self] result in
                 switch result {
@@ -493,6 +505,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             snapshot: snapshot,
             dates: loop.dates,
             compressed: gzip != nil,
+            connectionHeader: listener.connectionHeader,
             into: &buffer
         )
         request.keepAlive = rewritten.keepAlive
@@ -601,8 +614,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     // MARK: - Local responses and logging
 
-    /// Writes a response of the balancer's own, then keeps the connection or closes it the way the machine says.
-    private func sendLocalResponse(_ status: HTTPResponseStatus, close: Bool, extraHeaders: [(String, String)] = []) {
+    /// Writes a response of the balancer's own (an error, or `answer` of the configuration), then keeps the
+    /// connection or closes it the way the machine says.
+    private func sendLocalResponse(
+        _ status: HTTPResponseStatus, close: Bool, answer: LocalAnswer? = nil, extraHeaders: [(String, String)] = []
+    ) {
         guard !closing, let context else { return }
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
@@ -616,7 +632,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             snapshot: snapshot,
             date: loop.dates.httpDate,
             allocator: context.channel.allocator,
-            extraHeaders: extraHeaders
+            extraHeaders: extraHeaders,
+            answer: answer,
+            connectionHeader: listener.connectionHeader,
+            isHeadRequest: answer != nil && request.head.method == .HEAD
         )
         request.bytesSent = Int64(response.bodyBytes)
         logRequest()
@@ -663,6 +682,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 // MARK: - File responses (StaticResponderDelegate)
 
 extension ClientConnectionHandler: StaticResponderDelegate {
+    var connectionHeader: EncodedHeaderLine? { listener.connectionHeader }
+
     func staticResponseStarting() -> Bool {
         machine.fileResponseStarted()
     }

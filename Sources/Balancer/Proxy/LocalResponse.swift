@@ -2,31 +2,42 @@ import BalancerCore
 import NIOCore
 import NIOHTTP1
 
-/// A response the balancer writes itself (400, 404, 405, 413, 429, 431, 502, 503, 504, and a static route's 301,
-/// 403, 412, 416): a small JSON body, the configured security headers, the request id, the headers the status needs
-/// (`Allow`, `Location`, `Content-Range`, a rate limit's `Retry-After`), and `Connection: close` when the connection
-/// ends with it.
+/// A response the balancer writes itself: an error (400, 404, 405, 413, 421, 429, 431, 502, 503, 504, and a static
+/// route's 301, 403, 412, 416) with a small JSON body, or a `LocalAnswer` of the configuration (a `return` route,
+/// the HTTPS redirect) with its own location and body. Both carry the configured security headers (and the
+/// listener's `Strict-Transport-Security`), the request id, the headers the status needs (`Allow`, `Location`,
+/// `Content-Range`, a rate limit's `Retry-After`), and `Connection: close` when the connection ends with them.
 enum LocalResponse {
+    /// What a local response says besides its status.
+    struct Content {
+        var body: ByteBuffer
+        var contentType: String?
+        var location: String? = nil
+    }
+
     static func head(
         status: HTTPResponseStatus,
         version: HTTPVersion,
-        bodyLength: Int,
+        content: Content,
         close: Bool,
         requestID: String?,
         snapshot: ProxySnapshot,
+        connectionHeader: EncodedHeaderLine?,
         date: String,
         extraHeaders: [(String, String)] = []
     ) -> HTTPResponseHead {
         var headers = HTTPHeaders()
-        headers.reserveCapacity(8 + snapshot.responseHeaders.count)
+        headers.reserveCapacity(9 + snapshot.responseHeaders.count)
         headers.add(name: "Server", value: "balancer")
         headers.add(name: "Date", value: date)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(bodyLength))
+        if let contentType = content.contentType { headers.add(name: "Content-Type", value: contentType) }
+        headers.add(name: "Content-Length", value: String(content.body.readableBytes))
+        if let location = content.location { headers.add(name: "Location", value: location) }
         // Only a static route answers 405, and RFC 9110 §15.5.6 requires the methods it takes.
         if status == .methodNotAllowed { headers.add(name: "Allow", value: StaticRequest.allowHeader) }
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         for (name, value) in snapshot.responseHeaders { headers.add(name: name, value: value) }
+        if let connectionHeader { headers.add(name: connectionHeader.name, value: connectionHeader.value) }
         if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
         if close {
             headers.add(name: "Connection", value: "close")
@@ -52,10 +63,23 @@ enum LocalResponse {
         buffer.writeStaticString("}\n")
         return buffer
     }
+
+    /// The content of an error response, or of `answer` when there is one.
+    static func content(status: HTTPResponseStatus, answer: LocalAnswer?, requestID: String,
+                        allocator: ByteBufferAllocator) -> Content {
+        guard let answer else {
+            return Content(
+                body: body(status: status, requestID: requestID, allocator: allocator),
+                contentType: "application/json")
+        }
+        return Content(body: allocator.buffer(string: answer.body), contentType: answer.contentType,
+            location: answer.location)
+    }
 }
 
 extension LocalResponse {
-    /// The whole response — head and JSON body — in one buffer; `bodyBytes` is what the access log counts.
+    /// The whole response — head and body — in one buffer; `bodyBytes` is what the access log counts. A HEAD
+    /// request's answer says the length of the body it does not get.
     static func encode(
         status: HTTPResponseStatus,
         version: HTTPVersion,
@@ -64,23 +88,27 @@ extension LocalResponse {
         snapshot: ProxySnapshot,
         date: String,
         allocator: ByteBufferAllocator,
-        extraHeaders: [(String, String)] = []
+        extraHeaders: [(String, String)] = [],
+        answer: LocalAnswer? = nil,
+        connectionHeader: EncodedHeaderLine? = nil,
+        isHeadRequest: Bool = false
     ) -> (bytes: ByteBuffer, bodyBytes: Int) {
-        var body = LocalResponse.body(status: status, requestID: requestID, allocator: allocator)
-        let bodyBytes = body.readableBytes
+        var content = LocalResponse.content(status: status, answer: answer, requestID: requestID, allocator: allocator)
         let head = LocalResponse.head(
             status: status,
             version: version,
-            bodyLength: bodyBytes,
+            content: content,
             close: close,
             requestID: requestID,
             snapshot: snapshot,
+            connectionHeader: connectionHeader,
             date: date,
             extraHeaders: extraHeaders
         )
+        let bodyBytes = isHeadRequest ? 0 : content.body.readableBytes
         var buffer = allocator.buffer(capacity: 512 + bodyBytes)
         HTTP1Encoder.writeResponseHead(head, into: &buffer)
-        buffer.writeBuffer(&body)
+        if !isHeadRequest { buffer.writeBuffer(&content.body) }
         return (buffer, bodyBytes)
     }
 }

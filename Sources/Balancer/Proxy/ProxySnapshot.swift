@@ -9,7 +9,8 @@ import NIOHTTP1
 final class ProxySnapshot: Sendable {
     let config: BalancerConfig
     let generation: Int
-    let router: Router
+    /// Redirects, virtual hosts, routes and `return` answers.
+    let routing: RequestRouting
     let groups: [UpstreamGroup]
     /// Route index → index into `groups`.
     let routeGroup: [Int]
@@ -19,6 +20,12 @@ final class ProxySnapshot: Sendable {
     let routeFiles: [StaticRoute?]
     /// Route index → on-the-fly gzip of proxied responses, when `gzip:` is on, covers them and the route allows it.
     let routeGzip: [GzipConfig?]
+    /// Route index → its `request_headers`, prepared for the forwarding pass.
+    let routeEdits: [RequestHeaderRewrite?]
+    /// What each listener does with its connections, by configured address (read when a connection is accepted).
+    let listeners: [HostPort: ListenerRuntime]
+    /// Certificates and TLS contexts of the listeners and upstream groups.
+    let tls: EdgeTLS
     /// `response_headers`, in file order.
     let responseHeaders: [(String, String)]
     /// The same, as lines ready to copy into a response head.
@@ -48,19 +55,24 @@ final class ProxySnapshot: Sendable {
 
     /// Builds a snapshot; `reusing` supplies servers from the previous snapshot so their counters carry over.
     /// `resolved` turns each server written as a DNS name into one server per address found, in groups whose
-    /// `resolve_interval` is on; a name without addresses stays one server resolved when connecting.
+    /// `resolve_interval` is on; a name without addresses stays one server resolved when connecting. `tls` holds
+    /// what `EdgeTLS.load` read for `config` (none: no TLS listener or group).
     init(
         config: BalancerConfig,
         generation: Int,
         reusing previous: ProxySnapshot? = nil,
-        resolved: ResolvedAddresses = ResolvedAddresses()
+        resolved: ResolvedAddresses = ResolvedAddresses(),
+        tls: EdgeTLS = .none
     ) {
         self.config = config
         self.generation = generation
         self.resolved = resolved
-        self.router = Router(routes: config.routes)
+        self.tls = tls
+        self.routing = RequestRouting(config: config)
         var existing: [ServerKey: UpstreamServer] = [:]
         for group in previous?.groups ?? [] {
+            // A group that starts or stops talking TLS starts afresh: its pooled connections speak the old way.
+            guard config.upstream(named: group.name)?.tls == group.config.tls else { continue }
             for server in group.servers { existing[ServerKey(group: group.name, server: server.id)] = server }
         }
         let groups = config.upstreams.map { upstream in
@@ -69,6 +81,7 @@ final class ProxySnapshot: Sendable {
             }
             return UpstreamGroup(
                 config: upstream,
+                tls: tls.upstreams[upstream.name],
                 servers: members.map { server, id in
                     // nginx never ejects a group's only server: there would be nothing to fail over to.
                     let maxFails = members.count == 1 ? 0 : server.maxFails ?? upstream.maxFails
@@ -99,6 +112,16 @@ final class ProxySnapshot: Sendable {
             guard let gzip = config.gzip, gzip.proxied, route.gzip, route.upstream != nil else { return nil }
             return gzip
         }
+        self.routeEdits = config.routes.map { route in route.requestHeaders.map(RequestHeaderRewrite.init) }
+        let httpsPort = config.httpsPort
+        self.listeners = Dictionary(
+            config.listen.map { listener in
+                (
+                    listener.address,
+                    ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address])
+                )
+            },
+            uniquingKeysWith: { first, _ in first })
         self.responseHeaders = config.responseHeaders.map { ($0.name, $0.value) }
         self.responseHeaderLines = config.responseHeaders.map { EncodedHeaderLine(name: $0.name, value: $0.value) }
         self.responseHeaderBlock = responseHeaderLines.flatMap(\.line)

@@ -12,7 +12,8 @@ import Shared
 /// intermediate header list.
 enum ResponseHeadRewriter {
     /// Writes the client's head into `out`; returns whether the client connection can stay open after it and how
-    /// its body is framed.
+    /// its body is framed. `connectionHeader`: a header of the client's listener (`Strict-Transport-Security` on
+    /// TLS), added like a configured header unless the upstream set its own.
     static func writeClientHead(
         _ upstreamHead: HTTP1ResponseHead,
         clientVersion: HTTPVersion,
@@ -24,6 +25,7 @@ enum ResponseHeadRewriter {
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
         compressed: Bool = false,
+        connectionHeader: EncodedHeaderLine? = nil,
         into out: inout ByteBuffer
     ) -> (keepAlive: Bool, framing: HTTP1OutgoingFraming) {
         var hasCacheControl = false
@@ -63,6 +65,7 @@ enum ResponseHeadRewriter {
         let configured = snapshot.responseHeaderLines
         var configuredSeen: UInt64 = 0
         var transformed = compressed ? CompressedHead() : nil
+        var connectionHeaderSeen = false
         upstreamHead.forEachForwardedField(keepUpgrade: false) { field, source in
             switch field.kind {
             case .xRequestID: return
@@ -75,6 +78,9 @@ enum ResponseHeadRewriter {
             default: break
             }
             let name = UnsafeRawBufferPointer(rebasing: source[field.name])
+            if let connectionHeader, !connectionHeaderSeen, connectionHeader.matches(name) {
+                connectionHeaderSeen = true
+            }
             for index in 0..<min(configured.count, 64)
             where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
                 configuredSeen |= 1 << UInt64(index)
@@ -89,6 +95,7 @@ enum ResponseHeadRewriter {
                 out.writeBytes(configured[index].line)
             }
         }
+        if let connectionHeader, !connectionHeaderSeen { out.writeBytes(connectionHeader.line) }
         writeRequestID(requestID, into: &out)
         transformed?.write(into: &out)
         if let cacheControl, let cache {

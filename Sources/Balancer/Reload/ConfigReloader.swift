@@ -59,6 +59,9 @@ actor ConfigReloader: Service {
         let snapshot: ProxySnapshot
         do {
             snapshot = try await server.apply(plan)
+        } catch let errors as ConfigErrors {
+            // A certificate, key or CA file cannot be served: refused like an invalid file, the running ones stay.
+            return refuse(number: number, errors: errors.errors.map(\.description))
         } catch {
             // A new listener could not be bound: nothing was switched, as with an invalid file.
             return refuse(number: number, errors: ["\(path): \(error)"])

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Shared
 
 /// The running proxy: one event loop group, one `LoopContext` per loop, and the public listeners.
@@ -48,8 +49,11 @@ final class BalancerServer: @unchecked Sendable {
 
     init(config: BalancerConfig, logger: Logger) throws {
         self.logger = logger
+        // Certificates first: a file that cannot be served stops the start before anything opens.
+        let tls = try EdgeTLS.load(config)
+        Self.log(tls.findings(for: config, now: Date()), logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, config.workers))
-        let snapshot = ProxySnapshot(config: config, generation: 1)
+        let snapshot = ProxySnapshot(config: config, generation: 1, tls: tls)
         self.current = NIOLockedValueBox(snapshot)
         self.accessLog = try AccessLogWriter(target: config.accessLog)
         var contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
@@ -95,7 +99,9 @@ final class BalancerServer: @unchecked Sendable {
     /// Listening sockets open now, as configured.
     var listenAddresses: [HostPort] { listening.withLockedValue { $0.map(\.address) } }
 
-    private func bind(_ address: HostPort) async throws -> Channel {
+    /// `opening`: what the listener does until the snapshot that names it reaches the loops (a listener a reload
+    /// adds is bound before its snapshot is installed, and must not serve plain HTTP meanwhile).
+    private func bind(_ address: HostPort, opening: ListenerRuntime = .plain) async throws -> Channel {
         let contexts = self.contexts
         let logger = self.logger
         let bootstrap = ServerBootstrap(group: group)
@@ -119,16 +125,20 @@ final class BalancerServer: @unchecked Sendable {
                     }
                     // Past `limits.max_connections` the connection closes before it costs a handler or a read.
                     guard loop.admit() else { throw ConnectionLimitReached() }
+                    // What the listener does under the snapshot of this moment: a reload that swapped its
+                    // certificates applies from the next connection on, and this one keeps what it started with.
+                    let listener = loop.snapshot.listeners[address] ?? opening
                     // One handler per connection: it frames HTTP/1 itself (HTTP1RequestDecoder, HTTP1Encoder),
                     // which saves the codec handlers' per-message hops and allocations.
                     let sync = channel.pipeline.syncOperations
                     let snapshot = loop.snapshot
                     if snapshot.proxyProtocolListeners.contains(address) {
-                        // Reads the PROXY header, then leaves the pipeline.
+                        // Reads the PROXY header, which comes before the TLS handshake, then leaves the pipeline.
                         let timeout = snapshot.requestPolicy.timeouts.header
                         try sync.addHandler(ProxyProtocolHandler(loop: loop, timeout: timeout))
                     }
-                    try sync.addHandler(ClientConnectionHandler(loop: loop))
+                    if let tls = listener.tls { try sync.addHandler(NIOSSLServerHandler(context: tls.context)) }
+                    try sync.addHandler(ClientConnectionHandler(loop: loop, listener: listener))
                     loop.register(channel)
                 }
             }
@@ -137,6 +147,18 @@ final class BalancerServer: @unchecked Sendable {
         } catch {
             let reason = BindFailure.reason(for: error, host: address.host, port: address.port, setting: "`listen`")
             throw BalancerStartError(message: "cannot listen on \(address): \(reason)")
+        }
+    }
+
+    /// Certificates that expire soon, have expired or miss a route's host: served anyway (refusing to start would
+    /// also stop the ACME challenge that renews them), and said loudly.
+    private static func log(_ findings: [EdgeTLS.LocatedFinding], logger: Logger) {
+        for finding in findings {
+            if finding.severity == .warning {
+                logger.warning("\(finding)")
+            } else {
+                logger.error("\(finding)")
+            }
         }
     }
 
@@ -151,10 +173,16 @@ final class BalancerServer: @unchecked Sendable {
     }
 
     private func applyNow(_ plan: ReloadPlan) async throws -> ProxySnapshot {
+        // Read before anything changes: a broken certificate refuses the reload, and the running ones keep serving.
+        let tls = try EdgeTLS.load(plan.effective, reusing: snapshot.tls)
+        Self.log(tls.findings(for: plan.effective, now: Date()), logger: logger)
         var opened: [Listener] = []
         do {
-            for address in plan.listenersToOpen {
-                opened.append(Listener(address: address, channel: try await bind(address)))
+            let httpsPort = plan.effective.httpsPort
+            for listener in plan.effective.listen where plan.listenersToOpen.contains(listener.address) {
+                let opening = ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address])
+                let channel = try await bind(listener.address, opening: opening)
+                opened.append(Listener(address: listener.address, channel: channel))
             }
         } catch {
             for listener in opened { try? await listener.channel.close() }
@@ -166,7 +194,8 @@ final class BalancerServer: @unchecked Sendable {
             config: plan.effective,
             generation: old.generation + 1,
             reusing: old,
-            resolved: old.resolved
+            resolved: old.resolved,
+            tls: tls
         )
         // Each loop switches between two of its own tasks, so no request sees half a configuration.
         await onEveryLoop { $0.install(new) }
@@ -205,7 +234,8 @@ final class BalancerServer: @unchecked Sendable {
             guard old.config == update.config else { return }
             let resolved = old.resolved.replacing(group: update.group, with: update.addresses)
             guard resolved != old.resolved else { return }
-            let new = ProxySnapshot(config: old.config, generation: old.generation, reusing: old, resolved: resolved)
+            let new = ProxySnapshot(
+                config: old.config, generation: old.generation, reusing: old, resolved: resolved, tls: old.tls)
             await self.onEveryLoop { $0.install(new) }
             self.current.withLockedValue { $0 = new }
             self.retired.retire(from: old, to: new)

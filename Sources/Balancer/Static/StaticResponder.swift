@@ -13,6 +13,8 @@ protocol StaticResponderDelegate: AnyObject {
     func staticResponseFinished(status: HTTPResponseStatus, bodyBytes: Int64, written: EventLoopFuture<Void>?)
     /// The body could not be sent in full after the head went out (the file shrank): the connection must close.
     func staticResponseFailed()
+    /// A header the connection's listener adds to every response (`Strict-Transport-Security` on TLS), if any.
+    var connectionHeader: EncodedHeaderLine? { get }
 }
 
 /// Sends the answers of a static route on one client connection: looks the request path up in the loop's
@@ -200,6 +202,7 @@ final class StaticResponder {
             requestID: response.requestID,
             snapshot: response.snapshot,
             dates: loop.dates,
+            connectionHeader: delegate.connectionHeader,
             into: &out
         )
         if let memory { out.writeImmutableBuffer(memory) }
@@ -293,7 +296,8 @@ final class StaticResponder {
             snapshot: response.snapshot,
             date: loop.dates.httpDate,
             allocator: response.context.channel.allocator,
-            extraHeaders: headers
+            extraHeaders: headers,
+            connectionHeader: delegate.connectionHeader
         )
         finish(status, bodyBytes: Int64(encoded.bodyBytes), response.context.writeAndFlush(NIOAny(encoded.bytes)))
     }

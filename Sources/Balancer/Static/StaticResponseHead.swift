@@ -4,8 +4,8 @@ import NIOHTTP1
 import Shared
 
 /// Writes the head of a file response from its plan: validators, type, length or range, coding, caching, `Vary`,
-/// then the configured headers, the request id and the connection's fate. The framing line comes from
-/// `HTTP1Framing`, as for every other response the balancer writes.
+/// then the configured headers (and the listener's `Strict-Transport-Security`), the request id and the
+/// connection's fate. The framing line comes from `HTTP1Framing`, as for every other response the balancer writes.
 enum StaticResponseHead {
     static func write(
         _ plan: StaticResponsePlan,
@@ -15,6 +15,7 @@ enum StaticResponseHead {
         requestID: String,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
+        connectionHeader: EncodedHeaderLine? = nil,
         into out: inout ByteBuffer
     ) {
         let isHTTP10 = version.major == 1 && version.minor == 0
@@ -63,6 +64,7 @@ enum StaticResponseHead {
             out.writeStaticString("\r\n")
         }
         out.writeBytes(snapshot.responseHeaderBlock)
+        if let connectionHeader { out.writeBytes(connectionHeader.line) }
         out.writeStaticString("X-Request-ID: ")
         out.writeString(requestID)
         out.writeStaticString("\r\n")

@@ -2,14 +2,17 @@ import BalancerCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Opens upstream connections on the event loop of the client connection that needs them, so the pair never
-/// crosses threads.
+/// crosses threads. With `tls` (the group's `tls:`) the connection talks TLS; requests written before the handshake
+/// ends wait in the TLS handler.
 enum UpstreamConnector {
     static func connect(
         to server: UpstreamServer,
         on eventLoop: EventLoop,
-        connectTimeout: TimeAmount
+        connectTimeout: TimeAmount,
+        tls: UpstreamTLS? = nil
     ) -> EventLoopFuture<UpstreamHandler> {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -17,6 +20,7 @@ enum UpstreamConnector {
             .channelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(for: server)) }
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(server: server))
                 }
             }

@@ -9,12 +9,15 @@ final class UpstreamGroup: Sendable {
     let config: UpstreamConfig
     let servers: [UpstreamServer]
     let hasBackups: Bool
+    /// TLS to the servers (`tls:` of the group); nil = plain HTTP.
+    let tls: UpstreamTLS?
     let slowStartNanoseconds: Int64
     /// Tie-break counter of `least_conn`, shared by all event loops.
     let tieTicket = ManagedAtomic<UInt64>(0)
 
-    init(config: UpstreamConfig, servers: [UpstreamServer]) {
+    init(config: UpstreamConfig, tls: UpstreamTLS? = nil, servers: [UpstreamServer]) {
         self.config = config
+        self.tls = tls
         self.servers = servers
         self.hasBackups = servers.contains { $0.config.backup }
         self.slowStartNanoseconds = config.slowStart.nanoseconds

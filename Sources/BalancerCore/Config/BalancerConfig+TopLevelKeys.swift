@@ -35,5 +35,6 @@ extension BalancerConfig {
         TopLevelKey("open_file_cache") { $0.openFileCache != $1.openFileCache },
         TopLevelKey("upstreams") { $0.upstreams != $1.upstreams },
         TopLevelKey("routes") { $0.routes != $1.routes },
+        TopLevelKey("unknown_host") { $0.unknownHost != $1.unknownHost },
     ]
 }

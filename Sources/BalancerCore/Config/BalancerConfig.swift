@@ -5,7 +5,8 @@ import Shared
 /// Built only by `ConfigLoader`, which parses YAML and checks every semantic rule, so code that holds a
 /// `BalancerConfig` never re-validates. Types are value types so a reload can diff the old and new snapshot.
 package struct BalancerConfig: Sendable, Equatable {
-    /// Public listeners (`listen: [0.0.0.0:80]`, or `{address: 0.0.0.0:80, proxy_protocol: true}` entries).
+    /// Public listeners (`listen: [0.0.0.0:80, {address: 0.0.0.0:443, tls: {...}}]`, `proxy_protocol: true`
+    /// on entries behind a load balancer that sends it).
     package var listen: [ListenerConfig]
     package var admin: AdminConfig
     /// Number of event loops; `auto` resolved to the core count at load time.
@@ -18,6 +19,9 @@ package struct BalancerConfig: Sendable, Equatable {
     package var upstreams: [UpstreamConfig]
     /// Routes in file order (matching precedence is the router's business, not the order alone).
     package var routes: [RouteConfig]
+    /// `unknown_host:` — the status for a request whose `Host` no route's `hosts` names when every route names
+    /// hosts (no default server): 421 Misdirected Request or 404.
+    package var unknownHost: UnknownHostStatus = .misdirected
     package var accessLog: AccessLogTarget
     package var logFormat: LogFormat
     /// Where `serve` writes its pid and `reload` reads it.
@@ -47,9 +51,6 @@ package struct BalancerConfig: Sendable, Equatable {
     package var connectionLimit: [ConnectionLimitRule] = []
     /// `real_ip:` — whose forwarding headers or PROXY header name the client; nil = the peer is the client.
     package var realIP: RealIPConfig? = nil
-
-    /// The addresses `listen` binds, in file order.
-    package var listenAddresses: [HostPort] { listen.map(\.address) }
 
     package func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 }
@@ -157,6 +158,8 @@ package struct UpstreamConfig: Sendable, Equatable {
     /// How often servers written as DNS names are looked up again (each address becomes a server); 0 = never,
     /// the name is then resolved when connecting, as before.
     package var resolveInterval: NginxDuration = .seconds(5)
+    /// `tls:` — talk TLS to the servers of this group; nil = plain HTTP.
+    package var tls: UpstreamTLSConfig? = nil
     package var servers: [ServerConfig]
 }
 
@@ -184,10 +187,11 @@ package struct CacheStaticConfig: Sendable, Hashable {
     package var maxAge: NginxDuration
 }
 
-/// One entry of `routes:`: its requests go to `upstream`, or are served from files (`staticFiles`).
+/// One entry of `routes:`: which requests it takes (`hosts`, `prefix`/`exact`) and what it does with them: proxy to
+/// `upstream`, serve files (`staticFiles`) or answer with `return`.
 package struct RouteConfig: Sendable, Hashable {
     package var match: RouteMatch
-    /// nil exactly when `staticFiles` is set.
+    /// nil exactly when `staticFiles` or `answer` is set.
     package var upstream: String?
     package var cacheStatic: CacheStaticConfig?
     /// `static:` — answered from files instead of an upstream.
@@ -200,6 +204,12 @@ package struct RouteConfig: Sendable, Hashable {
     package var rateLimit: [RateLimitRule]? = nil
     /// `connection_limit:` of the route; nil = the top-level one applies.
     package var connectionLimit: [ConnectionLimitRule]? = nil
+    /// `hosts:` — nginx's `server_name`: lower-cased exact names and `*.`-wildcards; empty = the default server.
+    package var hosts: [String] = []
+    /// `return:` — answer locally instead of proxying (nginx's `return`).
+    package var answer: ReturnConfig? = nil
+    /// `request_headers:` — edits of the head sent upstream (nginx's `proxy_set_header`).
+    package var requestHeaders: RequestHeaderEdits? = nil
 }
 
 /// `access_log:` — where access lines go.

@@ -15,8 +15,8 @@ package struct ConfigDiff: Sendable, Equatable {
     package var routesChanged: Bool
     package var listenersAdded: [HostPort]
     package var listenersRemoved: [HostPort]
-    /// Listeners kept whose settings (`proxy_protocol`) changed: they apply to connections accepted from now on.
-    package var listenersModified: [HostPort]
+    /// Listeners kept (same address) whose TLS, redirect or other settings changed: new connections use them.
+    package var listenersChanged: [HostPort]
     package var headersChanged: Bool
     /// Top-level keys other than the above whose values changed, in file order (`workers`, `proxy`, …).
     package var otherChanged: [String]
@@ -24,10 +24,11 @@ package struct ConfigDiff: Sendable, Equatable {
     package init(old: BalancerConfig, new: BalancerConfig) {
         upstreams = Self.upstreamChanges(old: old.upstreams, new: new.upstreams)
         routesChanged = old.routes != new.routes
-        // Listeners are sockets, known by address; a kept address keeps its socket whatever else changed.
-        listenersAdded = new.listenAddresses.filter { !old.listenAddresses.contains($0) }
-        listenersRemoved = old.listenAddresses.filter { !new.listenAddresses.contains($0) }
-        listenersModified = new.listen.filter { listener in
+        let oldAddresses = old.listenAddresses
+        let newAddresses = new.listenAddresses
+        listenersAdded = newAddresses.filter { !oldAddresses.contains($0) }
+        listenersRemoved = oldAddresses.filter { !newAddresses.contains($0) }
+        listenersChanged = new.listen.filter { listener in
             old.listen.contains { $0.address == listener.address && $0 != listener }
         }.map(\.address)
         headersChanged = old.responseHeaders != new.responseHeaders
@@ -40,7 +41,7 @@ package struct ConfigDiff: Sendable, Equatable {
 
     package var isEmpty: Bool {
         upstreams.isEmpty && !routesChanged && listenersAdded.isEmpty && listenersRemoved.isEmpty
-            && listenersModified.isEmpty && !headersChanged && otherChanged.isEmpty
+            && listenersChanged.isEmpty && !headersChanged && otherChanged.isEmpty
     }
 
     /// `upstream backend +127.0.0.1:8004 -127.0.0.1:8001; routes unchanged; listeners unchanged; headers changed`
@@ -48,7 +49,7 @@ package struct ConfigDiff: Sendable, Equatable {
         var parts: [String] = upstreams.isEmpty ? ["upstreams unchanged"] : upstreams.map(Self.describe)
         parts.append(routesChanged ? "routes changed" : "routes unchanged")
         let listenerEdits = listenersAdded.map { "+\($0)" } + listenersRemoved.map { "-\($0)" }
-            + listenersModified.map { "~\($0)" }
+            + listenersChanged.map { "~\($0)" }
         let listeners = listenerEdits.isEmpty ? "unchanged" : listenerEdits.joined(separator: " ")
         parts.append("listeners \(listeners)")
         parts.append(headersChanged ? "headers changed" : "headers unchanged")

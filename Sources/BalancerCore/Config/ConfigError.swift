@@ -10,6 +10,13 @@ package struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     package var keyPath: String
     package var message: String
 
+    package init(file: String, line: Int, keyPath: String, message: String) {
+        self.file = file
+        self.line = line
+        self.keyPath = keyPath
+        self.message = message
+    }
+
     package var description: String {
         var text = line > 0 ? "\(file):\(line): " : "\(file): "
         if !keyPath.isEmpty { text += "\(keyPath): " }
@@ -20,5 +27,10 @@ package struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Every problem found in one file, in line order; thrown by `ConfigLoader` when the file is not usable.
 package struct ConfigErrors: Error, Sendable, CustomStringConvertible {
     package var errors: [ConfigError]
+
+    package init(errors: [ConfigError]) {
+        self.errors = errors
+    }
+
     package var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -3,7 +3,8 @@ import Shared
 /// Reading of `routes:` — which path goes to which upstream.
 extension ConfigReader {
     package static let routeKeys = [
-        "prefix", "exact", "upstream", "static", "cache_static", "gzip", "rate_limit", "connection_limit",
+        "hosts", "prefix", "exact", "upstream", "static", "return", "request_headers", "cache_static", "gzip",
+        "rate_limit", "connection_limit",
     ]
     package static let cacheStaticKeys = ["extensions", "max_age"]
 
@@ -40,26 +41,15 @@ extension ConfigReader {
         claimed: inout ClaimedPaths
     ) -> RouteConfig? {
         guard let map = mapping(node, allowed: Self.routeKeys) else { return nil }
-        let match = readMatch(map, claimed: &claimed)
-        // Exactly one of `upstream:` (proxied) and `static:` (files) says where the route's requests go.
-        var upstream: String?
-        var staticFiles: StaticRouteConfig?
-        var targetRead = true
-        switch (map["upstream"], map["static"]) {
-        case (nil, nil):
-            report(line: map.node.line, path: map.node.childPath("upstream"),
-                "is required; name the upstream that serves this route, or serve files with static: {root: DIR}")
-            targetRead = false
-        case (.some, .some(let staticNode)):
-            report(staticNode, "a route goes to an upstream or serves files, not both; split it into two routes")
-            targetRead = false
-        case (let node?, nil):
-            upstream = readRouteUpstream(node, upstreams: upstreams)
-            targetRead = upstream != nil
-        case (nil, let node?):
-            staticFiles = readStatic(node)
-            targetRead = staticFiles != nil
+        var hosts: [String] = []
+        var hostsRead = true
+        if let hostsNode = map["hosts"] {
+            hosts = readRouteHosts(hostsNode)
+            hostsRead = !hosts.isEmpty
         }
+        claimed.hosts = hosts.isEmpty ? [""] : hosts
+        let match = readMatch(map, claimed: &claimed)
+        guard let target = readRouteTarget(map, upstreams: upstreams) else { return nil }
         var cacheStatic: CacheStaticConfig?
         var cacheStaticRead = true
         if let node = map["cache_static"] {
@@ -68,8 +58,24 @@ extension ConfigReader {
         }
         var gzip = true
         if let node = map["gzip"] { gzip = bool(node) ?? true }
+        var requestHeaders: RequestHeaderEdits?
+        var headersRead = true
+        if let node = map["request_headers"] {
+            requestHeaders = readRequestHeaderEdits(node)
+            headersRead = requestHeaders != nil
+        }
+        if target.answer != nil, let extra = map["cache_static"] {
+            report(extra, "a return route answers itself and sends nothing upstream; remove cache_static")
+            headersRead = false
+        }
+        if target.upstream == nil, let extra = map["request_headers"] {
+            report(extra, "request_headers edit what goes upstream, and this route sends nothing there; remove it")
+            headersRead = false
+        }
         var route = RouteConfig(
-            match: .prefix("/"), upstream: upstream, cacheStatic: cacheStatic, staticFiles: staticFiles, gzip: gzip)
+            match: .prefix("/"), upstream: target.upstream, cacheStatic: cacheStatic, staticFiles: target.staticFiles,
+            gzip: gzip, hosts: hosts, answer: target.answer,
+            requestHeaders: requestHeaders?.isEmpty == true ? nil : requestHeaders)
         var limitsRead = true
         if let node = map["rate_limit"] {
             route.rateLimit = readRateLimitRules(node, zones: zones)
@@ -79,9 +85,35 @@ extension ConfigReader {
             route.connectionLimit = readConnectionLimitRules(node, zones: zones)
             limitsRead = limitsRead && route.connectionLimit != nil
         }
-        guard let match, targetRead, cacheStaticRead, limitsRead else { return nil }
+        guard let match, cacheStaticRead, headersRead, hostsRead, limitsRead else { return nil }
         route.match = match
         return route
+    }
+
+    /// Exactly one of `upstream:` (proxied), `static:` (files) and `return:` (an answer of its own) says where the
+    /// route's requests go; nil when none is there or the one there is broken.
+    private mutating func readRouteTarget(_ map: ConfigMapping, upstreams: [UpstreamConfig])
+        -> (upstream: String?, staticFiles: StaticRouteConfig?, answer: ReturnConfig?)?
+    {
+        let given = ["upstream", "static", "return"].filter { map[$0] != nil }
+        guard given.count == 1 else {
+            if given.isEmpty {
+                report(line: map.node.line, path: map.node.childPath("upstream"),
+                    "is required; name the upstream that serves this route, serve files with static: {root: DIR}, "
+                        + "or answer with return: {status: ...}")
+            } else {
+                report(map[given[1]]!, "a route goes to an upstream, serves files or answers itself (return), "
+                    + "not both; split it into routes or remove \(given[1])")
+            }
+            return nil
+        }
+        if let node = map["upstream"] {
+            return readRouteUpstream(node, upstreams: upstreams).map { ($0, nil, nil) }
+        }
+        if let node = map["static"] {
+            return readStatic(node).map { (nil, $0, nil) }
+        }
+        return map["return"].flatMap { readReturn($0) }.map { (nil, nil, $0) }
     }
 
     /// Exactly one of `prefix:` and `exact:`, each path starting with `/`.

@@ -34,6 +34,9 @@ extension ConfigReader {
         if let node = required(top, "routes", hint: "add e.g. routes: [{prefix: /, upstream: backend}]") {
             config.routes = readRoutes(node, upstreams: config.upstreams, zones: LimitZoneNames(config))
         }
+        if let node = top["unknown_host"] {
+            config.unknownHost = readUnknownHost(node, routes: config.routes) ?? config.unknownHost
+        }
         return config
     }
 

@@ -4,7 +4,7 @@ import Shared
 extension ConfigReader {
     package static let upstreamKeys = [
         "balance", "keepalive", "max_fails", "fail_timeout", "slow_start", "health_check", "resolve_interval",
-        "servers",
+        "tls", "servers",
     ]
     package static let serverKeys = ["address", "weight", "max_fails", "fail_timeout", "backup"]
     package static let healthCheckKeys = ["path", "interval", "timeout", "rise", "fall"]
@@ -38,6 +38,7 @@ extension ConfigReader {
         if let value = map["slow_start"].flatMap({ duration($0, .nonNegative) }) { upstream.slowStart = value }
         if let node = map["health_check"] { upstream.healthCheck = readHealthCheck(node) }
         if let value = map["resolve_interval"].flatMap({ readResolveInterval($0) }) { upstream.resolveInterval = value }
+        if let node = map["tls"] { upstream.tls = readUpstreamTLS(node) }
         let hint = "list the servers of \(name), e.g. servers: [127.0.0.1:8001]"
         if let node = required(map, "servers", hint: hint) { upstream.servers = readServers(node, upstream: name) }
         return upstream

@@ -16,6 +16,7 @@ package enum ForwardedRequest {
     ///   - normalizePath: send the normalised target (`proxy.normalize_path`) rather than the client's bytes.
     ///   - underscoresInHeaders: forward header names containing `_` (`limits.underscores_in_headers`).
     ///   - upgrade: a WebSocket upgrade, the one case where `Upgrade` crosses the proxy.
+    ///   - edits: the route's `request_headers`; nil (the usual case) costs nothing per line.
     package static func writeUpstreamHead(
         _ request: HTTP1RequestHead,
         client: ClientAddressLines,
@@ -23,6 +24,7 @@ package enum ForwardedRequest {
         normalizePath: Bool = true,
         underscoresInHeaders: Bool = false,
         upgrade: Bool = false,
+        edits: RequestHeaderRewrite? = nil,
         into out: inout ByteBuffer
     ) {
         var forwardedFor: [Range<Int>] = []
@@ -49,13 +51,15 @@ package enum ForwardedRequest {
                 forwardedFor.append(field.value)
                 return
             case .host:
+                // `X-Forwarded-Host` says what the client asked for, even when the route replaces `Host`.
                 if host == nil { host = field.value }
             // Replaced below; `Expect: 100-continue` is answered by the balancer itself, as nginx does.
-            case .xRealIP, .xForwardedProto, .xForwardedHost, .xRequestID, .expect:
+            case .xRealIP, .xForwardedProto, .xForwardedHost, .xForwardedPort, .xRequestID, .expect:
                 return
             default:
                 break
             }
+            if let edits, edits.drops(UnsafeRawBufferPointer(rebasing: source[field.name])) { return }
             out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
             out.writeStaticString("\r\n")
         }
@@ -75,6 +79,7 @@ package enum ForwardedRequest {
         out.writeStaticString("X-Request-ID: ")
         out.writeString(requestID)
         out.writeStaticString("\r\n")
+        if let edits { out.writeBytes(edits.lines) }
         if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }
         let framing = request.framing
         if framing == .none, request.head.method == .POST || request.head.method == .PUT

@@ -6,7 +6,7 @@ package enum HeaderName: Equatable {
     /// Connection-specific: never forwarded (RFC 9110 §7.6.1).
     case connection, keepAlive, te, trailer, transferEncoding, upgrade, proxyPrefixed
     case contentLength, host, expect
-    case xForwardedFor, xForwardedProto, xForwardedHost, xRealIP, xRequestID
+    case xForwardedFor, xForwardedProto, xForwardedHost, xForwardedPort, xRealIP, xRequestID
     case cacheControl, expires
     /// What on-the-fly compression of a response reads and rewrites.
     case contentEncoding, contentType, etag, vary, acceptRanges
@@ -44,6 +44,7 @@ package enum HeaderName: Equatable {
         case 15: return equal(bytes, "x-forwarded-for") ? .xForwardedFor : prefixed(bytes)
         case 16:
             if equal(bytes, "x-forwarded-host") { return .xForwardedHost }
+            if equal(bytes, "x-forwarded-port") { return .xForwardedPort }
             return equal(bytes, "content-encoding") ? .contentEncoding : prefixed(bytes)
         case 17:
             if equal(bytes, "transfer-encoding") { return .transferEncoding }

@@ -72,6 +72,8 @@ extension ProxyStateMachine {
         /// `fileResponseFinished` after the body. Then apply `timer` (`client_body_timeout` while a body is read
         /// and dropped).
         case serveFile(close: Bool, timer: TimerAction)
+        /// Answer with a response of the configuration (a `return` route, the HTTPS redirect), as `respond`.
+        case answer(LocalAnswer, close: Bool)
         /// A limit refused the request: answer locally with `Retry-After: retryAfter` seconds when set, then call
         /// `localResponseWritten`.
         case refuse(HTTPResponseStatus, retryAfter: Int?, close: Bool)
@@ -80,7 +82,8 @@ extension ProxyStateMachine {
         case delay(TimeAmount, timer: TimerAction)
     }
 
-    /// A request head arrived, with no limits to ask.
+    /// A request head arrived, with no limits to ask. `unavailableStatus` is set when no route matched (404); see
+    /// `requestHeadReceived(_:policy:route:servesFiles:now:limits:)`.
     package mutating func requestHeadReceived(
         _ request: HTTP1RequestHead,
         policy: Policy,
@@ -88,20 +91,21 @@ extension ProxyStateMachine {
         servesFiles: Bool = false,
         now: Int64
     ) -> HeadAction {
-        requestHeadReceived(
-            request, policy: policy, unavailableStatus: unavailableStatus, servesFiles: servesFiles, now: now
-        ) { .pass }
+        let route = unavailableStatus.map(RouteVerdict.refuse) ?? .proxy(route: 0)
+        return requestHeadReceived(request, policy: policy, route: route, servesFiles: servesFiles, now: now) {
+            .pass
+        }
     }
 
     /// A request head arrived, as decoded and checked by the framing layer (`request.checked` holds its framing or
-    /// why it is refused). `unavailableStatus` is set when no route matched (404); `servesFiles` when the route
-    /// matched is a static one. `now`: monotonic nanoseconds. `limits` asks the rate and connection limits, and
-    /// charges them: it is called only for a request the framing checks and `client_max_body_size` let through, as
-    /// nginx applies `limit_req` only after those.
+    /// why it is refused), with what the routing decided for it; `servesFiles` when the route matched is a static
+    /// one. `now`: monotonic nanoseconds. `limits` asks the rate and connection limits, and charges them: it is
+    /// called only for a request the framing checks, `client_max_body_size` and a `return` answer let through, as
+    /// nginx applies `limit_req` only after those (its rewrite phase, where `return` runs, comes first).
     package mutating func requestHeadReceived(
         _ request: HTTP1RequestHead,
         policy: Policy,
-        unavailableStatus: HTTPResponseStatus?,
+        route: RouteVerdict,
         servesFiles: Bool = false,
         now: Int64,
         limits: () -> LimitVerdict
@@ -125,6 +129,12 @@ extension ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: expectsContinue)
             return .respond(.payloadTooLarge, close: close)
         }
+        if case .answer(let answer) = route {
+            // As a refusal: a body the client sends with it is not read on, so the connection closes after it.
+            let close = !keepAlive || framing != .none
+            state = .localResponse(closeAfter: close, requestEnded: framing == .none)
+            return .answer(answer, close: close)
+        }
         let verdict = limits()
         if case .refuse(let status, let retryAfter) = verdict {
             // As a 404: the connection stays for the client's next try unless a body would have to be read first.
@@ -132,7 +142,7 @@ extension ProxyStateMachine {
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .refuse(status, retryAfter: retryAfter, close: close)
         }
-        if let status = unavailableStatus {
+        if case .refuse(let status) = route {
             let close = !keepAlive || framing != .none
             state = .localResponse(closeAfter: close, requestEnded: framing == .none)
             return .respond(status, close: close)

@@ -12,13 +12,19 @@ package struct ClientIdentity {
     package private(set) var lines: ClientAddressLines
     /// The lines of the connection's own address, kept for its requests `real_ip` does not change.
     private var connectionLines: ClientAddressLines
+    /// `X-Forwarded-Proto` and `X-Forwarded-Port`: how the client reached the balancer.
+    private let scheme: String
+    private let port: Int?
 
-    /// `peerText` is the peer as NIO prints it, used when the peer has no IP address (`-` when unknown).
-    package init(peer: IPAddress?, peerText: String = "-") {
+    /// `peerText` is the peer as NIO prints it, used when the peer has no IP address (`-` when unknown); `scheme`
+    /// and `port` say how the client connected (`https`, the listener's port; nil port = not known).
+    package init(peer: IPAddress?, peerText: String = "-", scheme: String = "http", port: Int? = nil) {
         self.peer = peer
         self.connection = peer
         self.client = peer
-        connectionLines = ClientAddressLines(address: peer?.description ?? peerText)
+        self.scheme = scheme
+        self.port = port
+        connectionLines = ClientAddressLines(address: peer?.description ?? peerText, scheme: scheme, port: port)
         lines = connectionLines
     }
 
@@ -30,7 +36,7 @@ package struct ClientIdentity {
         guard address != connection else { return }
         connection = address
         client = address
-        connectionLines = ClientAddressLines(address: address.description)
+        connectionLines = ClientAddressLines(address: address.description, scheme: scheme, port: port)
         lines = connectionLines
     }
 
@@ -44,7 +50,8 @@ package struct ClientIdentity {
             // Back to the connection's own lines, or new ones (a reload may also have switched `real_ip` off).
             lines = address == connection
                 ? connectionLines
-                : ClientAddressLines(forwardedFor: connection.description, address: address.description)
+                : ClientAddressLines(
+                    forwardedFor: connection.description, address: address.description, scheme: scheme, port: port)
             client = address
         }
         return address

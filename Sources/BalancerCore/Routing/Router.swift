@@ -9,9 +9,15 @@ package struct Router: Sendable {
     private let prefixes: [(prefix: String, index: Int)]
 
     package init(routes: [RouteConfig]) {
+        self.init(routes: routes) { _ in true }
+    }
+
+    /// A router over the routes `include` accepts, answering with indexes into all of `routes` (one router per
+    /// virtual host, all pointing into the config's one list).
+    package init(routes: [RouteConfig], where include: (RouteConfig) -> Bool) {
         var exact: [String: Int] = [:]
         var prefixes: [(prefix: String, index: Int)] = []
-        for (index, route) in routes.enumerated() {
+        for (index, route) in routes.enumerated() where include(route) {
             switch route.match {
             case .exact(let paths):
                 for path in paths where exact[path] == nil { exact[path] = index }

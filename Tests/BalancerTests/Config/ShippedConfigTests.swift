@@ -26,13 +26,17 @@ final class ShippedConfigTests: XCTestCase {
     /// are that stack's services, and its pid file lies on the container's writable /tmp.
     func testProductionConfigLoads() throws {
         let config = try load("config/balancer.yaml", checksPaths: false)
-        XCTAssertEqual(config.listen.map(\.description), ["0.0.0.0:80"])
+        XCTAssertEqual(config.listen.map(\.description), ["0.0.0.0:80", "0.0.0.0:443"])
+        // HTTPS only: port 80 redirects, port 443 serves the compose secrets' certificate with HSTS.
+        XCTAssertTrue(config.listen[0].redirectToHTTPS)
+        XCTAssertEqual(config.listen[1].tls?.certificates.map(\.cert), ["/run/secrets/tls_fullchain"])
+        XCTAssertNotNil(config.listen[1].tls?.hsts)
         XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.address.description), ["backend:8000"])
         XCTAssertEqual(config.routes.last?.staticFiles?.root, "/srv/web", "the app's files, baked into the image")
         XCTAssertEqual(config.routes.last?.staticFiles?.fallback, "/index.html")
         XCTAssertNotNil(config.gzip)
         XCTAssertEqual(config.pidFile, "/tmp/balancer.pid")
-        XCTAssertEqual(config.summary, "1 upstream, 1 server, 3 routes, 1 listener")
+        XCTAssertEqual(config.summary, "1 upstream, 1 server, 3 routes, 2 listeners (1 TLS)")
         let dockerfile = try String(contentsOf: Self.packageRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
         XCTAssertTrue(dockerfile.contains("COPY compose/web /srv/web"))
     }

@@ -127,7 +127,9 @@ final class LimitsConfigTests: XCTestCase {
             contains: "add real_ip: {from: [<load balancer network>], header: proxy_protocol}")
         ConfigFixture.assertSingleError(
             "listen: [{address: 0.0.0.0:80, proxy_protocl: true}]\n\(upstreams)\nroutes: [{prefix: /, upstream: backend}]",
-            line: 1, path: "listen[0].proxy_protocl", contains: "unknown key; remove it or use one of: address, proxy_protocol")
+            line: 1, path: "listen[0].proxy_protocl",
+            contains: "unknown key; remove it or use one of: address, tls, redirect_to_https, redirect_exempt, "
+                + "https_port, proxy_protocol")
         ConfigFixture.assertSingleError(
             "listen: [{proxy_protocol: false}]\n\(upstreams)\nroutes: [{prefix: /, upstream: backend}]",
             line: 1, path: "listen[0].address", contains: "is required")

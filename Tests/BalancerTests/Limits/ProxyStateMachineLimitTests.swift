@@ -20,7 +20,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
 
     func testARefusalAnswersAndKeepsTheConnectionForTheNextTry() throws {
         var machine = ProxyStateMachine()
-        let action = machine.requestHeadReceived(try get(), policy: policy, unavailableStatus: nil, now: 0) {
+        let action = machine.requestHeadReceived(try get(), policy: policy, route: .proxy(route: 0), now: 0) {
             .refuse(.tooManyRequests, retryAfter: 2)
         }
         XCTAssertEqual(action, .refuse(.tooManyRequests, retryAfter: 2, close: false))
@@ -33,7 +33,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
         var machine = ProxyStateMachine()
         let post = try received("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n")
         XCTAssertEqual(
-            machine.requestHeadReceived(post, policy: policy, unavailableStatus: nil, now: 0) {
+            machine.requestHeadReceived(post, policy: policy, route: .proxy(route: 0), now: 0) {
                 .refuse(.tooManyRequests, retryAfter: nil)
             },
             .refuse(.tooManyRequests, retryAfter: nil, close: true))
@@ -50,21 +50,21 @@ final class ProxyStateMachineLimitTests: XCTestCase {
         }
         var machine = ProxyStateMachine()
         let twoHosts = try received("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
-        XCTAssertEqual(machine.requestHeadReceived(twoHosts, policy: policy, unavailableStatus: nil, now: 0, limits: count),
+        XCTAssertEqual(machine.requestHeadReceived(twoHosts, policy: policy, route: .proxy(route: 0), now: 0, limits: count),
             .respond(.badRequest, close: true))
         machine = ProxyStateMachine()
         let large = try received("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n")
-        XCTAssertEqual(machine.requestHeadReceived(large, policy: policy, unavailableStatus: nil, now: 0, limits: count),
+        XCTAssertEqual(machine.requestHeadReceived(large, policy: policy, route: .proxy(route: 0), now: 0, limits: count),
             .respond(.payloadTooLarge, close: true))
         XCTAssertEqual(asked, 0)
         machine = ProxyStateMachine()
         XCTAssertEqual(
-            machine.requestHeadReceived(try get(), policy: policy, unavailableStatus: .notFound, now: 0, limits: count),
+            machine.requestHeadReceived(try get(), policy: policy, route: .refuse(.notFound), now: 0, limits: count),
             .respond(.notFound, close: false))
         XCTAssertEqual(asked, 1)
         machine = ProxyStateMachine()
         XCTAssertEqual(
-            machine.requestHeadReceived(try get(), policy: policy, unavailableStatus: .notFound, now: 0) {
+            machine.requestHeadReceived(try get(), policy: policy, route: .refuse(.notFound), now: 0) {
                 .refuse(.tooManyRequests, retryAfter: 1)
             },
             .refuse(.tooManyRequests, retryAfter: 1, close: false))
@@ -74,7 +74,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
         var machine = ProxyStateMachine()
         let post = try received("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
         XCTAssertEqual(
-            machine.requestHeadReceived(post, policy: policy, unavailableStatus: nil, now: 0) {
+            machine.requestHeadReceived(post, policy: policy, route: .proxy(route: 0), now: 0) {
                 .delay(.milliseconds(300))
             },
             .delay(.milliseconds(300), timer: .disarm))
@@ -93,7 +93,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
     func testABodySentWithoutWaitingNeedsNoContinueAfterTheDelay() throws {
         var machine = ProxyStateMachine()
         let post = try received("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
-        _ = machine.requestHeadReceived(post, policy: policy, unavailableStatus: nil, now: 0) { .delay(.seconds(1)) }
+        _ = machine.requestHeadReceived(post, policy: policy, route: .proxy(route: 0), now: 0) { .delay(.seconds(1)) }
         XCTAssertEqual(machine.requestBodyReceived(ByteBuffer(string: "abcde")), .hold(bodyTimeout: .seconds(60)))
         XCTAssertEqual(machine.requestEndReceived(), .hold)
         XCTAssertEqual(machine.delayElapsed(now: 1_000_000_000),
@@ -106,7 +106,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
     func testADelayedRequestForFilesIsServedWhenTheDelayIsOver() throws {
         var machine = ProxyStateMachine()
         XCTAssertEqual(
-            machine.requestHeadReceived(try get(), policy: policy, unavailableStatus: nil, servesFiles: true, now: 0) {
+            machine.requestHeadReceived(try get(), policy: policy, route: .proxy(route: 0), servesFiles: true, now: 0) {
                 .delay(.milliseconds(200))
             },
             .delay(.milliseconds(200), timer: .disarm))
@@ -120,7 +120,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
 
     func testAClientLeavingDuringTheDelayEndsIt() throws {
         var machine = ProxyStateMachine()
-        _ = machine.requestHeadReceived(try get(), policy: policy, unavailableStatus: nil, now: 0) {
+        _ = machine.requestHeadReceived(try get(), policy: policy, route: .proxy(route: 0), now: 0) {
             .delay(.seconds(1))
         }
         _ = machine.clientClosed()

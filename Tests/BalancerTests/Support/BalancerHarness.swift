@@ -15,7 +15,9 @@ final class BalancerHarness: @unchecked Sendable {
     /// `yaml` must not contain `listen:`; the harness listens on 127.0.0.1:0 and reads back the port.
     /// `workers: 1` puts every client on one event loop, so they share its idle upstream connections.
     /// `proxyProtocol`: the listener expects a PROXY protocol header (`yaml` then needs `real_ip`).
-    init(yaml: String, accessLog: Bool = false, workers: Int = 2, proxyProtocol: Bool = false) async throws {
+    convenience init(yaml: String, accessLog: Bool = false, workers: Int = 2, proxyProtocol: Bool = false)
+        async throws
+    {
         // The loader rightly refuses port 0 in a config; the harness swaps it in after loading.
         var text = proxyProtocol
             ? "listen: [{address: 127.0.0.1:1, proxy_protocol: true}]\nworkers: \(workers)\n"
@@ -25,11 +27,19 @@ final class BalancerHarness: @unchecked Sendable {
         var config: BalancerConfig
         do {
             config = try ConfigLoader.parse(yaml: text, path: "test.yaml")
-            config.listen[0].address = HostPort(host: "127.0.0.1", port: 0)
+            config.listen = [
+                ListenerConfig(address: HostPort(host: "127.0.0.1", port: 0), proxyProtocol: proxyProtocol)
+            ]
             config.admin.listen = HostPort(host: "127.0.0.1", port: 0)
         } catch {
             throw TestFailure("test config refused: \(error)\n\(text)")
         }
+        try await self.init(loaded: config)
+    }
+
+    /// A balancer on `config` as loaded: its listeners as written (tests with several listeners give them free
+    /// ports); `port` is the first one's.
+    init(loaded config: BalancerConfig) async throws {
         var logger = Logger(label: "test-balancer")
         logger.logLevel = .warning
         server = try BalancerServer(config: config, logger: logger)
