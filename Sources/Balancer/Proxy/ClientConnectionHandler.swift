@@ -635,7 +635,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             extraHeaders: extraHeaders,
             answer: answer,
             connectionHeader: listener.connectionHeader,
-            isHeadRequest: answer != nil && request.head.method == .HEAD
+            isHeadRequest: request.answerOmitsBody
         )
         request.bytesSent = Int64(response.bodyBytes)
         logRequest()
@@ -671,6 +671,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func logRequest() {
         // The request is over for the connection limits, unless it became a tunnel: that counts until it closes.
         if !machine.isTunnel { lease.release() }
+        request.headInProgress = false
         loop.stats.requests.wrappingIncrement(ordering: .relaxed)
         loop.metrics.record(request, in: snapshot)
         guard let log = loop.accessLog else { return }

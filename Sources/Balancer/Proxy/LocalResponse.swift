@@ -6,7 +6,8 @@ import NIOHTTP1
 /// route's 301, 403, 412, 416) with a small JSON body, or a `LocalAnswer` of the configuration (a `return` route,
 /// the HTTPS redirect) with its own location and body. Both carry the configured security headers (and the
 /// listener's `Strict-Transport-Security`), the request id, the headers the status needs (`Allow`, `Location`,
-/// `Content-Range`, a rate limit's `Retry-After`), and `Connection: close` when the connection ends with them.
+/// `Content-Range`, a rate limit's `Retry-After`), and `Connection: close` when the connection ends with them. A
+/// HEAD request gets the same head and no body.
 enum LocalResponse {
     /// What a local response says besides its status.
     struct Content {
@@ -79,7 +80,8 @@ enum LocalResponse {
 
 extension LocalResponse {
     /// The whole response — head and body — in one buffer; `bodyBytes` is what the access log counts. A HEAD
-    /// request's answer says the length of the body it does not get.
+    /// request's answer says the length of the body it does not get (RFC 9110 §9.3.2): a body there would be read
+    /// by a keep-alive client as the start of its next response. No default: every caller says which it answers.
     static func encode(
         status: HTTPResponseStatus,
         version: HTTPVersion,
@@ -91,7 +93,7 @@ extension LocalResponse {
         extraHeaders: [(String, String)] = [],
         answer: LocalAnswer? = nil,
         connectionHeader: EncodedHeaderLine? = nil,
-        isHeadRequest: Bool = false
+        isHeadRequest: Bool
     ) -> (bytes: ByteBuffer, bodyBytes: Int) {
         var content = LocalResponse.content(status: status, answer: answer, requestID: requestID, allocator: allocator)
         let head = LocalResponse.head(

@@ -20,6 +20,14 @@ struct RequestRecord {
     /// The server of the last attempt (its display name goes to the access log; the metrics count by it).
     var upstreamServer: UpstreamServer?
     var keepAlive = true
+    /// `head` is the request being answered: set when a head is parsed, cleared once its response is logged. A
+    /// response to bytes that never made a head (a malformed request line, a header timeout) finds it false, and
+    /// so is not taken for the answer to the previous request's method.
+    var headInProgress = false
+
+    /// The answer must not carry a body (RFC 9110 §9.3.2): a HEAD request's head, with the length a GET would get.
+    /// A request whose head could not be parsed has no method we know of, and gets the body.
+    var answerOmitsBody: Bool { headInProgress && head.method == .HEAD }
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
     /// head per request only to throw it away.
@@ -36,5 +44,6 @@ struct RequestRecord {
         upstreamServer = nil
         keepAlive = true
         forwardedChunked = false
+        headInProgress = true
     }
 }

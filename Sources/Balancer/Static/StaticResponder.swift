@@ -297,7 +297,8 @@ final class StaticResponder {
             date: loop.dates.httpDate,
             allocator: response.context.channel.allocator,
             extraHeaders: headers,
-            connectionHeader: delegate.connectionHeader
+            connectionHeader: delegate.connectionHeader,
+            isHeadRequest: response.head.method == .HEAD
         )
         finish(status, bodyBytes: Int64(encoded.bodyBytes), response.context.writeAndFlush(NIOAny(encoded.bytes)))
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import XCTest
 
 @testable import Balancer
@@ -185,5 +186,45 @@ final class ErrorResponseTests: XCTestCase {
         XCTAssertEqual(response.status, 404)
         XCTAssertEqual(response.headers.first(name: "x-content-type-options"), "nosniff")
         XCTAssertTrue(response.body.contains("\"status\":404"))
+    }
+
+    /// The balancer's own answers to HEAD (404, 502, 503) carry the length of the body a GET gets and no body, so
+    /// the next response on the same keep-alive connection parses from its first byte (RFC 9110 §9.3.2).
+    func testOwnAnswersToHeadLeaveTheBodyOutOnAKeepAliveConnection() async throws {
+        let dead = try (0..<2).map { _ in "127.0.0.1:\(try FreePort.allocate())" }.joined(separator: ", ")
+        balancer = try await BalancerHarness(
+            yaml: """
+                upstreams:
+                  backend:
+                    servers: [\(dead)]
+                routes:
+                  - prefix: /api/
+                    upstream: backend
+                """
+        )
+        let port = balancer.port
+        try await Task.detached {
+            let connection = try KeepAliveClient(port: port)
+            func body(_ status: Int) -> String {
+                String(buffer: LocalResponse.body(
+                    status: HTTPResponseStatus(statusCode: status), requestID: "fixed-id", allocator: .init()))
+            }
+            let id = "X-Request-ID: fixed-id"
+            let missing = try connection.head("/nothing", headers: [id])
+            XCTAssertEqual(missing.status, 404)
+            XCTAssertEqual(missing.headers["content-length"], String(body(404).utf8.count))
+            let get = try connection.get("/nothing", headers: [id])
+            XCTAssertEqual(get.status, 404, "the GET after the HEAD parses from its first byte")
+            XCTAssertEqual(get.body, body(404))
+            // The first request to /api/ fails on both servers (502) and ejects them; the next gets 503 and close.
+            let failed = try connection.head("/api/a", headers: [id])
+            XCTAssertEqual(failed.status, 502)
+            XCTAssertEqual(failed.headers["content-length"], String(body(502).utf8.count))
+            let unavailable = try connection.head("/api/a", headers: [id])
+            XCTAssertEqual(unavailable.status, 503)
+            XCTAssertEqual(unavailable.headers["content-length"], String(body(503).utf8.count))
+            XCTAssertEqual(unavailable.headers["connection"], "close")
+            XCTAssertTrue(connection.closedWithoutAnswer(), "no body bytes after the last head")
+        }.value
     }
 }

@@ -70,6 +70,38 @@ final class ClientConnectionHandlerTests: XCTestCase {
         _ = try channel.finish(acceptAlreadyClosed: true)
     }
 
+    /// RFC 9110 §9.3.2: the balancer's own answer to HEAD is the head GET gets, Content-Length included, and no
+    /// body, which a keep-alive client would otherwise read as the start of its next response.
+    func testOwnAnswerToHeadHasTheLengthOfTheBodyItLeavesOut() throws {
+        let (channel, _) = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "GET /nothing HTTP/1.1\r\nHost: h\r\nX-Request-ID: same\r\n\r\n"))
+        let get = try readAll(channel)
+        try channel.writeInbound(ByteBuffer(string: "HEAD /nothing HTTP/1.1\r\nHost: h\r\nX-Request-ID: same\r\n\r\n"))
+        let head = try readAll(channel)
+        let getParts = get.components(separatedBy: "\r\n\r\n")
+        XCTAssertEqual(getParts.count, 2, get)
+        XCTAssertTrue(getParts[1].contains("\"status\":404"), get)
+        XCTAssertTrue(head.hasPrefix("HTTP/1.1 404 Not Found\r\n"), head)
+        XCTAssertTrue(head.hasSuffix("\r\n\r\n"), "no body after the head: \(head)")
+        XCTAssertTrue(head.contains("\r\nContent-Length: \(getParts[1].utf8.count)\r\n"), head)
+        XCTAssertTrue(channel.isActive)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A malformed request line after a HEAD has no method of its own: its 400 carries the body, whatever the
+    /// request before it was.
+    func testMalformedRequestAfterAHeadGetsItsBody() throws {
+        let (channel, _) = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "HEAD /nothing HTTP/1.1\r\nHost: h\r\n\r\n"))
+        XCTAssertTrue(try readAll(channel).hasSuffix("\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "BAD REQUEST LINE\r\n\r\n"))
+        let malformed = try readAll(channel)
+        XCTAssertTrue(malformed.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), malformed)
+        XCTAssertTrue(malformed.contains("\r\nConnection: close\r\n"), malformed)
+        XCTAssertTrue(malformed.contains("\"status\":400"), "the body is sent: \(malformed)")
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
     /// A closed connection must leave nothing behind: the handler, its context and its buffers are freed. (The
     /// context holds the handler and the handler held the context, so every connection used to stay in memory.)
     func testHandlerIsFreedOnceTheConnectionCloses() throws {

@@ -177,6 +177,19 @@ final class StaticServingTests: XCTestCase {
         XCTAssertTrue(raw.peerClosed())
     }
 
+    /// A static route's own errors to HEAD (a hidden file's 404) say the length of their body and send none, so
+    /// the next response on the connection parses from its first byte.
+    func testErrorsToHeadSendNoBody() throws {
+        let connection = try KeepAliveClient(port: site.balancer.port)
+        let missing = try connection.head("/.env", headers: ["X-Request-ID: same"])
+        XCTAssertEqual(missing.status, 404)
+        let get = try connection.get("/.env", headers: ["X-Request-ID: same"])
+        XCTAssertEqual(get.status, 404, "the GET after the HEAD parses from its first byte")
+        XCTAssertTrue(get.body.contains("\"status\":404"), get.body)
+        XCTAssertEqual(missing.headers["content-length"], String(get.body.utf8.count))
+        XCTAssertEqual(try connection.get("/robots.txt").status, 200)
+    }
+
     func testHTTP10Clients() throws {
         let raw = try RawHTTP(port: site.balancer.port)
         raw.send("GET /index.html HTTP/1.0\r\n\r\n")

@@ -29,8 +29,16 @@ final class KeepAliveClient: @unchecked Sendable {
         return try readResponse()
     }
 
-    /// The next response; throws when the connection closes or times out first.
-    func readResponse() throws -> Response {
+    /// `HEAD path` with `headers`, and its response: the head only, whatever its `Content-Length` says (the bytes
+    /// after it belong to the next response).
+    func head(_ path: String, headers: [String] = []) throws -> Response {
+        send("HEAD \(path) HTTP/1.1\r\nHost: test\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n")
+        return try readResponse(bodyless: true)
+    }
+
+    /// The next response; throws when the connection closes or times out first. `bodyless`: the answer to a HEAD,
+    /// whose `Content-Length` names a body that is not sent.
+    func readResponse(bodyless: Bool = false) throws -> Response {
         var headEnd: Int?
         while headEnd == nil {
             headEnd = Self.headEnd(in: pending)
@@ -47,7 +55,7 @@ final class KeepAliveClient: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let length = bodyless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headEnd! + 4
         while pending.count < bodyStart + length { try fill() }
         let body = String(decoding: pending[bodyStart..<bodyStart + length], as: UTF8.self)
