@@ -137,7 +137,11 @@ final class BalancerServer: @unchecked Sendable {
                         let timeout = snapshot.requestPolicy.timeouts.header
                         try sync.addHandler(ProxyProtocolHandler(loop: loop, timeout: timeout))
                     }
-                    if let tls = listener.tls { try sync.addHandler(NIOSSLServerHandler(context: tls.context)) }
+                    if let tls = listener.tls {
+                        // Tells a handshake from plain HTTP sent to this port (answered 400), then leaves.
+                        try sync.addHandler(PlainHTTPOnTLSPortHandler(loop: loop))
+                        try sync.addHandler(NIOSSLServerHandler(context: tls.context))
+                    }
                     try sync.addHandler(ClientConnectionHandler(loop: loop, listener: listener))
                     loop.register(channel)
                 }

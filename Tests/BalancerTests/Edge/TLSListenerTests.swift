@@ -226,6 +226,54 @@ final class TLSListenerTests: XCTestCase {
         XCTAssertFalse(head.output.contains("pong"), head.output)
     }
 
+    /// `http://` to the TLS port gets nginx's answer in plain HTTP — 400, a body saying to use https://, the
+    /// security headers but not HSTS, `Connection: close` — and the port still speaks TLS.
+    func testPlainHTTPOnTheTLSPortGetsA400SayingToUseHTTPS() async throws {
+        try await start(extra: "response_headers: {X-Frame-Options: SAMEORIGIN}")
+        let plain = try CommandLineTool.run(
+            ["curl", "-sS", "--max-time", "10", "-D", "-", "http://127.0.0.1:\(tlsPort)/path"])
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        XCTAssertTrue(plain.output.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), plain.output)
+        XCTAssertTrue(plain.output.hasSuffix("\r\n\r\n" + TLSPortPreface.plainHTTPAnswer.body), plain.output)
+        XCTAssertTrue(plain.output.contains("use https://"), plain.output)
+        let headers = plain.output.lowercased()
+        XCTAssertTrue(headers.contains("\r\nconnection: close\r\n"), plain.output)
+        XCTAssertTrue(headers.contains("\r\ncontent-type: text/plain; charset=utf-8\r\n"), plain.output)
+        XCTAssertTrue(headers.contains("\r\nx-frame-options: sameorigin\r\n"), plain.output)
+        XCTAssertFalse(headers.contains("strict-transport-security"), plain.output)
+        let port = tlsPort
+        try await Task.detached { try TLSListenerTests.plainRequestsAreAnswered(port: port) }.value
+        // The same port, over TLS.
+        let tls = try curl("a.test", "/after")
+        XCTAssertTrue(tls.output.hasSuffix("\n200"), tls.output + tls.errors)
+        XCTAssertEqual(upstream.requests.map(\.target), ["/after"], "no plain request reached the upstream")
+    }
+
+    /// A method split over two reads, a HEAD (no body), and a POST whose body is still coming when the 400 is
+    /// written, in plain to a TLS port: each gets the 400, and the connection closes after it. Blocking sockets.
+    private static func plainRequestsAreAnswered(port: Int) throws {
+        let expected = TLSPortPreface.plainHTTPAnswer.body
+        let split = try RawHTTP(port: port)
+        split.send("GE")
+        Thread.sleep(forTimeInterval: 0.05)
+        split.send("T / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        let answer = split.receive()
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), answer)
+        XCTAssertTrue(answer.hasSuffix(expected), "then closed: \(answer)")
+        let head = try RawHTTP(port: port)
+        head.send("HEAD / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        let headAnswer = head.receive()
+        XCTAssertTrue(headAnswer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), headAnswer)
+        XCTAssertTrue(headAnswer.contains("\r\nContent-Length: \(expected.utf8.count)\r\n"), headAnswer)
+        XCTAssertTrue(headAnswer.hasSuffix("\r\n\r\n"), "no body, then closed: \(headAnswer)")
+        let post = try RawHTTP(port: port)
+        post.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 200000\r\n\r\n")
+        post.send([UInt8](repeating: 0x61, count: 200_000))
+        let postAnswer = post.receive()
+        XCTAssertTrue(postAnswer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), postAnswer)
+        XCTAssertTrue(postAnswer.hasSuffix(expected), postAnswer)
+    }
+
     func testAdminShowsEachCertificatesNamesAndExpiry() async throws {
         try await start()
         let balancer = try XCTUnwrap(balancer)

@@ -1,4 +1,3 @@
-import Logging
 import NIOCore
 import NIOEmbedded
 import XCTest
@@ -23,16 +22,8 @@ final class ClientConnectionHandlerTests: XCTestCase {
         """
 
     private func makeChannel() throws -> (EmbeddedChannel, ClientConnectionHandler) {
-        let config = try XCTUnwrap(ConfigFixture.parse(Self.config))
         let channel = EmbeddedChannel()
-        let loop = LoopContext(
-            eventLoop: channel.embeddedEventLoop,
-            snapshot: ProxySnapshot(config: config, generation: 1),
-            accessLog: nil,
-            stats: ConnectionStats(),
-            events: UpstreamEventLog(logger: Logger(label: "test"))
-        )
-        let handler = ClientConnectionHandler(loop: loop)
+        let handler = ClientConnectionHandler(loop: try LoopContext.embedded(on: channel, yaml: Self.config))
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
         return (channel, handler)
