@@ -24,8 +24,10 @@ final class TLSTestClient: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`, sending `serverName` as SNI and checking the certificate against it.
+    /// `preface`: bytes sent in plain before the handshake, on the same connection (a PROXY protocol header).
     static func connect(
-        port: Int, serverName: String, caPath: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        port: Int, serverName: String, caPath: String, preface: [UInt8] = [],
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TLSTestClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
@@ -36,6 +38,7 @@ final class TLSTestClient: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if !preface.isEmpty { try sync.addHandler(PrefaceWriter(bytes: preface)) }
                     try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
                     try sync.addHTTPClientHandlers()
                     try sync.addHandler(collector)
@@ -76,6 +79,23 @@ final class TLSTestClient: @unchecked Sendable {
 
     func close() async {
         try? await channel.close()
+    }
+}
+
+/// Writes `bytes` as the connection opens, nearer the socket than the TLS handler and before it hears of the open
+/// connection, so they go out in plain ahead of the ClientHello; then leaves the pipeline.
+private final class PrefaceWriter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    private let bytes: [UInt8]
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        context.fireChannelActive()
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 
