@@ -16,24 +16,36 @@ final class LoopMetrics {
 
     /// One finished request (called when it is logged). Allocates only the first time a server object is seen.
     func record(_ request: borrowing RequestRecord, in snapshot: ProxySnapshot) {
-        let codeClass = request.status >= 100 && request.status < 600 ? request.status / 100 : 0
+        record(
+            status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
+            groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
+            in: snapshot)
+    }
+
+    /// The same, field by field: the handler's record is a stored property of a class, and passing it whole
+    /// would copy it (a retain and a release of each of its references) for every request.
+    func record(
+        status: Int, bytesSent: Int64, server: UpstreamServer?, groupIndex: Int, start: NIODeadline, answered: Bool,
+        in snapshot: ProxySnapshot
+    ) {
+        let codeClass = status >= 100 && status < 600 ? status / 100 : 0
         requestsByClass[codeClass] &+= 1
-        bytesSent &+= request.bytesSent
-        guard let server = request.upstreamServer, request.groupIndex < snapshot.groups.count else { return }
+        self.bytesSent &+= bytesSent
+        guard let server, groupIndex < snapshot.groups.count else { return }
         let counters: ServerLoopCounters
         if let existing = servers[ObjectIdentifier(server)] {
             counters = existing
         } else {
             counters = ServerLoopCounters(
-                server: server, key: ServerKey(group: snapshot.groups[request.groupIndex].name, server: server.id))
+                server: server, key: ServerKey(group: snapshot.groups[groupIndex].name, server: server.id))
             servers[ObjectIdentifier(server)] = counters
         }
         let now = NIODeadline.now()
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
         counters.counts.record(
-            nanoseconds: (now - request.start).nanoseconds,
+            nanoseconds: (now - start).nanoseconds,
             codeClass: codeClass,
-            answeredAt: request.upstreamStatus != nil ? Int64(now.uptimeNanoseconds) : nil
+            answeredAt: answered ? Int64(now.uptimeNanoseconds) : nil
         )
     }
 

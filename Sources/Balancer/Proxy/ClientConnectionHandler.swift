@@ -369,9 +369,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func pickServer(excluding excluded: ServerSet) {
         guard !closing, let context else { return }
         let now = UpstreamServer.now()
-        let servers = snapshot.groups[request.groupIndex].servers
-        guard let chosen = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now),
-            let index = servers.firstIndex(where: { $0 === chosen })
+        guard let (index, chosen) = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now)
         else {
             run(machine.noServerAvailable(), detail: nil)
             return
@@ -673,7 +671,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         if !machine.isTunnel { lease.release() }
         request.headInProgress = false
         loop.stats.requests.wrappingIncrement(ordering: .relaxed)
-        loop.metrics.record(request, in: snapshot)
+        loop.metrics.record(
+            status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
+            groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
+            in: snapshot)
         guard let log = loop.accessLog else { return }
         loop.dates.refresh()
         log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)

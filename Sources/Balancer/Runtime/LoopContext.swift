@@ -121,7 +121,7 @@ final class LoopContext {
         in snapshot: ProxySnapshot,
         excluding excluded: ServerSet,
         now: Int64
-    ) -> UpstreamServer? {
+    ) -> (index: Int, server: UpstreamServer)? {
         let group = snapshot.groups[groupIndex]
         group.eligibleCandidates(into: &candidates, excluding: excluded, now: now)
         let choice: Int?
@@ -132,7 +132,7 @@ final class LoopContext {
             var policy = AnyBalancingPolicy(method: group.config.balance, serverCount: group.servers.count)
             choice = policy.pick(from: candidates, ticket: group.nextTicket)
         }
-        return choice.map { group.servers[$0] }
+        return choice.map { ($0, group.servers[$0]) }
     }
 
     /// A fresh request id: 16 hex digits of loop prefix and 16 of counter, formatted without intermediate strings.

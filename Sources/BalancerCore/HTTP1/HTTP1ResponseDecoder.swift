@@ -52,9 +52,16 @@ package struct HTTP1ResponseDecoder {
                 let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
                     bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes)
                 }
-                guard case .head(var head, let bytes) = read else {
-                    if case .needMore(let scanned) = read { state = .head(scanned: scanned) }
+                // Consumed, not copied: the head's references move out of the result without a retain each.
+                var head: HTTP1ResponseHead
+                let bytes: ByteBuffer
+                switch consume read {
+                case .needMore(let scanned):
+                    state = .head(scanned: scanned)
                     return nil
+                case .head(let parsed, let received):
+                    head = parsed
+                    bytes = received
                 }
                 // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
                 if head.status >= 100 && head.status < 200 && head.status != 101 {

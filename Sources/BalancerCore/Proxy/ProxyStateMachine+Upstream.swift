@@ -154,10 +154,10 @@ extension ProxyStateMachine {
 
     /// nginx's `proxy_next_upstream` rules for `request` after `failure`, at monotonic time `now`.
     private static func mayRetry(_ request: Request, after failure: AttemptFailure, now: Int64) -> Bool {
-        let allowedByConfig = condition(of: failure).map { request.policy.nextUpstream.contains($0) } ?? false
+        let allowedByConfig = condition(of: failure).map { request.policy.allowsRetry(on: $0) } ?? false
             || failure == .staleConnection
         let neverSent = !request.sentToUpstream
-        let methodAllows = request.idempotent || neverSent || request.policy.nextUpstream.contains(.nonIdempotent)
+        let methodAllows = request.idempotent || neverSent || request.policy.allowsRetry(on: .nonIdempotent)
         let triesLeft = failure == .staleConnection || request.attempts < request.policy.tries
         let timeLeft =
             request.policy.nextUpstreamTimeout == 0 || now - request.startedAt < request.policy.nextUpstreamTimeout
@@ -223,7 +223,7 @@ extension ProxyStateMachine {
             }
             let failure = AttemptFailure.httpStatus(status)
             let listed = (502...504).contains(status)
-                && Self.condition(of: failure).map { request.policy.nextUpstream.contains($0) } == true
+                && Self.condition(of: failure).map { request.policy.allowsRetry(on: $0) } == true
             if listed && Self.mayRetry(request, after: failure, now: now) { return .retry(failure) }
             request.response = .streaming
             return .relay(listed ? .failed(failure) : .succeeded, clientKeepAlive: request.clientKeepAlive && !draining)

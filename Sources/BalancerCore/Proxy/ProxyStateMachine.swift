@@ -30,7 +30,14 @@ package struct ProxyStateMachine {
     package struct Policy: Sendable {
         package var maxBodySize: Int64
         package var tries: Int
-        package var nextUpstream: Set<NextUpstreamCondition>
+        /// `next_upstream` as bits: a `Set` would put a reference into every request's state, and a retain and a
+        /// release into every copy of it.
+        private var nextUpstreamBits: UInt8 = 0
+        /// `next_upstream`, as configured.
+        package var nextUpstream: Set<NextUpstreamCondition> {
+            get { Set(NextUpstreamCondition.allCases.filter { allowsRetry(on: $0) }) }
+            set { nextUpstreamBits = newValue.reduce(0) { $0 | Self.bit($1) } }
+        }
         /// `next_upstream_timeout` in nanoseconds; 0 = no limit on how long retries may go on.
         package var nextUpstreamTimeout: Int64 = 0
         package var timeouts = Timeouts()
@@ -44,9 +51,26 @@ package struct ProxyStateMachine {
         ) {
             self.maxBodySize = maxBodySize
             self.tries = tries
-            self.nextUpstream = nextUpstream
             self.nextUpstreamTimeout = nextUpstreamTimeout
             self.timeouts = timeouts
+            self.nextUpstream = nextUpstream
+        }
+
+        /// Whether `next_upstream` names `condition`.
+        package func allowsRetry(on condition: NextUpstreamCondition) -> Bool {
+            nextUpstreamBits & Self.bit(condition) != 0
+        }
+
+        private static func bit(_ condition: NextUpstreamCondition) -> UInt8 {
+            switch condition {
+            case .error: 1
+            case .timeout: 2
+            case .http502: 4
+            case .http503: 8
+            case .http504: 16
+            case .nonIdempotent: 32
+            case .off: 64
+            }
         }
     }
 
@@ -147,11 +171,19 @@ package struct ProxyStateMachine {
 
     /// Runs `body` on the request in progress without copying its buffers; nil when no request is in progress.
     package mutating func withRequest<T>(_ body: (inout Request) -> T) -> T? {
-        guard case .proxying(var request) = state else { return nil }
-        state = .modifying
-        let result = body(&request)
-        if case .modifying = state { state = .proxying(request) }
-        return result
+        // The state is moved out (a swap) and the request out of it (a consuming switch): no retain and release of
+        // each of its references, as copying it out of `state` would cost on every event.
+        var taken = State.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .proxying(var request):
+            let result = body(&request)
+            if case .modifying = state { state = .proxying(request) }
+            return result
+        case let other:
+            state = other
+            return nil
+        }
     }
 
     package mutating func invalid(_ what: String) -> Never {

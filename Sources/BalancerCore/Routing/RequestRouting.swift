@@ -3,7 +3,10 @@ import NIOHTTP1
 /// The routing of one config snapshot: the listener's redirect, the virtual host, the route and, for a `return`
 /// route, its answer. Built once per snapshot; reads the request's `Host` only when a listener redirects, a route
 /// names hosts or a `return` route answers.
-package struct RequestRouting: Sendable {
+///
+/// A class, not a struct: the handler reaches it through the snapshot for every request, and a struct there would
+/// be copied out of the class that holds it (a retain and release of each of its references) on every call.
+package final class RequestRouting: Sendable {
     package let hosts: HostRouter
     /// Per route: its `return`, if any.
     private let answers: [ReturnConfig?]
