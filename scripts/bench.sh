@@ -10,7 +10,7 @@ Usage: bash scripts/bench.sh [options]
 
 Benchmarks the balancer against nginx and HAProxy in one run on 127.0.0.1 and prints every figure with the
 balancer/nginx ratio and a verdict against the targets. Sections (--sections; the default runs the first four,
-about 13 minutes on a 2-core machine):
+about 14 minutes on a 2-core machine):
 
   proxy-only  Requests. Each proxy is a least-conn balancer with upstream keep-alive that adds two response headers
               (X-Frame-Options, X-Content-Type-Options) in front of three nginx `return 200` backends (one separate

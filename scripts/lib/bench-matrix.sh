@@ -45,6 +45,8 @@ matrix_measure() {
     printf 'round %d/%d  %-10s w%d c%-4d %-8s %9s req/s  p50 %7s ms  p99 %7s ms  %6s us CPU/req  errors %d%s\n' \
         "$round" "$ROUNDS" "$backend" "$workers" "$conns" "$proxy" "$rps" "$p50" "$p99" "$cpu_us" \
         "$((non2xx + socket))" "$([ "$ACCESS_LOG" -eq 0 ] || echo "  log lines $lines")"
+    # Which socket errors (connect, read, write, timeout), so a bad round can be told from a slow one.
+    [ "$socket" -eq 0 ] || echo "           wrk: $(grep -m1 'Socket errors:' "$out")"
     if ! kill -0 "$pid" 2>/dev/null; then
         echo "bench: $proxy ($backend) died during round $round; wrk said:" >&2
         cat "$out" >&2
