@@ -675,9 +675,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
             groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
             in: snapshot)
-        guard let log = loop.accessLog else { return }
-        loop.dates.refresh()
-        log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)
+        if let log = loop.accessLog {
+            loop.dates.refresh()
+            log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)
+        }
+        request.release()
     }
 }
 
