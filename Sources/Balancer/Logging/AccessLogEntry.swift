@@ -16,6 +16,9 @@ struct AccessLogEntry {
     /// Microseconds from request head to the response's last byte.
     var requestTimeMicros: Int64
     var requestID: String
+    /// False for an answer to bytes that never made a request head (a malformed request line, a header timeout):
+    /// the line then says `"-"` for the request, as nginx's, instead of naming a request it did not get.
+    var hasRequest = true
 }
 
 extension AccessLogEntry {
@@ -27,11 +30,15 @@ extension AccessLogEntry {
         buffer.writeStaticString(" - - [")
         buffer.writeString(localTime)
         buffer.writeStaticString("] \"")
-        AccessLogEntry.writeEscaped(method, into: &buffer)
-        buffer.writeStaticString(" ")
-        AccessLogEntry.writeEscaped(uri, into: &buffer)
-        buffer.writeStaticString(" ")
-        buffer.writeString(version)
+        if hasRequest {
+            AccessLogEntry.writeEscaped(method, into: &buffer)
+            buffer.writeStaticString(" ")
+            AccessLogEntry.writeEscaped(uri, into: &buffer)
+            buffer.writeStaticString(" ")
+            buffer.writeString(version)
+        } else {
+            buffer.writeStaticString("-")
+        }
         buffer.writeStaticString("\" ")
         buffer.writeString(String(status))
         buffer.writeStaticString(" ")
@@ -58,11 +65,11 @@ extension AccessLogEntry {
         buffer.writeStaticString("\",\"remote_addr\":\"")
         AccessLogEntry.writeEscaped(clientAddress, into: &buffer)
         buffer.writeStaticString("\",\"method\":\"")
-        AccessLogEntry.writeEscaped(method, into: &buffer)
+        AccessLogEntry.writeEscaped(hasRequest ? method : "-", into: &buffer)
         buffer.writeStaticString("\",\"uri\":\"")
-        AccessLogEntry.writeEscaped(uri, into: &buffer)
+        AccessLogEntry.writeEscaped(hasRequest ? uri : "-", into: &buffer)
         buffer.writeStaticString("\",\"protocol\":\"")
-        buffer.writeString(version)
+        buffer.writeString(hasRequest ? version : "-")
         buffer.writeStaticString("\",\"status\":")
         buffer.writeString(String(status))
         buffer.writeStaticString(",\"body_bytes_sent\":")

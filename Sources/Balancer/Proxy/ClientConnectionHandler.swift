@@ -669,7 +669,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func logRequest() {
         // The request is over for the connection limits, unless it became a tunnel: that counts until it closes.
         if !machine.isTunnel { lease.release() }
-        request.headInProgress = false
         loop.stats.requests.wrappingIncrement(ordering: .relaxed)
         loop.metrics.record(
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
@@ -679,6 +678,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             loop.dates.refresh()
             log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)
         }
+        request.headInProgress = false
         request.release()
     }
 }

@@ -16,7 +16,8 @@ extension RequestRecord {
             upstreamAddress: upstreamServer?.name,
             upstreamStatus: upstreamStatus,
             requestTimeMicros: (now - start).nanoseconds / 1000,
-            requestID: requestID
+            requestID: requestID,
+            hasRequest: headInProgress
         )
     }
 }
