@@ -7,19 +7,6 @@ extension HTTP1HeadParser {
         case needMore(scanned: Int)
         /// A head, and a view of its bytes (no copy) taken off the buffer.
         case head(Head, bytes: ByteBuffer)
-
-        /// The head and its bytes, moved out of the result (not copied: no retain of each of the head's
-        /// references); nil, with `scanned` set for the next try, when the head is not complete yet.
-        @inline(__always)
-        package consuming func taken(scanned: inout Int) -> (head: Head, bytes: ByteBuffer)? {
-            switch consume self {
-            case .needMore(let count):
-                scanned = count
-                return nil
-            case .head(let head, let bytes):
-                return (head, bytes)
-            }
-        }
     }
 
     /// Reads one head off the front of `buffer` with `parse`, for requests and responses alike. `scanned`: bytes

@@ -74,13 +74,17 @@ package struct HTTP1RequestDecoder {
             let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
                 bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseRequest(bytes)
             }
-            var scanned = scanned
-            guard let taken = read.taken(scanned: &scanned) else {
+            // Consumed, not copied: the head's references move out of the result without a retain each.
+            var request: HTTP1RequestHead
+            let bytes: ByteBuffer
+            switch consume read {
+            case .needMore(let scanned):
                 state = .head(scanned: scanned)
                 return nil
+            case .head(let parsed, let received):
+                request = parsed
+                bytes = received
             }
-            var request = taken.head
-            let bytes = taken.bytes
             // A view of the received bytes (no copy): the forwarded head is written from it.
             request.bytes = bytes
             request.checked = RequestHygiene.check(&request)

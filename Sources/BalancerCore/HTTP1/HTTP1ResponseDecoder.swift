@@ -52,13 +52,17 @@ package struct HTTP1ResponseDecoder {
                 let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
                     bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes)
                 }
-                var scanned = scanned
-                guard let taken = read.taken(scanned: &scanned) else {
+                // Consumed, not copied: the head's references move out of the result without a retain each.
+                var head: HTTP1ResponseHead
+                let bytes: ByteBuffer
+                switch consume read {
+                case .needMore(let scanned):
                     state = .head(scanned: scanned)
                     return nil
+                case .head(let parsed, let received):
+                    head = parsed
+                    bytes = received
                 }
-                var head = taken.head
-                let bytes = taken.bytes
                 // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
                 if head.status >= 100 && head.status < 200 && head.status != 101 {
                     state = .head(scanned: 0)
