@@ -634,26 +634,11 @@ http {
 EOF
 
     cat >"$WORK_DIR/haproxy.cfg" <<EOF
-global
-    nbthread $workers
-    maxconn 8192
-$(haproxy_log_global)
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 75s
-    option forwardfor
-$(haproxy_log_defaults)
+$(haproxy_preamble "$workers" 8192)
 
 frontend bench
     bind 127.0.0.1:$HAPROXY_PORT
-    http-request set-header X-Real-IP %[src]
-    http-request set-header X-Forwarded-Proto http
-    http-request set-header X-Forwarded-Host %[req.hdr(host)]
-    http-request set-header X-Request-ID %[uuid]
+$(haproxy_forwarded_headers)
     default_backend replicas
 
 backend replicas

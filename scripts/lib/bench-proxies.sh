@@ -55,6 +55,36 @@ haproxy_log_defaults() {
     [ "$ACCESS_LOG" -eq 0 ] || printf '    log global\n    option httplog\n'
 }
 
+# haproxy_preamble WORKERS MAXCONN: the global and defaults sections every HAProxy config of the bench starts with.
+haproxy_preamble() {
+    cat <<EOF
+global
+    nbthread $1
+    maxconn $2
+$(haproxy_log_global)
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 75s
+    option forwardfor
+$(haproxy_log_defaults)
+EOF
+}
+
+# haproxy_forwarded_headers: the request headers HAProxy sets, as the balancer always does (X-Forwarded-For comes
+# from `option forwardfor`).
+haproxy_forwarded_headers() {
+    cat <<'EOF'
+    http-request set-header X-Real-IP %[src]
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    http-request set-header X-Request-ID %[uuid]
+EOF
+}
+
 # check_proxy_config KIND CONFIG NAME: dies with the checker's words when the proxy rejects CONFIG.
 check_proxy_config() {
     local log=$WORK_DIR/$3-check.log

@@ -196,26 +196,11 @@ $nginx_edge
 EOF
 
     cat >"$WORK_DIR/$prefix-haproxy.cfg" <<EOF
-global
-    nbthread $workers
-    maxconn $maxconn
-$(haproxy_log_global)
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 75s
-    option forwardfor
-$(haproxy_log_defaults)
+$(haproxy_preamble "$workers" "$maxconn")
 
 frontend proxy
     bind 127.0.0.1:$haproxy_port
-    http-request set-header X-Real-IP %[src]
-    http-request set-header X-Forwarded-Proto http
-    http-request set-header X-Forwarded-Host %[req.hdr(host)]
-    http-request set-header X-Request-ID %[uuid]
+$(haproxy_forwarded_headers)
     http-response set-header X-Frame-Options SAMEORIGIN
     http-response set-header X-Content-Type-Options nosniff
 $haproxy_edge
