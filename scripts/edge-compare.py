@@ -46,7 +46,9 @@ import tempfile
 import threading
 import time
 
-HOST = "127.0.0.1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from loopback import HOST, free_port, wait_listening  # noqa: E402
+
 CASE_TIMEOUT = 2.5          # seconds a case may take to be answered
 STALL_TIMEOUT = 3.0         # the stalled-body case: client_body_timeout (2s) plus a margin
 LINGER = 0.25              # seconds to watch for bytes after a complete response
@@ -542,25 +544,6 @@ DEFAULT_PROBE = b"GET /__probe HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\
 
 # ---------------------------------------------------------------------------------------------------------------
 # The proxies
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def wait_listening(port, process, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 NGINX_CONF = """\

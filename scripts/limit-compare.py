@@ -35,7 +35,9 @@ import tempfile
 import threading
 import time
 
-HOST = "127.0.0.1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from loopback import HOST, free_port, wait_listening  # noqa: E402
+
 
 CASES = [("burst", "/burst/"), ("nodelay", "/nodelay/"), ("delay=2", "/two-stage/")]
 
@@ -90,25 +92,6 @@ routes:
   - {{prefix: /two-stage/, upstream: backend, rate_limit: {{zone: twostage, burst: 5, delay: 2}}}}
   - {{prefix: /share/, upstream: backend, rate_limit: {{zone: share, burst: 5, nodelay: true}}}}
 """
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def wait_listening(port, process, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 class Upstream:
