@@ -21,6 +21,8 @@ final class StaticFileCache {
         let resolution: StaticResolution
         fileprivate(set) var checkedAt: NIODeadline
         fileprivate(set) var bodies: [String: StaticBody] = [:]
+        /// The answers to unconditional whole-file requests worked out so far (see `StaticPreparedAnswer`).
+        private(set) var prepared: [StaticPreparedAnswer] = []
         fileprivate var lastUsed: UInt64 = 0
         /// A look at the file system for this path is on its way: meanwhile the entry keeps serving.
         fileprivate var refreshing = false
@@ -28,6 +30,18 @@ final class StaticFileCache {
         init(resolution: StaticResolution, checkedAt: NIODeadline) {
             self.resolution = resolution
             self.checkedAt = checkedAt
+        }
+
+        /// The prepared answer to `request`, if one was kept (only unconditional whole-file requests ask).
+        func preparedAnswer(to request: StaticRequest) -> StaticPreparedAnswer? {
+            for answer in prepared where answer.answers(request) { return answer }
+            return nil
+        }
+
+        /// Keeps `answer` for the next requests like the one it answered, up to `StaticPreparedAnswer.perEntry`.
+        func keep(_ answer: StaticPreparedAnswer) {
+            guard prepared.count < StaticPreparedAnswer.perEntry else { return }
+            prepared.append(answer)
         }
     }
 

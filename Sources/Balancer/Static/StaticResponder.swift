@@ -93,6 +93,11 @@ final class StaticResponder {
         _ request: StaticRequest,
         _ response: Response
     ) -> Bool {
+        let unconditional = request.isUnconditionalWhole
+        if unconditional, let answer = entry.preparedAnswer(to: request) {
+            send(answer.plan, body: answer.body, response, fixedLines: answer.fixedLines)
+            return true
+        }
         switch entry.resolution {
         case .notFound:
             sendError(.notFound, response)
@@ -100,13 +105,22 @@ final class StaticResponder {
             sendError(.movedPermanently, response, headers: [("Location", location)])
         case .file(let file):
             let plan = route.plan(request, for: file)
+            let body: StaticBody?
             if !plan.writesBody || plan.body == nil {
-                send(plan, body: nil, response)
-            } else if let body = entry.bodies[StaticFileCache.bodyKey(plan)] {
-                send(plan, body: body, response)
+                body = nil
+            } else if let loaded = entry.bodies[StaticFileCache.bodyKey(plan)] {
+                body = loaded
             } else {
                 return false
             }
+            guard unconditional else {
+                send(plan, body: body, response)
+                return true
+            }
+            let answer = StaticPreparedAnswer(
+                request: request, plan: plan, body: body, allocator: response.context.channel.allocator)
+            entry.keep(answer)
+            send(plan, body: body, response, fixedLines: answer.fixedLines)
         }
         return true
     }
@@ -171,7 +185,13 @@ final class StaticResponder {
         var context: ChannelHandlerContext
     }
 
-    private func send(_ plan: StaticResponsePlan, body: StaticBody?, _ response: Response) {
+    /// `fixedLines`: the plan's head lines from `Content-Type` to `Cache-Control` when a prepared answer has them.
+    private func send(
+        _ plan: StaticResponsePlan,
+        body: StaticBody?,
+        _ response: Response,
+        fixedLines: ByteBuffer? = nil
+    ) {
         switch plan.status {
         case .preconditionFailed:
             sendError(.preconditionFailed, response)
@@ -203,6 +223,7 @@ final class StaticResponder {
             snapshot: response.snapshot,
             dates: loop.dates,
             connectionHeader: delegate.connectionHeader,
+            fixedLines: fixedLines,
             into: &out
         )
         if let memory { out.writeImmutableBuffer(memory) }

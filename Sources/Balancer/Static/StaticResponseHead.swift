@@ -16,6 +16,7 @@ enum StaticResponseHead {
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
         connectionHeader: EncodedHeaderLine? = nil,
+        fixedLines: ByteBuffer? = nil,
         into out: inout ByteBuffer
     ) {
         let isHTTP10 = version.major == 1 && version.minor == 0
@@ -26,6 +27,32 @@ enum StaticResponseHead {
         out.writeStaticString("\r\nServer: balancer\r\nDate: ")
         out.writeString(dates.httpDate)
         out.writeStaticString("\r\n")
+        if let fixedLines {
+            out.writeImmutableBuffer(fixedLines)
+        } else {
+            writeFixedLines(plan, contentLength: contentLength, into: &out)
+        }
+        if let seconds = plan.cache.expiresIn {
+            out.writeStaticString("Expires: ")
+            out.writeString(dates.httpDate(secondsFromNow: seconds))
+            out.writeStaticString("\r\n")
+        }
+        out.writeBytes(snapshot.responseHeaderBlock)
+        if let connectionHeader { out.writeBytes(connectionHeader.line) }
+        out.writeStaticString("X-Request-ID: ")
+        out.writeString(requestID)
+        out.writeStaticString("\r\n")
+        if !keepAlive {
+            out.writeStaticString("Connection: close\r\n")
+        } else if isHTTP10 {
+            out.writeStaticString("Connection: keep-alive\r\n")
+        }
+        out.writeStaticString("\r\n")
+    }
+
+    /// The lines of the head that follow from the plan alone, from `Content-Type` to `Cache-Control`: what a
+    /// prepared answer keeps (`fixedLines` of `write`), the same for every request it answers.
+    static func writeFixedLines(_ plan: StaticResponsePlan, contentLength: Int64?, into out: inout ByteBuffer) {
         if plan.status != .notModified {
             out.writeStaticString("Content-Type: ")
             out.writeString(plan.contentType)
@@ -58,21 +85,5 @@ enum StaticResponseHead {
             out.writeString(cacheControl)
             out.writeStaticString("\r\n")
         }
-        if let seconds = plan.cache.expiresIn {
-            out.writeStaticString("Expires: ")
-            out.writeString(dates.httpDate(secondsFromNow: seconds))
-            out.writeStaticString("\r\n")
-        }
-        out.writeBytes(snapshot.responseHeaderBlock)
-        if let connectionHeader { out.writeBytes(connectionHeader.line) }
-        out.writeStaticString("X-Request-ID: ")
-        out.writeString(requestID)
-        out.writeStaticString("\r\n")
-        if !keepAlive {
-            out.writeStaticString("Connection: close\r\n")
-        } else if isHTTP10 {
-            out.writeStaticString("Connection: keep-alive\r\n")
-        }
-        out.writeStaticString("\r\n")
     }
 }

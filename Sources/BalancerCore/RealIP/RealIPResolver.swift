@@ -4,8 +4,9 @@ import Shared
 /// `real_ip_recursive` (`real_ip:` in the config), decided without sockets.
 ///
 /// Only a peer inside `from` is believed; an untrusted peer's `X-Forwarded-For` or PROXY header changes nothing, so
-/// a client cannot choose the address its limits, log line and `X-Real-IP` carry. Built once per configuration.
-package struct RealIPResolver: Sendable {
+/// a client cannot choose the address its limits, log line and `X-Real-IP` carry. Built once per configuration; a
+/// class, so a request reaches it through the snapshot with one reference, not a copy of its lists.
+package final class RealIPResolver: Sendable {
     package let trusted: [CIDRRange]
     package let source: RealIPSource
     package let recursive: Bool

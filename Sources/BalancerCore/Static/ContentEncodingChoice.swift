@@ -11,11 +11,14 @@ package enum ContentCoding: String, Sendable, Hashable, CaseIterable {
 /// What a client's `Accept-Encoding` allows (RFC 9110 §12.5.3): the weight of each coding the balancer can send
 /// and of `identity`, with `*` standing for the ones not named. No header: only identity (clients that send none
 /// rarely decode anything).
-package struct AcceptedEncodings: Sendable, Equatable {
+package struct AcceptedEncodings: Sendable, Hashable {
     /// Weights in thousandths, 0 = refused.
     package var br: Int
     package var gzip: Int
     package var identity: Int
+
+    /// What a request without `Accept-Encoding` accepts.
+    package static let identityOnly = AcceptedEncodings(br: 0, gzip: 0, identity: 1000)
 
     /// nil header: identity only.
     package init(_ header: String?) {

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import Shared
 
 /// The request fields a file's answer depends on, read once from the head.
 package struct StaticRequest: Sendable {
@@ -14,21 +15,60 @@ package struct StaticRequest: Sendable {
         self.accepted = accepted
     }
 
+    /// Reads the fields from `head` in one pass over its header lines (a request usually carries none of them, so
+    /// each line costs a length compare).
     package init(_ head: HTTPRequestHead) {
-        let headers = head.headers
+        var ifMatch: String?
+        var ifNoneMatch: String?
+        var ifModifiedSince: String?
+        var ifUnmodifiedSince: String?
+        var ifRange: String?
+        var range: String?
+        var acceptEncoding: String?
+        for (name, value) in head.headers {
+            let bytes = name.utf8
+            // The first of each, as `HTTPHeaders.first(name:)` reads it.
+            switch bytes.count {
+            case 5 where range == nil && HTTPBytes.equalsIgnoringCase(bytes, "range".utf8): range = value
+            case 8 where HTTPBytes.lowercased(bytes.first ?? 0) == UInt8(ascii: "i"):
+                if ifMatch == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-match".utf8) {
+                    ifMatch = value
+                } else if ifRange == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-range".utf8) {
+                    ifRange = value
+                }
+            case 13 where ifNoneMatch == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-none-match".utf8):
+                ifNoneMatch = value
+            case 15 where acceptEncoding == nil && HTTPBytes.equalsIgnoringCase(bytes, "accept-encoding".utf8):
+                acceptEncoding = value
+            case 17 where ifModifiedSince == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-modified-since".utf8):
+                ifModifiedSince = value
+            case 19 where ifUnmodifiedSince == nil
+                && HTTPBytes.equalsIgnoringCase(bytes, "if-unmodified-since".utf8):
+                ifUnmodifiedSince = value
+            default:
+                break
+            }
+        }
         self.init(
             isHead: head.method == .HEAD,
             conditional: ConditionalRequest(
-                ifMatch: headers.first(name: "if-match"),
-                ifNoneMatch: headers.first(name: "if-none-match"),
-                ifModifiedSince: headers.first(name: "if-modified-since"),
-                ifUnmodifiedSince: headers.first(name: "if-unmodified-since"),
+                ifMatch: ifMatch,
+                ifNoneMatch: ifNoneMatch,
+                ifModifiedSince: ifModifiedSince,
+                ifUnmodifiedSince: ifUnmodifiedSince,
                 // §13.1.5: If-Range without Range is ignored.
-                ifRange: headers.first(name: "range") == nil ? nil : headers.first(name: "if-range")
+                ifRange: range == nil ? nil : ifRange
             ),
-            range: headers.first(name: "range"),
-            accepted: AcceptedEncodings(headers.first(name: "accept-encoding"))
+            range: range,
+            accepted: acceptEncoding.map(AcceptedEncodings.init) ?? .identityOnly
         )
+    }
+
+    /// No precondition and no range: the answer is the whole representation, the same for every such request with
+    /// the same method and codings (what the open-file cache prepares once).
+    package var isUnconditionalWhole: Bool {
+        range == nil && conditional.ifMatch == nil && conditional.ifNoneMatch == nil
+            && conditional.ifModifiedSince == nil && conditional.ifUnmodifiedSince == nil && conditional.ifRange == nil
     }
 
     /// The methods a static route answers; others get 405 with `Allow` (RFC 9110 §15.5.6).

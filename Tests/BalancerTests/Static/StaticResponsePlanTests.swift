@@ -37,6 +37,44 @@ final class StaticResponsePlanTests: XCTestCase {
         return StaticResponsePlan.decide(StaticRequest(head), file: file, gzip: gzip, cacheRules: rules)
     }
 
+    /// The request's fields are read in one pass: names in any case, the first of each, `If-Range` only with a
+    /// `Range`, and what makes a request unconditional (so a prepared answer may serve it).
+    func testTheRequestFieldsAreReadInOnePass() {
+        func request(_ headers: [(String, String)], method: HTTPMethod = .GET) -> StaticRequest {
+            StaticRequest(HTTPRequestHead(version: .http1_1, method: method, uri: "/", headers: HTTPHeaders(headers)))
+        }
+        let plain = request([("Host", "a"), ("User-Agent", "x"), ("Accept", "*/*")])
+        XCTAssertTrue(plain.isUnconditionalWhole)
+        XCTAssertEqual(plain.accepted, .identityOnly)
+        XCTAssertFalse(plain.isHead)
+        XCTAssertTrue(request([], method: .HEAD).isHead)
+
+        let mixed = request([
+            ("ACCEPT-ENCODING", "br"), ("accept-encoding", "gzip"), ("If-None-Match", "\"a\""),
+            ("if-none-match", "\"b\""), ("IF-MODIFIED-SINCE", "Thu, 01 Jan 1970 00:16:40 GMT"),
+        ])
+        XCTAssertEqual(mixed.accepted, AcceptedEncodings("br"), "the first Accept-Encoding, as first(name:) reads it")
+        XCTAssertEqual(mixed.conditional.ifNoneMatch, EntityTag.parseList("\"a\""))
+        XCTAssertEqual(mixed.conditional.ifModifiedSince, 1000)
+        XCTAssertFalse(mixed.isUnconditionalWhole)
+
+        let ifRangeAlone = request([("If-Range", "\"a\"")])
+        XCTAssertNil(ifRangeAlone.conditional.ifRange, "RFC 9110 §13.1.5: no Range, no If-Range")
+        XCTAssertTrue(ifRangeAlone.isUnconditionalWhole)
+        let ranged = request([("If-Range", "\"a\""), ("Range", "bytes=0-1")])
+        XCTAssertEqual(ranged.range, "bytes=0-1")
+        XCTAssertEqual(ranged.conditional.ifRange, .tag(EntityTag.parse("\"a\"")!))
+        XCTAssertFalse(ranged.isUnconditionalWhole)
+        for name in ["If-Match", "If-Unmodified-Since"] {
+            XCTAssertFalse(request([(name, name == "If-Match" ? "*" : "Thu, 01 Jan 1970 00:16:40 GMT")])
+                .isUnconditionalWhole, name)
+        }
+        XCTAssertTrue(request([("If-Modified-Since", "not a date")]).isUnconditionalWhole,
+            "an invalid date is ignored (§13.1.3), so the request is answered as if it had none")
+        XCTAssertTrue(request([("X-Range", "bytes=0-1"), ("If-Matcher", "*")]).isUnconditionalWhole,
+            "names that only look alike")
+    }
+
     func testPlainGet() {
         let p = plan(html)
         XCTAssertEqual(p.status, .ok)

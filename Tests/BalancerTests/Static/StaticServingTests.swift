@@ -49,6 +49,44 @@ final class StaticServingTests: XCTestCase {
         XCTAssertEqual(head.headers.first(name: "etag"), bundle.headers.first(name: "etag"))
     }
 
+    /// The second request for a file on the loop is answered from the prepared answer its first one left in the
+    /// open-file cache: the same head, field for field, except what changes per request; GET and HEAD, and each
+    /// set of accepted codings, get their own.
+    func testRepeatedRequestsGetThePreparedAnswerOfTheirKind() async throws {
+        func stable(_ headers: HTTPHeaders) -> [String] {
+            headers.filter { !["date", "x-request-id"].contains($0.name.lowercased()) }.map { "\($0.name): \($0.value)" }
+        }
+        for path in ["/", "/assets/style.css", "/assets/app-3f2a1b9c.js"] {
+            for (method, headers) in [
+                (HTTPMethod.GET, [(String, String)]()), (.HEAD, []), (.GET, [("Accept-Encoding", "gzip")]),
+                (.GET, [("Accept-Encoding", "br, gzip")]), (.HEAD, [("Accept-Encoding", "gzip")]),
+            ] {
+                let first = try await site.get(path, headers, method: method)
+                for _ in 0..<3 {
+                    let again = try await site.get(path, headers, method: method)
+                    XCTAssertEqual(again.status, first.status, "\(method) \(path) \(headers)")
+                    XCTAssertEqual(stable(again.headers), stable(first.headers), "\(method) \(path) \(headers)")
+                    XCTAssertEqual(again.body, first.body, "\(method) \(path) \(headers)")
+                }
+            }
+        }
+        let css = try await site.get("/assets/style.css", [("Accept-Encoding", "br")])
+        XCTAssertEqual(css.headers.first(name: "content-encoding"), "br")
+        XCTAssertEqual(css.body, "BROTLI-SIDECAR")
+        let plain = try await site.get("/assets/style.css")
+        XCTAssertNil(plain.headers.first(name: "content-encoding"), "an identity client never gets a kept sidecar")
+        let head = try await site.get("/assets/style.css", method: .HEAD)
+        XCTAssertEqual(head.body, "", "a HEAD after GETs still sends no body")
+        XCTAssertEqual(head.headers.first(name: "content-length"), plain.headers.first(name: "content-length"))
+        // A conditional request after them is still decided: 304, not the prepared 200.
+        let etag = try XCTUnwrap(plain.headers.first(name: "etag"))
+        let notModified = try await site.get("/assets/style.css", [("if-none-match", etag)])
+        XCTAssertEqual(notModified.status, 304)
+        let ranged = try await site.get("/assets/style.css", [("RANGE", "bytes=0-3")])
+        XCTAssertEqual(ranged.status, 206)
+        XCTAssertEqual(ranged.body, "body")
+    }
+
     func testConditionalRequests() async throws {
         let first = try await site.get("/assets/app-3f2a1b9c.js")
         let etag = try XCTUnwrap(first.headers.first(name: "etag"))
