@@ -8,9 +8,7 @@ import XCTest
 final class AccessLogFormatTests: XCTestCase {
     private let full = AccessLogEntry(
         clientAddress: "192.0.2.1",
-        method: "GET",
-        uri: "/a?q=\"x\"",
-        version: "HTTP/1.1",
+        request: AccessLogEntry.RequestLine(method: "GET", uri: "/a?q=\"x\"", version: "HTTP/1.1"),
         status: 200,
         bodyBytesSent: 1234,
         referer: "https://example.com/",
@@ -33,7 +31,7 @@ final class AccessLogFormatTests: XCTestCase {
 
     private var headless: AccessLogEntry {
         var entry = bare
-        entry.hasRequest = false
+        entry.request = nil
         entry.status = 400
         return entry
     }
