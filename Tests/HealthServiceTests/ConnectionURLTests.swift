@@ -64,7 +64,7 @@ final class ConnectionURLTests: XCTestCase {
                 XCTAssertFalse("\(error)".contains("pw@"), "\(error)")
             }
         }
-        XCTAssertEqual(PostgresSettings.redacting("not-a-url://u:hunter2@h"), "not-a-url://u:***@h")
+        XCTAssertEqual(ConnectionURLParts.redacting("not-a-url://u:hunter2@h"), "not-a-url://u:***@h")
     }
 
     func testRedisURLWithPasswordUserAndDatabase() throws {

@@ -86,23 +86,12 @@ final class AdminState: Sendable {
             rate = Double(max(0, live.totalRequests - baseline.metrics.totalRequests)) * 1e9
                 / Double(nowMono - baseline.at)
         }
-        let reloads = balancer.reloadStatus
-        let loaded = reloads.loadedAt.timeIntervalSince1970
         return StatusReport(
             version: BalancerVersion.current,
             uptimeSeconds: Double(nowMono - startedMono) / 1e9,
             generatedAt: nowWall,
-            generation: reloads.generation,
-            loadedAt: WallClockInstant(
-                seconds: Int64(loaded.rounded(.down)),
-                nanoseconds: Int32((loaded - loaded.rounded(.down)) * 1e9)),
-            reloadsApplied: reloads.reloadsApplied,
-            reloadsRefused: reloads.reloadsRefused,
-            lastReloadRefusedReason: reloads.lastRefusedReason,
-            activeClients: balancer.stats.activeClients.load(ordering: .relaxed),
-            acceptedClients: balancer.stats.acceptedClients.load(ordering: .relaxed),
-            refusedClients: balancer.stats.refusedClients.load(ordering: .relaxed),
-            proxyProtocolRefused: balancer.stats.proxyProtocolRefused.load(ordering: .relaxed),
+            reloads: balancer.reloadStatus,
+            connections: balancer.stats.clientCounts,
             requestsPerSecond: rate,
             upstreams: upstreams,
             metrics: live,

@@ -6,17 +6,9 @@ struct StatusReport: Sendable, Equatable {
     var version: String
     var uptimeSeconds: Double
     var generatedAt: WallClockInstant
-    var generation: Int
-    var loadedAt: WallClockInstant
-    var reloadsApplied: Int
-    var reloadsRefused: Int
-    var lastReloadRefusedReason: String?
-    var activeClients: Int
-    var acceptedClients: Int
-    /// Connections closed at once because their event loop was at `limits.max_connections`.
-    var refusedClients: Int
-    /// Connections closed on a `proxy_protocol` listener for a missing, malformed or late PROXY header.
-    var proxyProtocolRefused: Int = 0
+    /// Which configuration runs, since when, and how its reloads went.
+    var reloads: ReloadStatus
+    var connections: ClientConnectionCounts
     var requestsPerSecond: Double
     /// Upstream groups in config order, each with its servers in config order.
     var upstreams: [(name: String, servers: [ServerStatus])]

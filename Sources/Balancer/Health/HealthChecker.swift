@@ -21,30 +21,23 @@ final class HealthChecker: Sendable {
 
     /// Starts, keeps or stops check loops to match `snapshot`.
     func update(_ snapshot: ProxySnapshot) {
-        var wanted: [ServerKey: (UpstreamServer, UpstreamGroup, HealthCheckConfig)] = [:]
+        var wanted: [ServerKey: HealthCheckTarget] = [:]
         for upstream in snapshot.groups {
             guard let check = upstream.config.healthCheck else { continue }
             for server in upstream.servers {
-                wanted[ServerKey(group: upstream.name, server: server.id)] = (server, upstream, check)
+                wanted[ServerKey(group: upstream.name, server: server.id)] = HealthCheckTarget(
+                    server: server, groupName: upstream.name, check: check, tls: upstream.tls)
             }
         }
         let (stopped, started) = loops.withLockedValue { loops -> ([ServerCheckLoop], [ServerCheckLoop]) in
             var stopped: [ServerCheckLoop] = []
             var started: [ServerCheckLoop] = []
-            // A server replaced by a new object (same id, changed line) gets a loop that checks the new one.
-            for (key, loop) in loops where wanted[key].map({ $0.0 !== loop.server || $0.2 != loop.check }) ?? true {
+            for (key, loop) in loops where !(wanted[key]?.isChecked(like: loop.target) ?? false) {
                 stopped.append(loop)
                 loops[key] = nil
             }
-            for (key, entry) in wanted where loops[key] == nil {
-                let loop = ServerCheckLoop(
-                    server: entry.0,
-                    groupName: entry.1.name,
-                    check: entry.2,
-                    tls: entry.1.tls,
-                    eventLoop: group.next(),
-                    logger: logger
-                )
+            for (key, target) in wanted where loops[key] == nil {
+                let loop = ServerCheckLoop(target: target, eventLoop: group.next(), logger: logger)
                 loops[key] = loop
                 started.append(loop)
             }
@@ -66,38 +59,24 @@ final class HealthChecker: Sendable {
 /// The check cycle of one server, confined to one event loop.
 final class ServerCheckLoop: @unchecked Sendable {
     // @unchecked: every mutable field is touched only on `eventLoop`.
-    let server: UpstreamServer
-    let groupName: String
-    let check: HealthCheckConfig
-    /// The group's TLS, for checks that talk to the server the way requests do.
-    private let tls: UpstreamTLS?
+    let target: HealthCheckTarget
     private let eventLoop: EventLoop
     private let logger: Logger
     private var machine: ActiveHealthStateMachine
     private var scheduled: Scheduled<Void>?
     private var stopped = false
 
-    init(
-        server: UpstreamServer,
-        groupName: String,
-        check: HealthCheckConfig,
-        tls: UpstreamTLS? = nil,
-        eventLoop: EventLoop,
-        logger: Logger
-    ) {
-        self.server = server
-        self.groupName = groupName
-        self.check = check
-        self.tls = tls
+    init(target: HealthCheckTarget, eventLoop: EventLoop, logger: Logger) {
+        self.target = target
         self.eventLoop = eventLoop
         self.logger = logger
-        self.machine = ActiveHealthStateMachine(rise: check.rise, fall: check.fall)
+        self.machine = ActiveHealthStateMachine(rise: target.check.rise, fall: target.check.fall)
     }
 
     func start() {
         eventLoop.execute {
             // Jitter: the first check lands anywhere in the first interval, which spreads servers apart for good.
-            let jitter = Int64.random(in: 0..<max(1, self.check.interval.milliseconds))
+            let jitter = Int64.random(in: 0..<max(1, self.target.check.interval.milliseconds))
             self.schedule(in: .milliseconds(jitter))
         }
     }
@@ -118,14 +97,14 @@ final class ServerCheckLoop: @unchecked Sendable {
         guard !stopped else { return }
         let started = NIODeadline.now()
         HealthProbe.run(
-            server: server,
-            path: check.path,
-            timeout: .milliseconds(check.timeout.milliseconds),
-            tls: tls,
+            server: target.server,
+            path: target.check.path,
+            timeout: .milliseconds(target.check.timeout.milliseconds),
+            tls: target.tls,
             on: eventLoop
         ).whenSuccess { result in
             self.record(result)
-            let interval = TimeAmount.milliseconds(self.check.interval.milliseconds)
+            let interval = TimeAmount.milliseconds(self.target.check.interval.milliseconds)
             let spent = NIODeadline.now() - started
             self.schedule(in: max(.milliseconds(1), interval - spent))
         }
@@ -133,12 +112,13 @@ final class ServerCheckLoop: @unchecked Sendable {
 
     private func record(_ result: HealthProbe.Result) {
         guard !stopped else { return }
+        let server = target.server
         server.lastCheck.withLockedValue { $0 = result }
         let change = result.passed ? machine.checkPassed() : machine.checkFailed()
         server.setActiveState(machine.state, now: UpstreamServer.now())
         server.checkTally.withLockedValue { $0.add(result, change: change) }
         guard let change else { return }
-        let prefix = "upstream \(groupName): server \(server.name)"
+        let prefix = "upstream \(target.groupName): server \(server.name)"
         switch change {
         case .becameUnhealthy(let failed):
             logger.notice("\(prefix) unhealthy: \(failed) failed checks (\(result.failure ?? "failed"))")

@@ -3,10 +3,18 @@ import NIOCore
 
 /// What one access-log line says about a request.
 struct AccessLogEntry {
+    /// The request line as the client sent it.
+    struct RequestLine {
+        var method: String
+        var uri: String
+        /// `HTTP/1.0` or `HTTP/1.1`.
+        var version: String
+    }
+
     var clientAddress: String
-    var method: String
-    var uri: String
-    var version: String
+    /// nil for an answer to bytes that never made a request head (a malformed request line, a header timeout):
+    /// the line then says `"-"` for the request, as nginx's, instead of naming a request it did not get.
+    var request: RequestLine?
     var status: Int
     var bodyBytesSent: Int64
     var referer: String?
@@ -16,9 +24,6 @@ struct AccessLogEntry {
     /// Microseconds from request head to the response's last byte.
     var requestTimeMicros: Int64
     var requestID: String
-    /// False for an answer to bytes that never made a request head (a malformed request line, a header timeout):
-    /// the line then says `"-"` for the request, as nginx's, instead of naming a request it did not get.
-    var hasRequest = true
 }
 
 extension AccessLogEntry {
@@ -30,31 +35,17 @@ extension AccessLogEntry {
         buffer.writeStaticString(" - - [")
         buffer.writeString(localTime)
         buffer.writeStaticString("] \"")
-        if hasRequest {
-            AccessLogEntry.writeEscaped(method, into: &buffer)
+        if let request {
+            AccessLogEntry.writeEscaped(request.method, into: &buffer)
             buffer.writeStaticString(" ")
-            AccessLogEntry.writeEscaped(uri, into: &buffer)
+            AccessLogEntry.writeEscaped(request.uri, into: &buffer)
             buffer.writeStaticString(" ")
-            buffer.writeString(version)
+            buffer.writeString(request.version)
         } else {
             buffer.writeStaticString("-")
         }
-        buffer.writeStaticString("\" ")
-        buffer.writeString(String(status))
-        buffer.writeStaticString(" ")
-        buffer.writeString(String(bodyBytesSent))
-        buffer.writeStaticString(" \"")
-        AccessLogEntry.writeEscaped(referer ?? "-", into: &buffer)
-        buffer.writeStaticString("\" \"")
-        AccessLogEntry.writeEscaped(userAgent ?? "-", into: &buffer)
-        buffer.writeStaticString("\" upstream=")
-        buffer.writeString(upstreamAddress ?? "-")
-        buffer.writeStaticString(" upstream_status=")
-        buffer.writeString(upstreamStatus.map { String($0) } ?? "-")
-        buffer.writeStaticString(" request_time=")
-        AccessLogEntry.writeSeconds(requestTimeMicros, into: &buffer)
-        buffer.writeStaticString(" request_id=")
-        buffer.writeString(requestID)
+        buffer.writeStaticString("\"")
+        writeFields(.combined, into: &buffer)
         buffer.writeStaticString("\n")
     }
 
@@ -65,34 +56,14 @@ extension AccessLogEntry {
         buffer.writeStaticString("\",\"remote_addr\":\"")
         AccessLogEntry.writeEscaped(clientAddress, into: &buffer)
         buffer.writeStaticString("\",\"method\":\"")
-        AccessLogEntry.writeEscaped(hasRequest ? method : "-", into: &buffer)
+        AccessLogEntry.writeEscaped(request?.method ?? "-", into: &buffer)
         buffer.writeStaticString("\",\"uri\":\"")
-        AccessLogEntry.writeEscaped(hasRequest ? uri : "-", into: &buffer)
+        AccessLogEntry.writeEscaped(request?.uri ?? "-", into: &buffer)
         buffer.writeStaticString("\",\"protocol\":\"")
-        buffer.writeString(hasRequest ? version : "-")
-        buffer.writeStaticString("\",\"status\":")
-        buffer.writeString(String(status))
-        buffer.writeStaticString(",\"body_bytes_sent\":")
-        buffer.writeString(String(bodyBytesSent))
-        buffer.writeStaticString(",\"referer\":\"")
-        AccessLogEntry.writeEscaped(referer ?? "", into: &buffer)
-        buffer.writeStaticString("\",\"user_agent\":\"")
-        AccessLogEntry.writeEscaped(userAgent ?? "", into: &buffer)
-        buffer.writeStaticString("\",\"upstream_addr\":")
-        if let upstreamAddress {
-            buffer.writeStaticString("\"")
-            buffer.writeString(upstreamAddress)
-            buffer.writeStaticString("\"")
-        } else {
-            buffer.writeStaticString("null")
-        }
-        buffer.writeStaticString(",\"upstream_status\":")
-        buffer.writeString(upstreamStatus.map { String($0) } ?? "null")
-        buffer.writeStaticString(",\"request_time\":")
-        AccessLogEntry.writeSeconds(requestTimeMicros, into: &buffer)
-        buffer.writeStaticString(",\"request_id\":\"")
-        buffer.writeString(requestID)
-        buffer.writeStaticString("\"}\n")
+        buffer.writeString(request?.version ?? "-")
+        buffer.writeStaticString("\"")
+        writeFields(.json, into: &buffer)
+        buffer.writeStaticString("}\n")
     }
 
     /// Seconds with millisecond precision (`0.003`), as nginx's `$request_time`.

@@ -23,23 +23,23 @@ enum PrometheusWriter {
         family("balancer_bytes_sent_total", "counter", "Response body bytes sent to clients.")
         out += "balancer_bytes_sent_total \(report.metrics.bytesSent)\n"
         family("balancer_client_connections", "gauge", "Client connections open now.")
-        out += "balancer_client_connections{state=\"active\"} \(report.activeClients)\n"
+        out += "balancer_client_connections{state=\"active\"} \(report.connections.active)\n"
         family("balancer_client_connections_accepted_total", "counter", "Client connections accepted since start.")
-        out += "balancer_client_connections_accepted_total \(report.acceptedClients)\n"
+        out += "balancer_client_connections_accepted_total \(report.connections.accepted)\n"
         family(
             "balancer_client_connections_refused_total", "counter",
             "Client connections closed at once because an event loop was at limits.max_connections.")
-        out += "balancer_client_connections_refused_total \(report.refusedClients)\n"
+        out += "balancer_client_connections_refused_total \(report.connections.refused)\n"
         family(
             "balancer_proxy_protocol_refused_total", "counter",
             "Connections closed on a proxy_protocol listener for a missing, malformed or late PROXY header.")
-        out += "balancer_proxy_protocol_refused_total \(report.proxyProtocolRefused)\n"
+        out += "balancer_proxy_protocol_refused_total \(report.connections.proxyProtocolRefused)\n"
         writeLimitZones(report.limitZones, into: &out)
         family("balancer_reloads_total", "counter", "Configuration reloads, by outcome.")
-        out += "balancer_reloads_total{result=\"applied\"} \(report.reloadsApplied)\n"
-        out += "balancer_reloads_total{result=\"refused\"} \(report.reloadsRefused)\n"
+        out += "balancer_reloads_total{result=\"applied\"} \(report.reloads.reloadsApplied)\n"
+        out += "balancer_reloads_total{result=\"refused\"} \(report.reloads.reloadsRefused)\n"
         family("balancer_config_generation", "gauge", "Generation of the running configuration (1 at start).")
-        out += "balancer_config_generation \(report.generation)\n"
+        out += "balancer_config_generation \(report.reloads.generation)\n"
 
         family("balancer_upstream_requests_total", "counter", "Requests answered by an upstream server, by status class.")
         for (group, server) in servers {

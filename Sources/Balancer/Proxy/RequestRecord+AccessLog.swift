@@ -6,9 +6,7 @@ extension RequestRecord {
     func accessLogEntry(clientAddress: String, now: NIODeadline) -> AccessLogEntry {
         AccessLogEntry(
             clientAddress: clientAddress,
-            method: head.method.rawValue,
-            uri: head.uri,
-            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+            request: headInProgress ? requestLine : nil,
             status: status,
             bodyBytesSent: bytesSent,
             referer: head.headers.first(name: "referer"),
@@ -16,8 +14,15 @@ extension RequestRecord {
             upstreamAddress: upstreamServer?.name,
             upstreamStatus: upstreamStatus,
             requestTimeMicros: (now - start).nanoseconds / 1000,
-            requestID: requestID,
-            hasRequest: headInProgress
+            requestID: requestID
+        )
+    }
+
+    private var requestLine: AccessLogEntry.RequestLine {
+        AccessLogEntry.RequestLine(
+            method: head.method.rawValue,
+            uri: head.uri,
+            version: head.version.major == 1 && head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
         )
     }
 }

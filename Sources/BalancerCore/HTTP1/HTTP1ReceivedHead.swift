@@ -6,7 +6,8 @@ import NIOHTTP1
 package protocol HTTP1ReceivedHead {
     var version: HTTPVersion { get }
     var fields: [HTTP1HeaderField] { get }
-    var bytes: ByteBuffer { get }
+    /// The head's bytes as received (a view, no copy), set by the head reader; the fields' ranges point into it.
+    var bytes: ByteBuffer { get set }
     var connection: HTTP1ConnectionTokens { get }
 }
 

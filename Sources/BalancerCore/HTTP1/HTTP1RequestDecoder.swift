@@ -63,7 +63,7 @@ package struct HTTP1RequestDecoder {
         switch state {
         case .paused, .refused:
             return nil
-        case .head(let scanned):
+        case .head(var scanned):
             // Empty lines before a request line are skipped (RFC 9112 §2.2), e.g. a CRLF after a POST body.
             while buffer.readableBytes >= 2,
                 buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == HTTP1Bytes.cr,
@@ -71,22 +71,15 @@ package struct HTTP1RequestDecoder {
             {
                 buffer.moveReaderIndex(forwardBy: 2)
             }
-            let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
-                bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseRequest(bytes)
-            }
-            // Consumed, not copied: the head's references move out of the result without a retain each.
-            var request: HTTP1RequestHead
-            let bytes: ByteBuffer
-            switch consume read {
-            case .needMore(let scanned):
+            // The forwarded head is written from the received bytes the reader leaves in `request.bytes`.
+            guard
+                var request = try HTTP1HeadParser.readHead(
+                    from: &buffer, scanned: &scanned, maxHeadSize: maxHeadSize,
+                    parse: { bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseRequest(bytes) })
+            else {
                 state = .head(scanned: scanned)
                 return nil
-            case .head(let parsed, let received):
-                request = parsed
-                bytes = received
             }
-            // A view of the received bytes (no copy): the forwarded head is written from it.
-            request.bytes = bytes
             request.checked = RequestHygiene.check(&request)
             switch request.checked {
             case .success(.none): state = .body(HTTP1BodyDecoder(framing: .none))

@@ -48,27 +48,20 @@ package struct HTTP1ResponseDecoder {
             switch state {
             case .idle:
                 return nil
-            case .head(let scanned):
-                let read = try HTTP1HeadParser.readHead(from: &buffer, scanned: scanned, maxHeadSize: maxHeadSize) {
-                    bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes)
-                }
-                // Consumed, not copied: the head's references move out of the result without a retain each.
-                var head: HTTP1ResponseHead
-                let bytes: ByteBuffer
-                switch consume read {
-                case .needMore(let scanned):
+            case .head(var scanned):
+                // The rewriter forwards header lines straight from the received bytes left in `head.bytes`.
+                guard
+                    var head = try HTTP1HeadParser.readHead(
+                        from: &buffer, scanned: &scanned, maxHeadSize: maxHeadSize,
+                        parse: { bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes) })
+                else {
                     state = .head(scanned: scanned)
                     return nil
-                case .head(let parsed, let received):
-                    head = parsed
-                    bytes = received
                 }
-                // A view of the received bytes (no copy); the rewriter forwards header lines straight from it.
                 if head.status >= 100 && head.status < 200 && head.status != 101 {
                     state = .head(scanned: 0)
                     continue
                 }
-                head.bytes = bytes
                 head.bufferedBodyBytes = buffer.readableBytes
                 let length = try Self.declaredLength(of: head)
                 head.declaredLength = length.contentLength

@@ -33,51 +33,23 @@ struct PostgresSettings: Sendable, Hashable {
 
     /// Parses `url`; throws a `ConfigError` for `DATABASE_URL` naming the problem and the expected form.
     init(url: String) throws(ConfigError) {
-        func fail(_ message: String) -> ConfigError { ConfigError(variable: "DATABASE_URL", message: message) }
-        let text = url.trimmingASCIIWhitespace()
-        guard let parts = ConnectionURLParts(text) else {
-            throw fail("\"\(Self.redacting(text))\" is not a URL; write it as \(Self.example).")
+        let parts = try ConnectionURLParts(url: url, variable: "DATABASE_URL", example: Self.example)
+        guard ["postgresql", "postgres", "postgresql+asyncpg"].contains(parts.scheme) else {
+            throw parts.error(
+                "scheme \"\(parts.scheme)://\" is not PostgreSQL; "
+                    + "use postgresql://, postgres:// or postgresql+asyncpg://.")
         }
-        let scheme = parts.scheme
-        guard ["postgresql", "postgres", "postgresql+asyncpg"].contains(scheme) else {
-            throw fail(
-                "scheme \"\(scheme)://\" is not PostgreSQL; use postgresql://, postgres:// or postgresql+asyncpg://.")
-        }
-        let query = parts.query
-        let hostPort = parts.hostPort
-        let databasePart = parts.path
-        if let userInfo = parts.userInfo {
-            let userPart: Substring
-            if let colon = userInfo.firstIndex(of: ":") {
-                userPart = userInfo[..<colon]
-                guard let password = PercentDecoding.decode(userInfo[userInfo.index(after: colon)...]) else {
-                    throw fail("the password has a malformed %-escape; percent-encode special characters (%40 for @).")
-                }
-                self.password = password
-            } else {
-                userPart = userInfo
-                self.password = nil
-            }
-            guard let user = PercentDecoding.decode(userPart) else {
-                throw fail("the user name has a malformed %-escape; percent-encode special characters.")
-            }
-            self.user = user.isEmpty ? nil : user
-        } else {
-            self.user = nil
-            self.password = nil
-        }
-        let address = try ServerAddress.parse(hostPort, variable: "DATABASE_URL", example: Self.example)
-        self.host = address.host
-        self.port = address.port ?? Self.defaultPort
-        if let databasePart, !databasePart.isEmpty {
+        (user, password) = try parts.credentials(loneValueIsPassword: false)
+        (host, port) = try parts.address(defaultPort: Self.defaultPort)
+        if let databasePart = parts.path, !databasePart.isEmpty {
             guard let name = PercentDecoding.decode(databasePart) else {
-                throw fail("the database name has a malformed %-escape; percent-encode special characters.")
+                throw parts.error("the database name has a malformed %-escape; percent-encode special characters.")
             }
             self.database = name
         } else {
             self.database = nil
         }
-        (self.parameters, self.ignoredParameters) = try Self.parseQuery(query)
+        (self.parameters, self.ignoredParameters) = try Self.parseQuery(parts.query)
     }
 
     /// Splits `a=1&b=2`, maps asyncpg's `ssl=` onto libpq's `sslmode=`, and sets aside unknown keys.
@@ -102,14 +74,6 @@ struct PostgresSettings: Sendable, Hashable {
             }
         }
         return (known, ignored)
-    }
-
-    /// The URL-shaped text with any `user:password@` password replaced, for messages about an unparsable value.
-    static func redacting(_ text: String) -> String {
-        guard let at = text.lastIndex(of: "@"), let start = text.firstRange(of: "://")?.upperBound, start < at,
-            let colon = text[start..<at].firstIndex(of: ":")
-        else { return text }
-        return String(text[...colon]) + "***" + String(text[at...])
     }
 
     /// The libpq keyword/value pairs for this server, query parameters last so they can refine the URL's parts.

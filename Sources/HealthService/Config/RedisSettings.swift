@@ -13,49 +13,26 @@ struct RedisSettings: Sendable, Hashable {
 
     /// Parses `url`; throws a `ConfigError` for `REDIS_URL` naming the problem and the expected form.
     init(url: String) throws(ConfigError) {
-        func fail(_ message: String) -> ConfigError { ConfigError(variable: "REDIS_URL", message: message) }
-        let text = url.trimmingASCIIWhitespace()
-        guard let parts = ConnectionURLParts(text) else {
-            throw fail("\"\(PostgresSettings.redacting(text))\" is not a URL; write it as \(Self.example).")
-        }
-        let scheme = parts.scheme
-        guard scheme == "redis" else {
-            if scheme == "rediss" {
-                throw fail(
+        let parts = try ConnectionURLParts(url: url, variable: "REDIS_URL", example: Self.example)
+        guard parts.scheme == "redis" else {
+            if parts.scheme == "rediss" {
+                throw parts.error(
                     "TLS (rediss://) is not supported by the readiness check; use redis:// on a private network.")
             }
-            throw fail("scheme \"\(scheme)://\" is not Redis; write it as \(Self.example).")
+            throw parts.error("scheme \"\(parts.scheme)://\" is not Redis; write it as \(Self.example).")
         }
+        let credentials = try parts.credentials(loneValueIsPassword: true)
+        username = credentials.user
+        password = credentials.password.flatMap { $0.isEmpty ? nil : $0 }
+        (host, port) = try parts.address(defaultPort: Self.defaultPort)
+        guard !host.isEmpty else { throw parts.error("names no host; write it as \(Self.example).") }
         var queryDatabase: Substring?
         for pair in parts.query.split(separator: "&") where pair.hasPrefix("db=") {
             queryDatabase = pair.dropFirst(3)
         }
-        let hostPort = parts.hostPort
-        let databasePart = parts.path
-        self.username = nil
-        self.password = nil
-        if let userInfo = parts.userInfo {
-            if let colon = userInfo.firstIndex(of: ":") {
-                guard let user = PercentDecoding.decode(userInfo[..<colon]),
-                    let password = PercentDecoding.decode(userInfo[userInfo.index(after: colon)...])
-                else { throw fail("the user or password has a malformed %-escape; percent-encode special characters.") }
-                self.username = user.isEmpty ? nil : user
-                self.password = password.isEmpty ? nil : password
-            } else {
-                // `redis://secret@host` is how several clients spell a password without a user.
-                guard let password = PercentDecoding.decode(userInfo) else {
-                    throw fail("the password has a malformed %-escape; percent-encode special characters.")
-                }
-                self.password = password.isEmpty ? nil : password
-            }
-        }
-        let address = try ServerAddress.parse(hostPort, variable: "REDIS_URL", example: Self.example)
-        guard !address.host.isEmpty else { throw fail("names no host; write it as \(Self.example).") }
-        self.host = address.host
-        self.port = address.port ?? Self.defaultPort
-        let dbText = (databasePart.map { $0.isEmpty ? nil : $0 } ?? nil) ?? queryDatabase ?? "0"
+        let dbText = (parts.path.map { $0.isEmpty ? nil : $0 } ?? nil) ?? queryDatabase ?? "0"
         guard let database = Int(dbText), database >= 0 else {
-            throw fail("database \"\(dbText)\" is not a whole number ≥ 0; write it as \(Self.example).")
+            throw parts.error("database \"\(dbText)\" is not a whole number ≥ 0; write it as \(Self.example).")
         }
         self.database = database
     }

@@ -7,20 +7,3 @@ protocol DependencyPing: AnyObject {
     /// Closes the connection, if any.
     func disconnect()
 }
-
-extension DependencyPing {
-    /// Runs `attempt` over the kept connection; when that fails, drops the connection and tries once more over a fresh
-    /// one while time is left. After a server restart the kept connection is dead but the server is back: the retry
-    /// is what makes the replica recover on its own.
-    func pingReconnectingOnce(
-        until deadline: ContinuousClock.Instant, hadConnection: Bool, attempt: () -> CheckOutcome
-    ) -> CheckOutcome {
-        let first = attempt()
-        guard !first.isOK else { return first }
-        disconnect()
-        guard hadConnection, ContinuousClock.now < deadline else { return first }
-        let second = attempt()
-        if !second.isOK { disconnect() }
-        return second
-    }
-}

@@ -14,10 +14,10 @@ import Darwin
 /// (`PQconnectStartParams`/`PQconnectPoll`, `PQsendQuery`/`PQconsumeInput`) and `SocketWait` sleeps in `poll(2)` for
 /// at most the time left. Only DNS resolution inside `PQconnectStartParams` is not bounded that way; the async side
 /// (`DependencyProbe`) enforces the timeout for the caller regardless.
-final class PostgresPing: DependencyPing {
+final class PostgresPing: KeptConnectionPing {
     private let parameters: [PostgresSettings.KeyValue]
     private let scrubber: SecretScrubber
-    private var connection: OpaquePointer?
+    var connection: OpaquePointer?
 
     init(settings: PostgresSettings, applicationName: String) {
         self.parameters = settings.libpqParameters(applicationName: applicationName)
@@ -26,32 +26,12 @@ final class PostgresPing: DependencyPing {
 
     deinit { disconnect() }
 
-    func ping(until deadline: ContinuousClock.Instant) -> CheckOutcome {
-        pingReconnectingOnce(until: deadline, hadConnection: connection != nil) {
-            if connection == nil {
-                switch connect(until: deadline) {
-                case .success(let opened): connection = opened
-                case .failure(let failure): return failure.outcome
-                }
-            }
-            return selectOne(on: connection!, until: deadline)
-        }
-    }
+    func close(_ connection: OpaquePointer) { PQfinish(connection) }
 
-    func disconnect() {
-        if let connection { PQfinish(connection) }
-        connection = nil
-    }
-
-    /// A failed connection attempt, carried as the outcome to report.
-    private struct Failure: Error {
-        var outcome: CheckOutcome
-    }
-
-    private func connect(until deadline: ContinuousClock.Instant) -> Result<OpaquePointer, Failure> {
+    func connect(until deadline: ContinuousClock.Instant) -> Result<OpaquePointer, PingFailure> {
         let opened = withCStringArrays(parameters) { keywords, values in PQconnectStartParams(keywords, values, 0) }
-        guard let opened else { return .failure(Failure(outcome: .failed("libpq could not allocate a connection"))) }
-        guard PQstatus(opened) != CONNECTION_BAD else { return .failure(Failure(outcome: failure(of: opened))) }
+        guard let opened else { return .failure(PingFailure(.failed("libpq could not allocate a connection"))) }
+        guard PQstatus(opened) != CONNECTION_BAD else { return .failure(PingFailure(failure(of: opened))) }
         // Per the libpq manual, the first step behaves as if PQconnectPoll had asked to wait for writing.
         var status = PGRES_POLLING_WRITING
         while true {
@@ -60,19 +40,20 @@ final class PostgresPing: DependencyPing {
                 PQsetnonblocking(opened, 1)
                 return .success(opened)
             case PGRES_POLLING_FAILED:
-                return .failure(Failure(outcome: failure(of: opened)))
+                return .failure(PingFailure(failure(of: opened)))
             default:
                 let direction: SocketWait.Direction = status == PGRES_POLLING_READING ? .readable : .writable
                 guard SocketWait.wait(fd: PQsocket(opened), for: direction, until: deadline) else {
                     PQfinish(opened)
-                    return .failure(Failure(outcome: .failed("no connection within the readiness timeout")))
+                    return .failure(PingFailure(.failed("no connection within the readiness timeout")))
                 }
             }
             status = PQconnectPoll(opened)
         }
     }
 
-    private func selectOne(on connection: OpaquePointer, until deadline: ContinuousClock.Instant) -> CheckOutcome {
+    /// `SELECT 1`, answered with one row.
+    func check(_ connection: OpaquePointer, until deadline: ContinuousClock.Instant) -> CheckOutcome {
         guard PQsendQuery(connection, "SELECT 1") == 1 else { return failure(of: connection, finish: false) }
         while true {
             let flushed = PQflush(connection)

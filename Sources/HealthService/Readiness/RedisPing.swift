@@ -13,10 +13,10 @@ import Darwin
 /// hiredis' blocking API is bounded by the timeouts it is given: `redisConnectWithTimeout` for the connection and
 /// `redisSetTimeout` (socket send/receive timeouts) for every command, both set to the time left before the deadline.
 /// Commands go through `redisCommandArgv` because Swift cannot call the variadic `redisCommand`.
-final class RedisPing: DependencyPing {
+final class RedisPing: KeptConnectionPing {
     private let settings: RedisSettings
     private let scrubber: SecretScrubber
-    private var context: UnsafeMutablePointer<redisContext>?
+    var connection: UnsafeMutablePointer<redisContext>?
 
     init(settings: RedisSettings) {
         self.settings = settings
@@ -27,42 +27,27 @@ final class RedisPing: DependencyPing {
 
     deinit { disconnect() }
 
-    func ping(until deadline: ContinuousClock.Instant) -> CheckOutcome {
-        pingReconnectingOnce(until: deadline, hadConnection: context != nil) {
-            if context == nil {
-                switch connect(until: deadline) {
-                case .success(let opened): context = opened
-                case .failure(let failure): return failure.outcome
-                }
-            }
-            switch command(["PING"], on: context!, until: deadline) {
-            case .success("PONG"): return .ok
-            case .success(let other): return .failed("PING answered \(other.prefix(40)) instead of PONG")
-            case .failure(let failure): return failure.outcome
-            }
+    func close(_ context: UnsafeMutablePointer<redisContext>) { redisFree(context) }
+
+    /// `PING`, answered with `PONG`.
+    func check(_ context: UnsafeMutablePointer<redisContext>, until deadline: ContinuousClock.Instant) -> CheckOutcome {
+        switch command(["PING"], on: context, until: deadline) {
+        case .success("PONG"): return .ok
+        case .success(let other): return .failed("PING answered \(other.prefix(40)) instead of PONG")
+        case .failure(let failure): return failure.outcome
         }
     }
 
-    func disconnect() {
-        if let context { redisFree(context) }
-        context = nil
-    }
-
-    /// A failed step, carried as the outcome to report.
-    private struct Failure: Error {
-        var outcome: CheckOutcome
-    }
-
-    private func connect(
+    func connect(
         until deadline: ContinuousClock.Instant
-    ) -> Result<UnsafeMutablePointer<redisContext>, Failure> {
+    ) -> Result<UnsafeMutablePointer<redisContext>, PingFailure> {
         guard let opened = redisConnectWithTimeout(
             settings.host, Int32(settings.port), SocketWait.remainingTimeval(until: deadline))
-        else { return .failure(Failure(outcome: .failed("hiredis could not allocate a connection"))) }
+        else { return .failure(PingFailure(.failed("hiredis could not allocate a connection"))) }
         if opened.pointee.err != 0 {
             let outcome = outcomeForContextError(opened, doing: "connect to \(settings.host):\(settings.port)")
             redisFree(opened)
-            return .failure(Failure(outcome: outcome))
+            return .failure(PingFailure(outcome))
         }
         var setup: [[String]] = []
         if let password = settings.password {
@@ -81,9 +66,9 @@ final class RedisPing: DependencyPing {
     /// Sends one command and returns its status or string reply.
     private func command(
         _ arguments: [String], on context: UnsafeMutablePointer<redisContext>, until deadline: ContinuousClock.Instant
-    ) -> Result<String, Failure> {
+    ) -> Result<String, PingFailure> {
         guard redisSetTimeout(context, SocketWait.remainingTimeval(until: deadline)) == REDIS_OK else {
-            return .failure(Failure(outcome: outcomeForContextError(context, doing: "set a timeout")))
+            return .failure(PingFailure(outcomeForContextError(context, doing: "set a timeout")))
         }
         let copies = arguments.map { UnsafePointer(strdup($0)) }
         defer { for copy in copies { free(UnsafeMutablePointer(mutating: copy)) } }
@@ -96,7 +81,7 @@ final class RedisPing: DependencyPing {
             }
         }
         guard let raw else {
-            return .failure(Failure(outcome: outcomeForContextError(context, doing: arguments[0])))
+            return .failure(PingFailure(outcomeForContextError(context, doing: arguments[0])))
         }
         defer { freeReplyObject(raw) }
         let reply = raw.assumingMemoryBound(to: redisReply.self).pointee
@@ -106,9 +91,9 @@ final class RedisPing: DependencyPing {
             return .success(text)
         case REDIS_REPLY_ERROR:
             // The command is named, never its arguments: AUTH carries the password.
-            return .failure(Failure(outcome: .failure("\(arguments[0]) refused: \(text)", scrubber: scrubber)))
+            return .failure(PingFailure(.failure("\(arguments[0]) refused: \(text)", scrubber: scrubber)))
         default:
-            return .failure(Failure(outcome: .failed("\(arguments[0]) gave an unexpected reply type \(reply.type)")))
+            return .failure(PingFailure(.failed("\(arguments[0]) gave an unexpected reply type \(reply.type)")))
         }
     }
 
