@@ -14,6 +14,16 @@ package struct ConditionalRequest: Sendable, Equatable {
         case date(Int64)
         /// Neither: the range is then never honoured.
         case invalid
+
+        package init(_ value: String) {
+            if let tag = EntityTag.parse(Substring(value)) {
+                self = .tag(tag)
+            } else if let date = HTTPDateParser.epochSeconds(value) {
+                self = .date(date)
+            } else {
+                self = .invalid
+            }
+        }
     }
 
     /// What the preconditions say.
@@ -38,11 +48,7 @@ package struct ConditionalRequest: Sendable, Equatable {
         // An invalid date is ignored (§13.1.3, §13.1.4).
         self.ifModifiedSince = ifModifiedSince.flatMap(HTTPDateParser.epochSeconds)
         self.ifUnmodifiedSince = ifUnmodifiedSince.flatMap(HTTPDateParser.epochSeconds)
-        self.ifRange = ifRange.map { value in
-            if let tag = EntityTag.parse(Substring(value)) { return .tag(tag) }
-            if let date = HTTPDateParser.epochSeconds(value) { return .date(date) }
-            return .invalid
-        }
+        self.ifRange = ifRange.map(IfRange.init)
     }
 
     /// §13.2.2 for a GET or HEAD of a representation with `etag` and `lastModified` (seconds).

@@ -16,52 +16,68 @@ package struct StaticRequest: Sendable {
     }
 
     /// Reads the fields from `head` in one pass over its header lines (a request usually carries none of them, so
-    /// each line costs a length compare).
+    /// each line costs a length compare); the first line of each name counts, as `HTTPHeaders.first(name:)` reads.
     package init(_ head: HTTPRequestHead) {
-        var ifMatch: String?
-        var ifNoneMatch: String?
-        var ifModifiedSince: String?
-        var ifUnmodifiedSince: String?
-        var ifRange: String?
+        var conditional = ConditionalRequest()
         var range: String?
+        var ifRange: String?
         var acceptEncoding: String?
+        var seen = Field()
         for (name, value) in head.headers {
-            let bytes = name.utf8
-            // The first of each, as `HTTPHeaders.first(name:)` reads it.
-            switch bytes.count {
-            case 5 where range == nil && HTTPBytes.equalsIgnoringCase(bytes, "range".utf8): range = value
-            case 8 where HTTPBytes.lowercased(bytes.first ?? 0) == UInt8(ascii: "i"):
-                if ifMatch == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-match".utf8) {
-                    ifMatch = value
-                } else if ifRange == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-range".utf8) {
-                    ifRange = value
-                }
-            case 13 where ifNoneMatch == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-none-match".utf8):
-                ifNoneMatch = value
-            case 15 where acceptEncoding == nil && HTTPBytes.equalsIgnoringCase(bytes, "accept-encoding".utf8):
-                acceptEncoding = value
-            case 17 where ifModifiedSince == nil && HTTPBytes.equalsIgnoringCase(bytes, "if-modified-since".utf8):
-                ifModifiedSince = value
-            case 19 where ifUnmodifiedSince == nil
-                && HTTPBytes.equalsIgnoringCase(bytes, "if-unmodified-since".utf8):
-                ifUnmodifiedSince = value
-            default:
-                break
+            guard let field = Field(name: name.utf8), !seen.contains(field) else { continue }
+            seen.insert(field)
+            switch field {
+            case .range: range = value
+            case .ifMatch: conditional.ifMatch = EntityTag.parseList(value)
+            case .ifNoneMatch: conditional.ifNoneMatch = EntityTag.parseList(value)
+            // An invalid date is ignored (RFC 9110 §13.1.3, §13.1.4).
+            case .ifModifiedSince: conditional.ifModifiedSince = HTTPDateParser.epochSeconds(value)
+            case .ifUnmodifiedSince: conditional.ifUnmodifiedSince = HTTPDateParser.epochSeconds(value)
+            case .ifRange: ifRange = value
+            case .acceptEncoding: acceptEncoding = value
+            default: break
             }
         }
+        // §13.1.5: If-Range without Range is ignored.
+        if range != nil { conditional.ifRange = ifRange.map(ConditionalRequest.IfRange.init) }
         self.init(
             isHead: head.method == .HEAD,
-            conditional: ConditionalRequest(
-                ifMatch: ifMatch,
-                ifNoneMatch: ifNoneMatch,
-                ifModifiedSince: ifModifiedSince,
-                ifUnmodifiedSince: ifUnmodifiedSince,
-                // §13.1.5: If-Range without Range is ignored.
-                ifRange: range == nil ? nil : ifRange
-            ),
+            conditional: conditional,
             range: range,
             accepted: acceptEncoding.map(AcceptedEncodings.init) ?? .identityOnly
         )
+    }
+
+    /// The header fields a file's answer depends on, as bits of what a request carried.
+    private struct Field: OptionSet {
+        let rawValue: UInt8
+        static let range = Field(rawValue: 1)
+        static let ifMatch = Field(rawValue: 2)
+        static let ifNoneMatch = Field(rawValue: 4)
+        static let ifModifiedSince = Field(rawValue: 8)
+        static let ifUnmodifiedSince = Field(rawValue: 16)
+        static let ifRange = Field(rawValue: 32)
+        static let acceptEncoding = Field(rawValue: 64)
+
+        init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// The field `name` (any case) is, if it is one of them; the length rules out most names at once.
+        init?(name: String.UTF8View) {
+            let candidate: (Field, StaticString)
+            switch name.count {
+            case 5: candidate = (.range, "range")
+            case 8: candidate = HTTPBytes.lowercased(name.last ?? 0) == UInt8(ascii: "e")
+                ? (.ifRange, "if-range") : (.ifMatch, "if-match")
+            case 13: candidate = (.ifNoneMatch, "if-none-match")
+            case 15: candidate = (.acceptEncoding, "accept-encoding")
+            case 17: candidate = (.ifModifiedSince, "if-modified-since")
+            case 19: candidate = (.ifUnmodifiedSince, "if-unmodified-since")
+            default: return nil
+            }
+            let expected = UnsafeRawBufferPointer(start: candidate.1.utf8Start, count: candidate.1.utf8CodeUnitCount)
+            guard HTTPBytes.equalsIgnoringCase(name, expected) else { return nil }
+            self = candidate.0
+        }
     }
 
     /// No precondition and no range: the answer is the whole representation, the same for every such request with
