@@ -31,9 +31,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private var lease = LimitLease()
     /// Ends a rate limit's delay (made on the first delay of the connection).
     private var delayTimer: DeadlineTimer?
-    /// The request a rate limit delays (its head, and its route's files for a static route), sent on when the
-    /// delay is over.
-    private var delayed: (head: HTTP1RequestHead, staticRoute: StaticRoute?, edits: RequestHeaderRewrite?)?
+    /// The request a rate limit delays, sent on when the delay is over (boxed: rare, and every idle connection
+    /// would otherwise carry its room).
+    private var delayed: DelayedRequest?
     /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
     private var closing = false
 
@@ -60,6 +60,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        loop.register(context.channel)
         timer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.clientTimedOut() }
     }
 
@@ -68,6 +69,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         // upstream connection still attached holds it as its delegate. Left in place, every closed connection's
         // handler, context and buffers would stay in memory for good.
         closing = true
+        loop.unregister(context.channel)
         timer?.invalidate()
         timer = nil
         files?.cancel()
@@ -282,7 +284,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             sendLocalResponse(status, close: close, extraHeaders: retry)
         case .delay(let wait, let timerAction):
             run(timerAction)
-            delayed = (received, staticRoute, edits)
+            delayed = DelayedRequest(head: received, staticRoute: staticRoute, edits: edits)
             if delayTimer == nil {
                 delayTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.delayElapsed() }
             }
@@ -323,8 +325,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     /// A rate limit's delay is over: the request goes on as if it had just passed.
     private func delayElapsed() {
-        guard !closing, let (received, staticRoute, edits) = delayed else { return }
-        delayed = nil
+        guard !closing, let delayed else { return }
+        self.delayed = nil
+        let (received, staticRoute, edits) = (delayed.head, delayed.staticRoute, delayed.edits)
         guard let end = machine.delayElapsed(now: UpstreamServer.now()) else { return }
         perform(end.action, for: received, staticRoute: staticRoute, edits: edits)
         if end.resumeReads { resumeReads() }

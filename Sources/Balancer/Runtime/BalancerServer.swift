@@ -116,6 +116,7 @@ final class BalancerServer: @unchecked Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.recvAllocator, value: ReceiveBuffers.adaptive)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -142,8 +143,8 @@ final class BalancerServer: @unchecked Sendable {
                         try sync.addHandler(PlainHTTPOnTLSPortHandler(loop: loop))
                         try sync.addHandler(NIOSSLServerHandler(context: tls.context))
                     }
+                    // The handler registers its channel with the loop (for draining) while it is in the pipeline.
                     try sync.addHandler(ClientConnectionHandler(loop: loop, listener: listener))
-                    loop.register(channel)
                 }
             }
         do {

@@ -27,12 +27,17 @@ final class LoopContextDrainTests: XCTestCase {
         )
     }
 
-    /// A connected client channel on the test's loop, registered with `context`; `handler` ends its pipeline.
+    /// A connected client channel on the test's loop; `handler` ends its pipeline. The balancer's own handler
+    /// registers its channel with `context` while it is in the pipeline; a stand-in is registered here, as that
+    /// handler would, until its channel closes.
     private func connect(_ context: LoopContext, _ handler: ChannelHandler) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
-        context.register(channel)
+        if !(handler is ClientConnectionHandler) {
+            context.register(channel)
+            channel.closeFuture.assumeIsolatedUnsafeUnchecked().whenComplete { _ in context.unregister(channel) }
+        }
         return channel
     }
 
@@ -63,6 +68,16 @@ final class LoopContextDrainTests: XCTestCase {
         let drained = context.beginDraining()
         XCTAssertFalse(idle.isActive, "a connection between requests closes when draining begins")
         XCTAssertTrue(isComplete(drained))
+    }
+
+    func testTheHandlerKeepsItsChannelRegisteredUntilItIsRemoved() throws {
+        let context = try makeContext()
+        let channel = try connect(context, ClientConnectionHandler(loop: context))
+        XCTAssertEqual(context.clientCount, 1, "registered by the handler itself")
+        try channel.close().wait()
+        loop.run()
+        XCTAssertEqual(context.clientCount, 0, "the handler's removal on close takes it out")
+        XCTAssertTrue(isComplete(context.beginDraining()))
     }
 
     func testNoConnectionsMeansDrainedAtOnce() throws {
