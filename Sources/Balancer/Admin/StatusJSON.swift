@@ -9,9 +9,9 @@ enum StatusJSON {
 
     static func document(_ report: StatusReport) -> JSONValue {
         .object([
-            ("version", .string(report.version)),
-            ("uptime_seconds", .double(report.uptimeSeconds)),
-            ("generated_at", .string(ISO8601Timestamp.format(report.generatedAt))),
+            ("version", .string(report.origin.version)),
+            ("uptime_seconds", .double(report.origin.uptimeSeconds)),
+            ("generated_at", .string(ISO8601Timestamp.format(report.origin.generatedAt))),
             ("config", .object([
                 ("generation", .int(report.reloads.generation)),
                 ("loaded_at", .string(ISO8601Timestamp.format(report.reloads.loadedAtWallClock))),
