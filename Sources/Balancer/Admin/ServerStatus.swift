@@ -16,8 +16,8 @@ struct ServerStatus: Sendable, Equatable {
     var state: State
     var weight: Int
     var backup: Bool
-    /// Active checks' verdict: `unchecked`, `healthy` or `unhealthy`.
-    var checks: String
+    /// Active checks' verdict; the writers show it as `unchecked`, `healthy` or `unhealthy`.
+    var checks: ActiveHealthStateMachine.State
     var active: Int
     var requests: Int
     var failures: Int
@@ -51,10 +51,9 @@ struct ServerStatus: Sendable, Equatable {
         lastCheck = server.lastCheck.withLockedValue { $0 }
         tally = server.checkTally.withLockedValue { $0 }
         lastCheckAt = tally.lastCheckAt
-        let health = server.activeHealth
-        checks = health == .unhealthy ? "unhealthy" : health == .healthy ? "healthy" : "unchecked"
+        checks = server.activeHealth
         let passive = server.passiveState.state
-        (state, ejectedUntil) = ServerStatus.state(active: health, passive: passive, nowMono: nowMono, nowWall: nowWall)
+        (state, ejectedUntil) = ServerStatus.state(active: checks, passive: passive, nowMono: nowMono, nowWall: nowWall)
     }
 
     /// Failing active checks win over passive state: such a server gets no traffic whatever its passive state says.

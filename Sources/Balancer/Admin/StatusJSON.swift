@@ -51,6 +51,15 @@ enum StatusJSON {
         ])
     }
 
+    /// Active checks' verdict in the status contract's words.
+    static func checks(_ verdict: ActiveHealthStateMachine.State) -> String {
+        switch verdict {
+        case .unchecked: "unchecked"
+        case .healthy: "healthy"
+        case .unhealthy: "unhealthy"
+        }
+    }
+
     static func server(_ status: ServerStatus) -> JSONValue {
         var responses: [(String, JSONValue)] = []
         for index in 1...5 { responses.append((MetricsSnapshot.classLabel(index), .int(status.counts.byClass[index]))) }
@@ -63,7 +72,7 @@ enum StatusJSON {
             ("instance_id", .optional(status.lastCheck?.instanceID)),
             ("weight", .int(status.weight)),
             ("backup", .bool(status.backup)),
-            ("checks", .string(status.checks)),
+            ("checks", .string(checks(status.checks))),
             ("ejected_until", .optional(status.ejectedUntil.map(ISO8601Timestamp.format))),
             ("ejection_reason", .optional(status.ejectionReason)),
             ("ejections", .int(status.ejections)),
