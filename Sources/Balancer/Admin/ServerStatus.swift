@@ -18,9 +18,7 @@ struct ServerStatus: Sendable, Equatable {
     var backup: Bool
     /// Active checks' verdict; the writers show it as `unchecked`, `healthy` or `unhealthy`.
     var checks: ActiveHealthStateMachine.State
-    var active: Int
-    var requests: Int
-    var failures: Int
+    var counters: Counters
     var ejectedUntil: WallClockInstant?
     var ejectionReason: String?
     var lastFailure: FailureNote?
@@ -39,15 +37,29 @@ struct ServerStatus: Sendable, Equatable {
     var history: [Double] = []
     var counts = ServerCounts()
 
+    /// The server's shared counters (`UpstreamServer.active`, `requests`, `failures`), read together.
+    struct Counters: Sendable, Equatable {
+        /// Requests in flight now, connecting included.
+        var active: Int
+        /// Requests sent since start.
+        var requests: Int
+        /// Failed attempts since start.
+        var failures: Int
+
+        init(_ server: UpstreamServer) {
+            active = server.active.load(ordering: .relaxed)
+            requests = server.requests.load(ordering: .relaxed)
+            failures = server.failures.load(ordering: .relaxed)
+        }
+    }
+
     /// Reads the live server; `nowMono`/`nowWall` are the same moment on both clocks, to place `ejected_until`.
     init(server: UpstreamServer, nowMono: Int64, nowWall: WallClockInstant) {
         id = server.id
         address = server.name
         weight = server.weight
         backup = server.config.backup
-        active = server.active.load(ordering: .relaxed)
-        requests = server.requests.load(ordering: .relaxed)
-        failures = server.failures.load(ordering: .relaxed)
+        counters = Counters(server)
         lastCheck = server.lastCheck.withLockedValue { $0 }
         tally = server.checkTally.withLockedValue { $0 }
         lastCheckAt = tally.lastCheckAt

@@ -66,9 +66,9 @@ enum StatusJSON {
         return .object([
             ("address", .string(status.address)),
             ("state", .string(status.state.rawValue)),
-            ("active", .int(status.active)),
-            ("requests", .int(status.requests)),
-            ("failures", .int(status.failures)),
+            ("active", .int(status.counters.active)),
+            ("requests", .int(status.counters.requests)),
+            ("failures", .int(status.counters.failures)),
             ("instance_id", .optional(status.lastCheck?.instanceID)),
             ("weight", .int(status.weight)),
             ("backup", .bool(status.backup)),
