@@ -87,9 +87,11 @@ final class AdminState: Sendable {
                 / Double(nowMono - baseline.at)
         }
         return StatusReport(
-            version: BalancerVersion.current,
-            uptimeSeconds: Double(nowMono - startedMono) / 1e9,
-            generatedAt: nowWall,
+            origin: StatusReport.Origin(
+                version: BalancerVersion.current,
+                uptimeSeconds: Double(nowMono - startedMono) / 1e9,
+                generatedAt: nowWall
+            ),
             reloads: balancer.reloadStatus,
             connections: balancer.stats.clientCounts,
             requestsPerSecond: rate,

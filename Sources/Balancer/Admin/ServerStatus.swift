@@ -16,11 +16,9 @@ struct ServerStatus: Sendable, Equatable {
     var state: State
     var weight: Int
     var backup: Bool
-    /// Active checks' verdict: `unchecked`, `healthy` or `unhealthy`.
-    var checks: String
-    var active: Int
-    var requests: Int
-    var failures: Int
+    /// Active checks' verdict; the writers show it as `unchecked`, `healthy` or `unhealthy`.
+    var checks: ActiveHealthStateMachine.State
+    var counters: Counters
     var ejectedUntil: WallClockInstant?
     var ejectionReason: String?
     var lastFailure: FailureNote?
@@ -39,22 +37,35 @@ struct ServerStatus: Sendable, Equatable {
     var history: [Double] = []
     var counts = ServerCounts()
 
+    /// The server's shared counters (`UpstreamServer.active`, `requests`, `failures`), read together.
+    struct Counters: Sendable, Equatable {
+        /// Requests in flight now, connecting included.
+        var active: Int
+        /// Requests sent since start.
+        var requests: Int
+        /// Failed attempts since start.
+        var failures: Int
+
+        init(_ server: UpstreamServer) {
+            active = server.active.load(ordering: .relaxed)
+            requests = server.requests.load(ordering: .relaxed)
+            failures = server.failures.load(ordering: .relaxed)
+        }
+    }
+
     /// Reads the live server; `nowMono`/`nowWall` are the same moment on both clocks, to place `ejected_until`.
     init(server: UpstreamServer, nowMono: Int64, nowWall: WallClockInstant) {
         id = server.id
         address = server.name
         weight = server.weight
         backup = server.config.backup
-        active = server.active.load(ordering: .relaxed)
-        requests = server.requests.load(ordering: .relaxed)
-        failures = server.failures.load(ordering: .relaxed)
+        counters = Counters(server)
         lastCheck = server.lastCheck.withLockedValue { $0 }
         tally = server.checkTally.withLockedValue { $0 }
         lastCheckAt = tally.lastCheckAt
-        let health = server.activeHealth
-        checks = health == .unhealthy ? "unhealthy" : health == .healthy ? "healthy" : "unchecked"
+        checks = server.activeHealth
         let passive = server.passiveState.state
-        (state, ejectedUntil) = ServerStatus.state(active: health, passive: passive, nowMono: nowMono, nowWall: nowWall)
+        (state, ejectedUntil) = ServerStatus.state(active: checks, passive: passive, nowMono: nowMono, nowWall: nowWall)
     }
 
     /// Failing active checks win over passive state: such a server gets no traffic whatever its passive state says.

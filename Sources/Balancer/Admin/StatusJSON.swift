@@ -9,9 +9,9 @@ enum StatusJSON {
 
     static func document(_ report: StatusReport) -> JSONValue {
         .object([
-            ("version", .string(report.version)),
-            ("uptime_seconds", .double(report.uptimeSeconds)),
-            ("generated_at", .string(ISO8601Timestamp.format(report.generatedAt))),
+            ("version", .string(report.origin.version)),
+            ("uptime_seconds", .double(report.origin.uptimeSeconds)),
+            ("generated_at", .string(ISO8601Timestamp.format(report.origin.generatedAt))),
             ("config", .object([
                 ("generation", .int(report.reloads.generation)),
                 ("loaded_at", .string(ISO8601Timestamp.format(report.reloads.loadedAtWallClock))),
@@ -51,19 +51,28 @@ enum StatusJSON {
         ])
     }
 
+    /// Active checks' verdict in the status contract's words.
+    static func checks(_ verdict: ActiveHealthStateMachine.State) -> String {
+        switch verdict {
+        case .unchecked: "unchecked"
+        case .healthy: "healthy"
+        case .unhealthy: "unhealthy"
+        }
+    }
+
     static func server(_ status: ServerStatus) -> JSONValue {
         var responses: [(String, JSONValue)] = []
         for index in 1...5 { responses.append((MetricsSnapshot.classLabel(index), .int(status.counts.byClass[index]))) }
         return .object([
             ("address", .string(status.address)),
             ("state", .string(status.state.rawValue)),
-            ("active", .int(status.active)),
-            ("requests", .int(status.requests)),
-            ("failures", .int(status.failures)),
+            ("active", .int(status.counters.active)),
+            ("requests", .int(status.counters.requests)),
+            ("failures", .int(status.counters.failures)),
             ("instance_id", .optional(status.lastCheck?.instanceID)),
             ("weight", .int(status.weight)),
             ("backup", .bool(status.backup)),
-            ("checks", .string(status.checks)),
+            ("checks", .string(checks(status.checks))),
             ("ejected_until", .optional(status.ejectedUntil.map(ISO8601Timestamp.format))),
             ("ejection_reason", .optional(status.ejectionReason)),
             ("ejections", .int(status.ejections)),

@@ -3,9 +3,7 @@ import Shared
 
 /// Everything `/status.json`, `/status` and `/metrics` show, gathered at one moment into plain values.
 struct StatusReport: Sendable, Equatable {
-    var version: String
-    var uptimeSeconds: Double
-    var generatedAt: WallClockInstant
+    var origin: Origin
     /// Which configuration runs, since when, and how its reloads went.
     var reloads: ReloadStatus
     var connections: ClientConnectionCounts
@@ -17,6 +15,15 @@ struct StatusReport: Sendable, Equatable {
     var limitZones: [LimitZoneStatus] = []
     /// The certificates TLS listeners serve, in config order.
     var certificates: [CertificateStatus] = []
+
+    /// Which balancer made a report and when: what a reader checks first to know whether two reports are
+    /// comparable (same build, same process, which moment).
+    struct Origin: Sendable {
+        var version: String
+        /// Seconds since this process started; a drop between two reports means a restart.
+        var uptimeSeconds: Double
+        var generatedAt: WallClockInstant
+    }
 
     static func == (a: StatusReport, b: StatusReport) -> Bool {
         StatusJSON.render(a) == StatusJSON.render(b)

@@ -41,8 +41,8 @@ extension AccessLogEntry {
         case .bodyBytesSent: .number(bodyBytesSent)
         case .referer: .clientText(referer)
         case .userAgent: .clientText(userAgent)
-        case .upstreamAddress: .text(upstreamAddress)
-        case .upstreamStatus: .number(upstreamStatus.map { Int64($0) })
+        case .upstreamAddress: .text(upstream?.address)
+        case .upstreamStatus: .number(upstream?.status.map { Int64($0) })
         case .requestTime: .seconds(requestTimeMicros)
         case .requestID: .text(requestID)
         }

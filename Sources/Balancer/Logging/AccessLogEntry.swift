@@ -11,6 +11,14 @@ struct AccessLogEntry {
         var version: String
     }
 
+    /// The server a request was passed to: present only when one was chosen.
+    struct Upstream {
+        /// The server's display name, nginx's `$upstream_addr`.
+        var address: String
+        /// nil when the server gave no response head (refused, reset, timed out).
+        var status: Int?
+    }
+
     var clientAddress: String
     /// nil for an answer to bytes that never made a request head (a malformed request line, a header timeout):
     /// the line then says `"-"` for the request, as nginx's, instead of naming a request it did not get.
@@ -19,8 +27,7 @@ struct AccessLogEntry {
     var bodyBytesSent: Int64
     var referer: String?
     var userAgent: String?
-    var upstreamAddress: String?
-    var upstreamStatus: Int?
+    var upstream: Upstream?
     /// Microseconds from request head to the response's last byte.
     var requestTimeMicros: Int64
     var requestID: String

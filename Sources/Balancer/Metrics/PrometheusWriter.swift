@@ -66,12 +66,12 @@ enum PrometheusWriter {
             family(name, type, help)
             for (group, server) in servers { out += "\(name){\(labels(group, server))} \(value(server))\n" }
         }
-        perServer("balancer_upstream_in_flight", "gauge", "Requests in flight to the server.") { $0.active }
+        perServer("balancer_upstream_in_flight", "gauge", "Requests in flight to the server.") { $0.counters.active }
         perServer("balancer_upstream_server_up", "gauge", "1 when the server takes traffic (up or trial), else 0.") {
             $0.state == .up || $0.state == .trial ? 1 : 0
         }
         perServer("balancer_upstream_failures_total", "counter", "Failed attempts (connect errors, timeouts, 50x).") {
-            $0.failures
+            $0.counters.failures
         }
         perServer("balancer_upstream_ejections_total", "counter", "Times the server was taken out of rotation.") {
             $0.ejections

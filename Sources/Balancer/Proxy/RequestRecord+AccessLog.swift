@@ -11,8 +11,7 @@ extension RequestRecord {
             bodyBytesSent: bytesSent,
             referer: head.headers.first(name: "referer"),
             userAgent: head.headers.first(name: "user-agent"),
-            upstreamAddress: upstreamServer?.name,
-            upstreamStatus: upstreamStatus,
+            upstream: upstreamServer.map { AccessLogEntry.Upstream(address: $0.name, status: upstreamStatus) },
             requestTimeMicros: (now - start).nanoseconds / 1000,
             requestID: requestID
         )

@@ -9,84 +9,73 @@ package typealias HTTP1ResponseEvent = HTTP1Event<HTTP1ResponseHead>
 /// Interim 1xx responses (other than 101) are read and dropped: the balancer answers `100 Continue` itself.
 /// Bytes left over after a complete response mean the connection cannot be trusted for reuse.
 package struct HTTP1ResponseDecoder {
-    private enum State {
-        case idle
-        case head(scanned: Int)
-        case body(HTTP1BodyDecoder)
-    }
-
-    private var input = HTTP1InputBuffer()
-    private var state = State.idle
-    private var isHeadRequest = false
-    package let maxHeadSize: Int
+    private var reader: HTTP1MessageReader<Rules>
 
     package init(maxHeadSize: Int = 64 * 1024) {
-        self.maxHeadSize = maxHeadSize
+        reader = HTTP1MessageReader(rules: Rules(), state: .idle, maxHeadSize: maxHeadSize)
     }
+
+    package var maxHeadSize: Int { reader.maxHeadSize }
 
     /// Expect the response to a request just sent (`HEAD` responses have no body).
     package mutating func expectResponse(isHeadRequest: Bool) {
-        self.isHeadRequest = isHeadRequest
-        state = .head(scanned: 0)
+        reader.rules.isHeadRequest = isHeadRequest
+        reader.state = .head(scanned: 0)
     }
 
-    package var bufferedBytes: Int { input.readableBytes }
+    package var bufferedBytes: Int { reader.input.readableBytes }
 
     /// Everything received but not decoded, handed over when the connection becomes a tunnel.
-    package mutating func takeBuffered() -> ByteBuffer? { input.takeAll() }
+    package mutating func takeBuffered() -> ByteBuffer? { reader.input.takeAll() }
 
-    package mutating func feed(_ bytes: ByteBuffer) { input.append(bytes) }
+    package mutating func feed(_ bytes: ByteBuffer) { reader.input.append(bytes) }
 
-    package mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
-        var buffer = input.checkOut()
-        defer { input.checkIn(buffer) }
-        return try step(&buffer)
-    }
-
-    private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
-        while true {
-            switch state {
-            case .idle:
-                return nil
-            case .head(var scanned):
-                // The rewriter forwards header lines straight from the received bytes left in `head.bytes`.
-                guard
-                    var head = try HTTP1HeadParser.readHead(
-                        from: &buffer, scanned: &scanned, maxHeadSize: maxHeadSize,
-                        parse: { bytes throws(HTTP1ParseError) in try HTTP1HeadParser.parseResponse(bytes) })
-                else {
-                    state = .head(scanned: scanned)
-                    return nil
-                }
-                if head.status >= 100 && head.status < 200 && head.status != 101 {
-                    state = .head(scanned: 0)
-                    continue
-                }
-                head.bufferedBodyBytes = buffer.readableBytes
-                let length = try Self.declaredLength(of: head)
-                head.declaredLength = length.contentLength
-                head.framing = framing(of: head, length)
-                state = .body(HTTP1BodyDecoder(framing: head.framing))
-                return .head(head)
-            case .body(var body):
-                let event: HTTP1ResponseEvent? = try body.nextEvent(&buffer)
-                if case .end = event { state = .idle } else { state = .body(body) }
-                return event
-            }
-        }
-    }
+    package mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? { try reader.next() }
 
     /// The upstream closed the connection: ends a close-delimited body, or reports a truncated response.
     package mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
-        switch state {
-        case .idle:
+        switch reader.state {
+        case .idle, .stopped:
             return nil
         case .head:
             throw .truncated
         case .body(var body):
             let event = try body.connectionClosed()
-            state = .idle
+            reader.state = .idle
             return event == .end ? .end : nil
+        }
+    }
+
+    /// A response head's rules: interim 1xx heads are dropped, and the head's length fields, checked, frame its
+    /// body.
+    struct Rules: HTTP1MessageRules {
+        /// The response answers a `HEAD` request: it has no body, whatever its head says.
+        var isHeadRequest = false
+
+        static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1ResponseHead {
+            try HTTP1HeadParser.parseResponse(bytes)
+        }
+
+        func afterHead(_ head: inout HTTP1ResponseHead, bufferedBodyBytes: Int) throws(HTTP1ParseError)
+            -> HTTP1AfterHead
+        {
+            if head.status >= 100 && head.status < 200 && head.status != 101 { return .skip }
+            head.bufferedBodyBytes = bufferedBodyBytes
+            let length = try HTTP1ResponseDecoder.declaredLength(of: head)
+            head.declaredLength = length.contentLength
+            head.framing = framing(of: head, length)
+            return .body(head.framing)
+        }
+
+        /// How the body is read: none for HEAD, 1xx, 204 and 304; chunked when `chunked` is the last coding, until
+        /// the close for another coding; the `Content-Length`; else until the close.
+        private func framing(of head: HTTP1ResponseHead, _ length: (contentLength: Int64?, chunkedLast: Bool?))
+            -> HTTP1BodyDecoder.Framing
+        {
+            let code = head.status
+            if isHeadRequest || code == 204 || code == 304 || code < 200 { return .none }
+            if let chunkedLast = length.chunkedLast { return chunkedLast ? .chunked : .untilClose }
+            return length.contentLength.map { .length($0) } ?? .untilClose
         }
     }
 
@@ -134,16 +123,5 @@ package struct HTTP1ResponseDecoder {
             isChunked = HeaderName.equal(coding, "chunked")
         }
         return isChunked
-    }
-
-    /// How the body is read: none for HEAD, 1xx, 204 and 304; chunked when `chunked` is the last coding, until the
-    /// close for another coding; the `Content-Length`; else until the close.
-    private func framing(of head: HTTP1ResponseHead, _ length: (contentLength: Int64?, chunkedLast: Bool?))
-        -> HTTP1BodyDecoder.Framing
-    {
-        let code = head.status
-        if isHeadRequest || code == 204 || code == 304 || code < 200 { return .none }
-        if let chunkedLast = length.chunkedLast { return chunkedLast ? .chunked : .untilClose }
-        return length.contentLength.map { .length($0) } ?? .untilClose
     }
 }

@@ -13,8 +13,7 @@ final class AccessLogFormatTests: XCTestCase {
         bodyBytesSent: 1234,
         referer: "https://example.com/",
         userAgent: "curl/8.5.0\u{1}",
-        upstreamAddress: "10.0.0.5:8000",
-        upstreamStatus: 200,
+        upstream: AccessLogEntry.Upstream(address: "10.0.0.5:8000", status: 200),
         requestTimeMicros: 3_456,
         requestID: "00ab"
     )
@@ -23,8 +22,7 @@ final class AccessLogFormatTests: XCTestCase {
         var entry = full
         entry.referer = nil
         entry.userAgent = nil
-        entry.upstreamAddress = nil
-        entry.upstreamStatus = nil
+        entry.upstream = nil
         entry.requestTimeMicros = 12_345_678
         return entry
     }
@@ -62,6 +60,20 @@ final class AccessLogFormatTests: XCTestCase {
             combined(headless),
             #"192.0.2.1 - - [01/Dec/2026:00:00:00 +0000] "-" 400 1234 "-" "-" "#
                 + #"upstream=- upstream_status=- request_time=12.345 request_id=00ab"# + "\n")
+    }
+
+    /// A server was chosen but gave no response head (refused, reset, timed out): its address without a status.
+    func testUpstreamWithoutAnswer() {
+        var entry = full
+        entry.upstream?.status = nil
+        entry.status = 502
+        XCTAssertEqual(
+            combined(entry),
+            #"192.0.2.1 - - [01/Dec/2026:00:00:00 +0000] "GET /a?q=\x22x\x22 HTTP/1.1" 502 1234 "https://example.com/" "#
+                + #""curl/8.5.0\x01" upstream=10.0.0.5:8000 upstream_status=- request_time=0.003 request_id=00ab"#
+                + "\n")
+        XCTAssertTrue(
+            json(entry).contains(#""upstream_addr":"10.0.0.5:8000","upstream_status":null,"#), json(entry))
     }
 
     func testJSON() {
