@@ -61,7 +61,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         loop.register(context.channel)
-        timer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.clientTimedOut() }
+        timer = DeadlineTimer(queue: loop.timers) { [self] in self.clientTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -286,7 +286,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             run(timerAction)
             delayed = DelayedRequest(head: received, staticRoute: staticRoute, edits: edits)
             if delayTimer == nil {
-                delayTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.delayElapsed() }
+                delayTimer = DeadlineTimer(queue: loop.timers) { [self] in self.delayElapsed() }
             }
             delayTimer?.arm(.now() + wait)
         case .serveFile(_, let timerAction):
@@ -388,7 +388,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         loop.pool.noteOpened()
         let group = snapshot.groups[request.groupIndex]
         UpstreamConnector.connect(
-            to: chosen, on: context.eventLoop, connectTimeout: snapshot.connectTimeout, tls: group.tls)
+            to: chosen, on: context.eventLoop, timers: loop.timers, connectTimeout: snapshot.connectTimeout,
+            tls: group.tls)
             .assumeIsolatedUnsafeUnchecked()
             .whenComplete { [self] result in
                 switch result {

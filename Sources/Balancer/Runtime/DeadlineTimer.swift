@@ -1,24 +1,27 @@
 import BalancerCore
 import NIOCore
 
-/// A timeout that costs nothing to move: arming only records a deadline, and a single scheduled task per
-/// connection fires, sees whether the deadline moved, and reschedules itself if so.
+/// A timeout that costs nothing to move: arming only records a deadline, and the timer sits once in its loop's
+/// `LoopTimerQueue` until the time it was queued for; then it sees whether the deadline moved, and queues itself
+/// again if so.
 ///
-/// Scheduling and cancelling a task for every request or every read would be the expensive way; requests move the
-/// deadline far more often than it expires. Confined to one event loop.
+/// Requests move the deadline far more often than it expires, so moving it later touches no queue. Confined to
+/// one event loop.
 ///
 /// The expiry closure holds its owner strongly (a weak reference would give the owner a side table, which makes
-/// every retain and release of it take the slow path on the hot path); the owner breaks the cycle with
-/// `invalidate()` when its channel handler is removed.
+/// every retain and release of it take the slow path on the hot path), and the queue holds the timer while it is
+/// armed; the owner breaks the cycle with `invalidate()` when its channel handler is removed.
 final class DeadlineTimer {
-    private let eventLoop: EventLoop
+    private let queue: LoopTimerQueue
     private var deadline: NIODeadline?
-    private var scheduled: Scheduled<Void>?
-    private var scheduledFor: NIODeadline?
+    /// When the queue looks at this timer again (meaningful while queued).
+    private(set) var checkAt = NIODeadline.distantFuture
+    /// The slot in the queue's heap; -1 when not queued. Kept by the queue.
+    var queueIndex = -1
     private var onExpiry: (() -> Void)?
 
-    init(eventLoop: EventLoop, onExpiry: @escaping () -> Void) {
-        self.eventLoop = eventLoop
+    init(queue: LoopTimerQueue, onExpiry: @escaping () -> Void) {
+        self.queue = queue
         self.onExpiry = onExpiry
     }
 
@@ -26,9 +29,12 @@ final class DeadlineTimer {
     func arm(_ deadline: NIODeadline) {
         guard onExpiry != nil else { return }
         self.deadline = deadline
-        if let at = scheduledFor, at <= deadline { return }  // the pending task will fire earlier and re-check
-        scheduled?.cancel()
-        schedule(at: deadline)
+        if queueIndex >= 0 {
+            if checkAt <= deadline { return }  // looked at earlier anyway, and queued again then
+            queue.remove(self)
+        }
+        checkAt = deadline
+        queue.insert(self)
     }
 
     func disarm() {
@@ -38,9 +44,7 @@ final class DeadlineTimer {
     /// Cancels everything; the timer can be armed again.
     func cancel() {
         deadline = nil
-        scheduled?.cancel()
-        scheduled = nil
-        scheduledFor = nil
+        queue.remove(self)
     }
 
     /// Cancels everything for good and lets go of the owner.
@@ -49,19 +53,12 @@ final class DeadlineTimer {
         onExpiry = nil
     }
 
-    private func schedule(at when: NIODeadline) {
-        scheduledFor = when
-        scheduled = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: when) { [self] in
-            self.fire()
-        }
-    }
-
-    private func fire() {
-        scheduled = nil
-        scheduledFor = nil
+    /// The queue's time for this timer came (it is out of the queue now).
+    func due(now: NIODeadline) {
         guard let deadline else { return }
-        if deadline > .now() {
-            schedule(at: deadline)
+        if deadline > now {
+            checkAt = deadline
+            queue.insert(self)
         } else {
             self.deadline = nil
             onExpiry?()

@@ -17,6 +17,8 @@ final class LoopContext {
     let metrics = LoopMetrics()
     /// What this loop remembers about the files of static routes (`open_file_cache`).
     let files = StaticFileCache()
+    /// The connection timers of this loop (client and upstream connections alike).
+    let timers: LoopTimerQueue
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
@@ -30,8 +32,10 @@ final class LoopContext {
     private var drained: EventLoopFuture<Void>?
     /// The promise behind `drained` while it is still pending.
     private var drainPending: EventLoopPromise<Void>?
-    /// Open client connections of this loop, so shutdown can reach idle ones and close what outlives the deadline.
-    private var clients: [ObjectIdentifier: Channel] = [:]
+    /// Open client connections of this loop, so shutdown can reach idle ones and close what outlives the deadline:
+    /// their pipelines by channel (a pipeline is one reference where a `Channel` existential takes five words, and
+    /// the table has a slot per connection).
+    private var clients: [ObjectIdentifier: ChannelPipeline] = [:]
     /// `limits.max_connections` for this loop (`admit()`).
     var admission = ConnectionAdmission()
     /// Which refusals of the rate and connection limits get a log line on this loop (`checkLimits`).
@@ -50,6 +54,7 @@ final class LoopContext {
         events: UpstreamEventLog
     ) {
         self.eventLoop = eventLoop
+        self.timers = LoopTimerQueue(eventLoop: eventLoop)
         self.events = events
         self.snapshot = snapshot
         self.stats = stats
@@ -77,7 +82,7 @@ final class LoopContext {
     /// every handler when the channel closes): a pair of calls instead of a callback on each channel's close
     /// future, which every idle connection would keep (about 70 bytes).
     func register(_ channel: Channel) {
-        clients[ObjectIdentifier(channel)] = channel
+        clients[ObjectIdentifier(channel)] = channel.pipeline
     }
 
     /// The connection closed: while draining, the last one to go completes the drain of this loop.
@@ -97,7 +102,7 @@ final class LoopContext {
         drainPending = promise
         // A connection with a request in progress closes after its response, even one whose head promised
         // keep-alive before draining began: its state machine decides that on the response's end.
-        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(DrainingStarted()) }
+        for pipeline in clients.values { pipeline.fireUserInboundEventTriggered(DrainingStarted()) }
         if clients.isEmpty { finishDrain() }
         return promise.futureResult
     }
@@ -111,7 +116,7 @@ final class LoopContext {
     /// The shutdown deadline passed (or a second signal came): ends every connection, requests in flight
     /// included, and with them the drain.
     func closeAllClients() {
-        for channel in clients.values { channel.close(promise: nil) }
+        for pipeline in clients.values { pipeline.close(promise: nil) }
         // Closing completes the drain through `register`'s callbacks; a channel whose close is still pending must
         // not keep the waiters (or an unfulfilled promise) past this point.
         finishDrain()

@@ -11,9 +11,12 @@ enum UpstreamConnector {
     static func connect(
         to server: UpstreamServer,
         on eventLoop: EventLoop,
+        timers: LoopTimerQueue,
         connectTimeout: TimeAmount,
         tls: UpstreamTLS? = nil
     ) -> EventLoopFuture<UpstreamHandler> {
+        // The initializer runs on `eventLoop`, the queue's own.
+        let timers = NIOLoopBound(timers, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -22,7 +25,7 @@ enum UpstreamConnector {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(for: server)) }
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(server: server))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(server: server, timers: timers.value))
                 }
             }
         let connected: EventLoopFuture<Channel>

@@ -50,8 +50,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// upstream takes it out. Strong: the cycle with the pool's list lasts only while the connection sits there.
     var idleIn: UpstreamConnectionPool?
 
-    init(server: UpstreamServer) {
+    /// The timers of the connection's event loop (the client's: the pair never crosses threads).
+    private let timers: LoopTimerQueue
+
+    init(server: UpstreamServer, timers: LoopTimerQueue) {
         self.server = server
+        self.timers = timers
     }
 
     var isActive: Bool { context?.channel.isActive ?? false }
@@ -60,8 +64,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        readTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.readTimedOut() }
-        sendTimer = DeadlineTimer(eventLoop: context.eventLoop) { [self] in self.sendTimedOut() }
+        readTimer = DeadlineTimer(queue: timers) { [self] in self.readTimedOut() }
+        sendTimer = DeadlineTimer(queue: timers) { [self] in self.sendTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
