@@ -24,7 +24,9 @@ protocol StaticResponderDelegate: AnyObject {
 ///
 /// Loop-bound, like the handler that owns it.
 final class StaticResponder {
-    private weak var delegate: StaticResponderDelegate?
+    /// Strong, and let go of in `cancel()` when the connection closes: a weak reference would give the connection's
+    /// handler a side table, and every retain and release of it would then take the runtime's slow path.
+    private var delegate: StaticResponderDelegate?
     private let loop: LoopContext
     /// Bumped per request and on close: a completion from the thread pool for an earlier request is dropped.
     private var generation = 0
@@ -48,8 +50,9 @@ final class StaticResponder {
         self.delegate = delegate
     }
 
-    /// The connection closed: drop whatever is still on its way.
+    /// The connection closed: drop whatever is still on its way, and the connection itself.
     func cancel() {
+        delegate = nil
         generation &+= 1
         regionInFlight = nil
         watchdog?.cancel()
