@@ -54,9 +54,12 @@ COPY Tests ./Tests
 # ("Operation not permitted", exit 126). Every container and pod that drops ALL capabilities must therefore add
 # NET_BIND_SERVICE back, even one that listens on a high port. scripts/check-deploy.sh runs the built binary under
 # each container's and pod's capability settings to keep it so.
+#
+# -enforce-exclusivity=unchecked for every module, as in scripts/lib/swift-release.sh (why and what it buys: there).
 RUN --mount=type=cache,target=/src/.build \
-    swift build -c release --static-swift-stdlib \
-    && bin_path="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    swift build -c release -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
+    && bin_path="$(swift build -c release -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
+        --show-bin-path)" \
     && mkdir -p /out \
     && cp "$bin_path/balancer" "$bin_path/health-service" /out/ \
     && setcap cap_net_bind_service=+ep /out/balancer

@@ -15,6 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/install-deps.sh
 # shellcheck source=scripts/lib/services.sh
 source scripts/lib/services.sh
+# shellcheck source=scripts/lib/swift-release.sh
+source scripts/lib/swift-release.sh
 
 RUN_DIR=/tmp/frontdoor-run-local
 REPLICAS=(backend-1 backend-2 backend-3)
@@ -125,8 +127,8 @@ install_deps
 for port in "${REPLICA_PORTS[@]}" "$FRONT_DOOR_PORT"; do require_free_port "$port"; done
 
 echo "Building ${PRODUCTS[*]} (release)..."
-for product in "${PRODUCTS[@]}"; do swift build -c release --product "$product"; done
-BIN=$(swift build -c release --show-bin-path)
+for product in "${PRODUCTS[@]}"; do swift build "${SWIFT_RELEASE_FLAGS[@]}" --product "$product"; done
+BIN=$(swift build "${SWIFT_RELEASE_FLAGS[@]}" --show-bin-path)
 
 echo "Starting PostgreSQL and Redis..."
 services_start_all "$RUN_DIR/services"

@@ -24,9 +24,13 @@ done
 for tool in chromium curl python3; do
     command -v "$tool" >/dev/null || { echo "status-screenshot: $tool is required" >&2; exit 2; }
 done
+# shellcheck source=scripts/lib/swift-release.sh
+source scripts/lib/swift-release.sh
+BUILD_FLAGS=(-c "$CONFIGURATION")
+[[ $CONFIGURATION != release ]] || BUILD_FLAGS=("${SWIFT_RELEASE_FLAGS[@]}")
 if [[ $BUILD == 1 ]]; then
-    swift build -c "$CONFIGURATION" --product balancer
-    swift build -c "$CONFIGURATION" --product health-service
+    swift build "${BUILD_FLAGS[@]}" --product balancer
+    swift build "${BUILD_FLAGS[@]}" --product health-service
 fi
 BIN=".build/$CONFIGURATION"
 TMP="$(mktemp -d)"

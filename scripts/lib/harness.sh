@@ -7,6 +7,9 @@
 # sourcing script sets KEEP_TEMP (1 keeps WORK_DIR on exit) and may redefine stop_started to stop more than
 # STARTED_PIDS on exit.
 
+# shellcheck source=scripts/lib/swift-release.sh
+source scripts/lib/swift-release.sh
+
 HARNESS_NAME=harness
 HARNESS_DIE_STATUS=1
 HARNESS_KEPT_TEXT="kept"
@@ -83,11 +86,11 @@ build_release() {
     command -v swift >/dev/null || die "swift is not on PATH; install the Swift toolchain first"
     if [ "$1" -eq 1 ]; then
         for product in balancer health-service; do
-            echo "$HARNESS_NAME: swift build -c release --product $product"
-            swift build -c release --product "$product" || die "building $product failed"
+            echo "$HARNESS_NAME: swift build ${SWIFT_RELEASE_FLAGS[*]} --product $product"
+            swift build "${SWIFT_RELEASE_FLAGS[@]}" --product "$product" || die "building $product failed"
         done
     fi
-    bin_dir=$(swift build -c release --show-bin-path) || die "swift build --show-bin-path failed"
+    bin_dir=$(swift build "${SWIFT_RELEASE_FLAGS[@]}" --show-bin-path) || die "swift build --show-bin-path failed"
     BALANCER=$bin_dir/balancer
     HEALTH_SERVICE=$bin_dir/health-service
     [ -x "$BALANCER" ] || die "$BALANCER is missing; run without --no-build"
