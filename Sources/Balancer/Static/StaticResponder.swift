@@ -190,7 +190,7 @@ final class StaticResponder {
 
     /// `fixedLines`: the plan's head lines from `Content-Type` to `Cache-Control` when a prepared answer has them.
     private func send(
-        _ plan: StaticResponsePlan,
+        _ plan: borrowing StaticResponsePlan,
         body: StaticBody?,
         _ response: Response,
         fixedLines: ByteBuffer? = nil
@@ -248,8 +248,10 @@ final class StaticResponder {
         let serial = regionSerial
         regionInFlight = serial
         watch(file, end: end, serial: serial)
+        // The status alone goes into the closure: capturing the plan would copy its strings on every call.
+        let status = plan.status
         sendRegions(of: file, from: slice.offset, to: end, serial: serial, context: context) { [self] written in
-            finish(plan.status, bodyBytes: slice.count, written)
+            finish(status, bodyBytes: slice.count, written)
         }
     }
 

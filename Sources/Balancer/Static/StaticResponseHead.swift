@@ -8,7 +8,7 @@ import Shared
 /// connection's fate. The framing line comes from `HTTP1Framing`, as for every other response the balancer writes.
 enum StaticResponseHead {
     static func write(
-        _ plan: StaticResponsePlan,
+        _ plan: borrowing StaticResponsePlan,
         contentLength: Int64?,
         version: HTTPVersion,
         keepAlive: Bool,
@@ -52,7 +52,7 @@ enum StaticResponseHead {
 
     /// The lines of the head that follow from the plan alone, from `Content-Type` to `Cache-Control`: what a
     /// prepared answer keeps (`fixedLines` of `write`), the same for every request it answers.
-    static func writeFixedLines(_ plan: StaticResponsePlan, contentLength: Int64?, into out: inout ByteBuffer) {
+    static func writeFixedLines(_ plan: borrowing StaticResponsePlan, contentLength: Int64?, into out: inout ByteBuffer) {
         if plan.status != .notModified {
             out.writeStaticString("Content-Type: ")
             out.writeString(plan.contentType)

@@ -45,3 +45,22 @@ extension ProxyStateMachine {
         return action.map { DelayEnd(action: $0, resumeReads: false) }
     }
 }
+
+/// The end of a request for the connection limits.
+extension ProxyStateMachine {
+    /// What happens to the request's connection-limit lease once the request is logged.
+    package enum LeaseAction: Equatable {
+        /// The request is over: it no longer counts against its zones.
+        case release
+        /// The connection became a WebSocket tunnel, which counts until it closes (nginx's `limit_conn` counts a
+        /// connection, and an upgraded one stays open).
+        case keep
+    }
+
+    /// The request in progress was logged. An event rather than a look at `isTunnel` from outside: reading a
+    /// property of the machine from its handler copies the whole machine, request and buffers included, where a
+    /// mutating event works on it in place.
+    package mutating func requestLogged() -> LeaseAction {
+        isTunnel ? .keep : .release
+    }
+}

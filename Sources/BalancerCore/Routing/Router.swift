@@ -5,8 +5,8 @@
 package struct Router: Sendable {
     /// Exact paths to route index.
     private let exact: [String: Int]
-    /// (prefix, route index), longest prefix first, file order among equal lengths.
-    private let prefixes: [(prefix: String, index: Int)]
+    /// (prefix as bytes, route index), longest prefix first, file order among equal lengths.
+    private let prefixes: [(prefix: [UInt8], index: Int)]
 
     package init(routes: [RouteConfig]) {
         self.init(routes: routes) { _ in true }
@@ -31,7 +31,7 @@ package struct Router: Sendable {
                 a.element.prefix.utf8.count != b.element.prefix.utf8.count
                     ? a.element.prefix.utf8.count > b.element.prefix.utf8.count : a.offset < b.offset
             }
-            .map(\.element)
+            .map { (Array($0.element.prefix.utf8), $0.element.index) }
         self.exact = exact
     }
 
@@ -39,10 +39,17 @@ package struct Router: Sendable {
     package func match(uri: String) -> Int? {
         let path = Router.path(of: uri)
         if !exact.isEmpty, let index = exact[String(path)] { return index }
-        for entry in prefixes where path.utf8.starts(with: entry.prefix.utf8) {
-            return entry.index
+        // Compared as the path's contiguous bytes: the generic `starts(with:)` over two UTF-8 views costs several
+        // times more per byte, on every request.
+        let matched = path.utf8.withContiguousStorageIfAvailable { bytes in
+            prefixes.first { entry in
+                entry.prefix.count <= bytes.count && entry.prefix.withUnsafeBufferPointer {
+                    UnsafeBufferPointer(rebasing: bytes[..<$0.count]).elementsEqual($0)
+                }
+            }?.index
         }
-        return nil
+        if let matched { return matched }  // the bytes were there: the route found, or nil for none
+        return prefixes.first { path.utf8.starts(with: $0.prefix) }?.index
     }
 
     /// The path part of a request target: everything before `?` or `#`. Scanned as the contiguous bytes a parsed

@@ -34,7 +34,9 @@ package enum StaticPath: Sendable, Equatable {
         let path = Router.path(of: uri)
         guard path.utf8.first == UInt8(ascii: "/"), path.utf8.count <= maxLength else { return .refused(.malformed) }
         // The usual path has no escape left: checked where it lies, and named by a slice of it.
-        if !path.utf8.contains(UInt8(ascii: "%")) {
+        let escaped = path.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "%")) }
+            ?? path.utf8.contains(UInt8(ascii: "%"))
+        if !escaped {
             var bytes = path
             return bytes.withUTF8 { check($0, hiddenFiles: hiddenFiles) }
                 ?? .file(relative: name(path.dropFirst()), directory: path.utf8.last == UInt8(ascii: "/"))

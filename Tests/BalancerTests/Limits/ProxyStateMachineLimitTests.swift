@@ -27,6 +27,7 @@ final class ProxyStateMachineLimitTests: XCTestCase {
         XCTAssertEqual(machine.requestEndReceived(), .none)
         XCTAssertEqual(machine.localResponseWritten(), .keepOpen(keepaliveTimeout: .seconds(75)))
         XCTAssertTrue(machine.isIdle)
+        XCTAssertEqual(machine.requestLogged(), .release, "an ended request no longer counts")
     }
 
     func testARefusedRequestWithABodyClosesAfterTheAnswer() throws {

@@ -165,6 +165,7 @@ final class ProxyStateMachineFlowTests: XCTestCase {
         _ = machine.requestEndReceived()
         machine.attach()
         XCTAssertEqual(machine.responseHeadReceived(status: 101, now: 0), .openTunnel(idleTimeout: .seconds(3600)))
+        XCTAssertEqual(machine.requestLogged(), .keep, "a tunnel counts against connection limits until it closes")
         XCTAssertEqual(machine.clientBytesReceived(), .relayToUpstream(idleTimeout: .seconds(3600)))
         XCTAssertEqual(machine.tunnelDataReceived(), .arm(.seconds(3600)))
         XCTAssertEqual(machine.upstreamWritabilityChanged(isWritable: false), .none)
