@@ -347,4 +347,43 @@ final class TLSListenerTests: XCTestCase {
         XCTAssertEqual(unknownCA.status, 502)
         XCTAssertEqual(upstream.requests.count, 1)
     }
+
+    /// A reload that changes only a group's `tls:` gives its servers new check loops that talk TLS as the reloaded
+    /// group says: a check loop is kept only for the same server object, and a TLS change replaces the objects.
+    func testAReloadOfAGroupsTLSAppliesToItsHealthChecks() async throws {
+        try await start()
+        let front = try await BalancerHarness(yaml: """
+            upstreams:
+              secure:
+                tls: {ca: \(pki.caPath), server_name: wrong.test}
+                health_check: {path: /health, interval: 200ms, timeout: 150ms, rise: 1, fall: 1}
+                servers: [127.0.0.1:\(tlsPort)]
+            routes:
+              - {prefix: /, upstream: secure}
+            """)
+        struct TimedOut: Error { let waitingFor: String }
+        func until(_ what: String, _ condition: () -> Bool) async throws {
+            let deadline = Date().addingTimeInterval(10)
+            while !condition() {
+                guard Date() < deadline else { throw TimedOut(waitingFor: what) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        do {
+            let server = try XCTUnwrap(front.server.snapshot.groups.first?.servers.first)
+            try await until("the checks fail on the certificate's name") { server.activeHealth == .unhealthy }
+            let running = front.server.snapshot.config
+            var loaded = running
+            loaded.upstreams[0].tls?.serverName = "a.test"
+            try await front.server.apply(ReloadPlan(running: running, loaded: loaded))
+            let reloaded = try XCTUnwrap(front.server.snapshot.groups.first?.servers.first)
+            XCTAssertFalse(reloaded === server, "a TLS change replaces the server, and so its check loop")
+            try await until("the checks verify a.test") { reloaded.activeHealth == .healthy }
+            XCTAssertEqual(reloaded.activeHealth, .healthy)
+        } catch {
+            await front.shutdown()
+            throw error
+        }
+        await front.shutdown()
+    }
 }
