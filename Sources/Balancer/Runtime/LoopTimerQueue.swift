@@ -6,7 +6,8 @@ import NIOCore
 /// NIO's `scheduleTask` per armed timer allocates a task, a promise and a closure — about 110 bytes that every idle
 /// keep-alive connection keeps for its keep-alive timeout, as nginx keeps none (its timers are nodes inside the
 /// connection). Here an armed timer is one slot in an array; inserting and removing cost O(log n) and no
-/// allocation.
+/// allocation. The heap is its own, with each timer's slot kept in the timer: swift-collections' `Heap` cannot
+/// remove an element from the middle, which cancelling a timer needs.
 ///
 /// Loop-bound: used only on its event loop, by the connections of that loop.
 final class LoopTimerQueue {
