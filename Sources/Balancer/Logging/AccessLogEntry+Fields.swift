@@ -29,6 +29,8 @@ extension AccessLogEntry {
         case clientText(String?)
         /// Text the balancer made: as is in combined, quoted in JSON; `-` or `null` when absent.
         case text(String?)
+        /// The request's id, written as `text` is.
+        case id(RequestID)
         /// A whole number; `-` or `null` when absent.
         case number(Int64?)
         /// Microseconds, written as seconds with millisecond precision.
@@ -44,7 +46,7 @@ extension AccessLogEntry {
         case .upstreamAddress: .text(upstream?.address)
         case .upstreamStatus: .number(upstream?.status.map { Int64($0) })
         case .requestTime: .seconds(requestTimeMicros)
-        case .requestID: .text(requestID)
+        case .requestID: .id(requestID)
         }
     }
 
@@ -65,6 +67,12 @@ extension AccessLogEntry {
                 buffer.writeStaticString("\"")
             case .text(let text?):
                 buffer.writeString(text)
+            case .id(let id) where json:
+                buffer.writeStaticString("\"")
+                id.write(into: &buffer)
+                buffer.writeStaticString("\"")
+            case .id(let id):
+                id.write(into: &buffer)
             case .number(let number?):
                 buffer.writeString(String(number))
             case .text(nil), .number(nil):

@@ -30,7 +30,7 @@ struct AccessLogEntry {
     var upstream: Upstream?
     /// Microseconds from request head to the response's last byte.
     var requestTimeMicros: Int64
-    var requestID: String
+    var requestID: RequestID
 }
 
 extension AccessLogEntry {

@@ -230,7 +230,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         snapshot = loop.snapshot
         request.begin(head, at: .now())
         if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
-            request.requestID = id
+            request.requestID = RequestID(id)
         } else {
             request.requestID = loop.nextRequestID()
         }

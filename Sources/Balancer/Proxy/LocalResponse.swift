@@ -21,7 +21,7 @@ enum LocalResponse {
         version: HTTPVersion,
         content: Content,
         close: Bool,
-        requestID: String?,
+        requestID: RequestID,
         snapshot: ProxySnapshot,
         connectionHeader: EncodedHeaderLine?,
         date: String,
@@ -39,7 +39,7 @@ enum LocalResponse {
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         for (name, value) in snapshot.responseHeaders { headers.add(name: name, value: value) }
         if let connectionHeader { headers.add(name: connectionHeader.name, value: connectionHeader.value) }
-        if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
+        if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID.description) }
         if close {
             headers.add(name: "Connection", value: "close")
         } else if version.major == 1 && version.minor == 0 {
@@ -50,15 +50,15 @@ enum LocalResponse {
     }
 
     /// `{"error":"Bad Gateway","status":502,"request_id":"…"}` plus a newline.
-    static func body(status: HTTPResponseStatus, requestID: String?, allocator: ByteBufferAllocator) -> ByteBuffer {
+    static func body(status: HTTPResponseStatus, requestID: RequestID, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 96)
         buffer.writeStaticString("{\"error\":\"")
         buffer.writeString(status.reasonPhrase)
         buffer.writeStaticString("\",\"status\":")
         buffer.writeString(String(status.code))
-        if let requestID {
+        if !requestID.isEmpty {
             buffer.writeStaticString(",\"request_id\":\"")
-            buffer.writeString(requestID)
+            requestID.write(into: &buffer)
             buffer.writeStaticString("\"")
         }
         buffer.writeStaticString("}\n")
@@ -66,7 +66,7 @@ enum LocalResponse {
     }
 
     /// The content of an error response, or of `answer` when there is one.
-    static func content(status: HTTPResponseStatus, answer: LocalAnswer?, requestID: String,
+    static func content(status: HTTPResponseStatus, answer: LocalAnswer?, requestID: RequestID,
                         allocator: ByteBufferAllocator) -> Content {
         guard let answer else {
             return Content(
@@ -86,7 +86,7 @@ extension LocalResponse {
         status: HTTPResponseStatus,
         version: HTTPVersion,
         close: Bool,
-        requestID: String,
+        requestID: RequestID,
         snapshot: ProxySnapshot,
         date: String,
         allocator: ByteBufferAllocator,

@@ -9,7 +9,7 @@ struct RequestRecord {
     var forwardedHead = ByteBuffer()
     /// Whether the body goes upstream chunked.
     var forwardedChunked = false
-    var requestID = ""
+    var requestID = RequestID.none
     var start = NIODeadline.uptimeNanoseconds(0)
     var groupIndex = 0
     var cache: StaticCachePolicy?
@@ -39,7 +39,7 @@ struct RequestRecord {
     mutating func release() {
         head = Self.idleHead
         forwardedHead = Self.noBytes
-        requestID = ""
+        requestID = .none
     }
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
@@ -47,7 +47,7 @@ struct RequestRecord {
     mutating func begin(_ head: HTTPRequestHead, at start: NIODeadline) {
         self.head = head
         self.start = start
-        requestID = ""
+        requestID = .none
         groupIndex = 0
         cache = nil
         tried = .empty

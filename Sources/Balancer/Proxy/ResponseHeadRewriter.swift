@@ -19,7 +19,7 @@ enum ResponseHeadRewriter {
         clientVersion: HTTPVersion,
         clientKeepAlive: Bool,
         isHeadRequest: Bool,
-        requestID: String,
+        requestID: RequestID,
         cache: StaticCachePolicy?,
         uri: String,
         snapshot: ProxySnapshot,
@@ -119,7 +119,7 @@ enum ResponseHeadRewriter {
     /// (it is the point), other hop-by-hop headers do not, and the request id is the balancer's.
     static func writeSwitchingProtocolsHead(
         _ upstreamHead: HTTP1ResponseHead,
-        requestID: String,
+        requestID: RequestID,
         into out: inout ByteBuffer
     ) {
         out.writeStaticString("HTTP/1.1 ")
@@ -148,9 +148,9 @@ enum ResponseHeadRewriter {
         out.writeStaticString("\r\n")
     }
 
-    private static func writeRequestID(_ requestID: String, into out: inout ByteBuffer) {
+    private static func writeRequestID(_ requestID: RequestID, into out: inout ByteBuffer) {
         out.writeStaticString("X-Request-ID: ")
-        out.writeString(requestID)
+        requestID.write(into: &out)
         out.writeStaticString("\r\n")
     }
 }

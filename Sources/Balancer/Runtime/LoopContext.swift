@@ -25,7 +25,7 @@ final class LoopContext {
     /// Scratch space for picks, reused so a pick allocates nothing.
     private var candidates: [PickCandidate] = []
     private var requestCounter: UInt64 = 0
-    private let idPrefix: String
+    private let idPrefix: UInt64
     /// Set when shutdown begins: responses then carry `Connection: close` and idle connections are closed.
     private(set) var draining = false
     /// Completes once draining and the last client connection has closed: what the drain waits on, per loop.
@@ -66,7 +66,7 @@ final class LoopContext {
         // Request ids: a random per-loop prefix plus a counter — unique without a random draw per request.
         var rng = SystemRandomNumberGenerator()
         let random = UInt64.random(in: 0...UInt64.max, using: &rng)
-        idPrefix = String(random, radix: 16).leftPadded(to: 16)
+        idPrefix = random
     }
 
     /// Switches this loop to a new snapshot (reload). Requests in flight keep the one they started with.
@@ -142,21 +142,10 @@ final class LoopContext {
         return choice.map { ($0, group.servers[$0]) }
     }
 
-    /// A fresh request id: 16 hex digits of loop prefix and 16 of counter, formatted without intermediate strings.
-    func nextRequestID() -> String {
+    /// A fresh request id: the loop prefix and the next count, written as 32 hex digits where it is sent.
+    func nextRequestID() -> RequestID {
         requestCounter &+= 1
-        let counter = requestCounter
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            var prefix = idPrefix
-            prefix.withUTF8 { bytes in
-                for i in 0..<16 { buffer[i] = bytes[i] }
-            }
-            for i in 0..<16 {
-                buffer[31 - i] = digits.utf8Start[Int((counter >> (4 * UInt64(i))) & 0xF)]
-            }
-            return 32
-        }
+        return .made(prefix: idPrefix, counter: requestCounter)
     }
 
     private static func makePolicies(_ snapshot: ProxySnapshot) -> [AnyBalancingPolicy] {
@@ -164,9 +153,3 @@ final class LoopContext {
     }
 }
 
-extension String {
-    /// Left-pads with zeros to `width` characters.
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

@@ -63,7 +63,7 @@ final class StaticResponder {
     func serve(
         _ route: StaticRoute,
         head: HTTPRequestHead,
-        requestID: String,
+        requestID: RequestID,
         snapshot: ProxySnapshot,
         context: ChannelHandlerContext
     ) {
@@ -183,7 +183,7 @@ final class StaticResponder {
     /// The request being answered.
     private struct Response {
         var head: HTTPRequestHead
-        var requestID: String
+        var requestID: RequestID
         var snapshot: ProxySnapshot
         var context: ChannelHandlerContext
     }

@@ -12,7 +12,7 @@ enum StaticResponseHead {
         contentLength: Int64?,
         version: HTTPVersion,
         keepAlive: Bool,
-        requestID: String,
+        requestID: RequestID,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
         connectionHeader: EncodedHeaderLine? = nil,
@@ -40,7 +40,7 @@ enum StaticResponseHead {
         out.writeBytes(snapshot.responseHeaderBlock)
         if let connectionHeader { out.writeBytes(connectionHeader.line) }
         out.writeStaticString("X-Request-ID: ")
-        out.writeString(requestID)
+        requestID.write(into: &out)
         out.writeStaticString("\r\n")
         if !keepAlive {
             out.writeStaticString("Connection: close\r\n")

@@ -20,7 +20,7 @@ package enum ForwardedRequest {
     package static func writeUpstreamHead(
         _ request: HTTP1RequestHead,
         client: ClientAddressLines,
-        requestID: String,
+        requestID: RequestID,
         normalizePath: Bool = true,
         underscoresInHeaders: Bool = false,
         upgrade: Bool = false,
@@ -77,7 +77,7 @@ package enum ForwardedRequest {
             }
         }
         out.writeStaticString("X-Request-ID: ")
-        out.writeString(requestID)
+        requestID.write(into: &out)
         out.writeStaticString("\r\n")
         if let edits { out.writeBytes(edits.lines) }
         if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }

@@ -21,7 +21,7 @@
 
         /// The peer address and request id the forwarded heads carry; fixed, as they play no part in framing.
         private static let client = ClientAddressLines(address: "192.0.2.1")
-        private static let requestID = "fuzz-request"
+        private static let requestID: RequestID = "fuzz-request"
 
         static func check(_ bytes: [UInt8]) throws(FramingViolation) {
             let input = FuzzInput(bytes)
