@@ -8,6 +8,8 @@ public final class LoopDateCache {
     private let clock: @Sendable () -> WallClockInstant
     /// The instant of the last `refresh()`.
     private var instant = WallClockInstant(seconds: .min, nanoseconds: 0)
+    /// The monotonic time of the last wall-clock read of `refresh(uptimeNanoseconds:)`; nil before the first.
+    private var readAtUptime: UInt64?
     /// `YYYY-MM-DDTHH:MM:SS` of `instant`'s second, the start of both ISO forms.
     private var isoSeconds = ""
 
@@ -28,6 +30,16 @@ public final class LoopDateCache {
         let now = clock()
         if now.seconds != instant.seconds { format(now.seconds) }
         instant = now
+    }
+
+    /// `refresh()` for a caller that has read the monotonic clock for its event anyway: the wall clock is read only
+    /// when `uptimeNanoseconds` is a millisecond or more past the last such read, so under load one read serves many
+    /// requests and the strings are at most a millisecond behind (nginx's cached time is as old as its event loop's
+    /// turn).
+    public func refresh(uptimeNanoseconds: UInt64) {
+        if let last = readAtUptime, uptimeNanoseconds >= last, uptimeNanoseconds - last < 1_000_000 { return }
+        readAtUptime = uptimeNanoseconds
+        refresh()
     }
 
     /// The Unix time in seconds, refreshed.

@@ -55,6 +55,21 @@ final class LoopDateCacheTests: XCTestCase {
         XCTAssertEqual(dates.isoDate, "1994-11-06T08:49:38Z")
     }
 
+    func testAnEventsMonotonicTimeSparesWallClockReadsWithinAMillisecond() {
+        let clock = ManualClock(784_111_777, 999_500_000)
+        let dates = LoopDateCache(clock: { clock.read() })
+        dates.refresh(uptimeNanoseconds: 5_000_000)
+        XCTAssertEqual(dates.httpDate, "Sun, 06 Nov 1994 08:49:37 GMT")
+        clock.set(784_111_778, 100_000)
+        dates.refresh(uptimeNanoseconds: 5_999_999)
+        XCTAssertEqual(dates.httpDate, "Sun, 06 Nov 1994 08:49:37 GMT", "under a millisecond later: not read again")
+        dates.refresh(uptimeNanoseconds: 6_000_000)
+        XCTAssertEqual(dates.httpDate, "Sun, 06 Nov 1994 08:49:38 GMT", "a millisecond later: read")
+        clock.set(784_111_779)
+        dates.refresh(uptimeNanoseconds: 4_000_000)
+        XCTAssertEqual(dates.httpDate, "Sun, 06 Nov 1994 08:49:39 GMT", "an earlier reading than the last: read")
+    }
+
     func testExpiresIsCountedFromNow() {
         let (dates, clock) = cache(at: 784_111_777)
         clock.set(784_111_787)

@@ -15,18 +15,18 @@ final class LoopMetrics {
     init() {}
 
     /// One finished request (called when it is logged). Allocates only the first time a server object is seen.
-    func record(_ request: borrowing RequestRecord, in snapshot: ProxySnapshot) {
+    func record(_ request: borrowing RequestRecord, in snapshot: ProxySnapshot, now: NIODeadline) {
         record(
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
             groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
-            in: snapshot)
+            in: snapshot, now: now)
     }
 
     /// The same, field by field: the handler's record is a stored property of a class, and passing it whole
     /// would copy it (a retain and a release of each of its references) for every request.
     func record(
         status: Int, bytesSent: Int64, server: UpstreamServer?, groupIndex: Int, start: NIODeadline, answered: Bool,
-        in snapshot: ProxySnapshot
+        in snapshot: ProxySnapshot, now: NIODeadline
     ) {
         let codeClass = status >= 100 && status < 600 ? status / 100 : 0
         requestsByClass[codeClass] &+= 1
@@ -40,7 +40,6 @@ final class LoopMetrics {
                 server: server, key: ServerKey(group: snapshot.groups[groupIndex].name, server: server.id))
             servers[ObjectIdentifier(server)] = counters
         }
-        let now = NIODeadline.now()
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
         counters.counts.record(
             nanoseconds: (now - start).nanoseconds,

@@ -146,13 +146,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     // MARK: - Reads and writability
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Everything this read leads to (requests decided, answered or sent on, timers moved) shares one reading of
+        // the clock.
+        loop.clock.during { received(unwrapInboundIn(data)) }
+    }
+
+    private func received(_ data: ByteBuffer) {
         switch machine.clientBytesReceived() {
         case .decode:
-            decoder.feed(unwrapInboundIn(data))
+            decoder.feed(data)
             processInbound()
         case .relayToUpstream(let idleTimeout):
             run(.arm(idleTimeout))
-            attempt.connection?.sendRaw(unwrapInboundIn(data))
+            attempt.connection?.sendRaw(data)
         case .discard:
             break
         }
@@ -186,7 +192,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func run(_ action: ProxyStateMachine.TimerAction) {
         switch action {
         case .keep: break
-        case .arm(let timeout): timer?.arm(.now() + timeout)
+        case .arm(let timeout): timer?.arm(after: timeout)
         case .disarm: timer?.disarm()
         }
     }
@@ -228,7 +234,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
         let head = received.head
         snapshot = loop.snapshot
-        request.begin(head, at: .now())
+        request.begin(head, at: loop.clock.now)
         if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
             request.requestID = RequestID(id)
         } else {
@@ -253,7 +259,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
         identity.requestReceived(received, resolver: snapshot.realIP)
         let limits = route.map { snapshot.routeLimits[$0] } ?? snapshot.unroutedLimits
-        let now = UpstreamServer.now()
+        let now = loop.clock.uptimeNanoseconds
         let action = machine.requestHeadReceived(
             received, policy: snapshot.requestPolicy, route: verdict, servesFiles: staticRoute != nil, now: now
         ) {
@@ -288,7 +294,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             if delayTimer == nil {
                 delayTimer = DeadlineTimer(queue: loop.timers) { [self] in self.delayElapsed() }
             }
-            delayTimer?.arm(.now() + wait)
+            delayTimer?.arm(after: wait)
         case .serveFile(_, let timerAction):
             guard let staticRoute else { return }
             run(timerAction)
@@ -328,7 +334,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         guard !closing, let delayed else { return }
         self.delayed = nil
         let (received, staticRoute, edits) = (delayed.head, delayed.staticRoute, delayed.edits)
-        guard let end = machine.delayElapsed(now: UpstreamServer.now()) else { return }
+        guard let end = machine.delayElapsed(now: loop.clock.uptimeNanoseconds) else { return }
         perform(end.action, for: received, staticRoute: staticRoute, edits: edits)
         if end.resumeReads { resumeReads() }
     }
@@ -371,7 +377,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// Picks a server outside `excluded` and asks the machine to start an attempt on it.
     private func pickServer(excluding excluded: ServerSet) {
         guard !closing, let context else { return }
-        let now = UpstreamServer.now()
+        let now = loop.clock.uptimeNanoseconds
         guard let (index, chosen) = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now)
         else {
             run(machine.noServerAvailable(), detail: nil)
@@ -398,7 +404,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 case .failure(let error):
                     let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } }
                     let failure: ProxyStateMachine.AttemptFailure = timedOut == true ? .connectTimeout : .error
-                    let now = UpstreamServer.now()
+                    let now = loop.clock.uptimeNanoseconds
                     self.run(
                         self.machine.connectFailed(attempt: id, failure, now: now),
                         detail: ConnectFailure.describe(error))
@@ -432,7 +438,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     /// Ends the current attempt without reusing its connection, recording `outcome` for its server.
     private func endAttempt(_ outcome: ProxyStateMachine.AttemptOutcome, detail: String? = nil) {
-        attempt.record(outcome, detail: detail, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+        attempt.record(outcome, detail: detail, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
         attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
     }
 
@@ -469,20 +475,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         context.eventLoop.assertInEventLoop()
         let code = head.status
         let clientKeepAlive: Bool
-        switch machine.responseHeadReceived(status: code, now: UpstreamServer.now()) {
+        switch machine.responseHeadReceived(status: code, now: loop.clock.uptimeNanoseconds) {
         case .retry(let outcome, let excluded):
             // nginx's `proxy_next_upstream http_50x`: the answer is a failed attempt, and another server is asked.
             run(.retry(outcome, excluding: excluded), detail: nil)
             return
         case .relay(let outcome, let keepAlive):
             clientKeepAlive = keepAlive
-            attempt.record(outcome, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+            attempt.record(outcome, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
         case .reject:
-            let failed = machine.attemptFailed(.error, now: UpstreamServer.now())
+            let failed = machine.attemptFailed(.error, now: loop.clock.uptimeNanoseconds)
             run(failed, detail: "101 Switching Protocols without an upgrade request")
             return
         case .openTunnel(let idleTimeout):
-            attempt.record(.succeeded, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events)
+            attempt.record(.succeeded, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
             openTunnel(head, idleTimeout: idleTimeout)
             return
         }
@@ -532,7 +538,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         do {
             try gzip.compress(part, flush: flush, into: &compressed)
         } catch {
-            run(machine.attemptFailed(.error, now: UpstreamServer.now()), detail: "gzip failed: \(error)")
+            run(machine.attemptFailed(.error, now: loop.clock.uptimeNanoseconds), detail: "gzip failed: \(error)")
             return
         }
         guard compressed.readableBytes > 0 else { return }
@@ -607,7 +613,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
         guard attempt.connection != nil else { return }
         context?.eventLoop.assertInEventLoop()
-        run(machine.attemptFailed(failure, now: UpstreamServer.now()), detail: nil)
+        run(machine.attemptFailed(failure, now: loop.clock.uptimeNanoseconds), detail: nil)
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
@@ -624,7 +630,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         guard !closing, let context else { return }
         request.status = Int(status.code)
         if request.requestID.isEmpty { request.requestID = loop.nextRequestID() }
-        loop.dates.refresh()
+        loop.refreshDates()
         let action = machine.localResponseWritten()
         let response = LocalResponse.encode(
             status: status,
@@ -677,10 +683,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         loop.metrics.record(
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
             groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
-            in: snapshot)
+            in: snapshot, now: loop.clock.now)
         if let log = loop.accessLog {
-            loop.dates.refresh()
-            log.append(request.accessLogEntry(clientAddress: identity.lines.address, now: .now()), dates: loop.dates)
+            loop.refreshDates()
+            log.append(
+                request.accessLogEntry(clientAddress: identity.lines.address, now: loop.clock.now), dates: loop.dates)
         }
         request.headInProgress = false
         request.release()

@@ -23,9 +23,10 @@ struct UpstreamAttempt {
     }
 
     /// Records what the attempt meant for its server's passive health, and logs a state change.
-    func record(_ outcome: ProxyStateMachine.AttemptOutcome, detail: String?, group: String, events: UpstreamEventLog) {
+    func record(
+        _ outcome: ProxyStateMachine.AttemptOutcome, detail: String?, group: String, events: UpstreamEventLog, now: Int64
+    ) {
         guard let server else { return }
-        let now = UpstreamServer.now()
         switch outcome {
         case .succeeded:
             events.record(server.attemptSucceeded(now: now), group: group, server: server, reason: "")

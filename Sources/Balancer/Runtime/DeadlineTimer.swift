@@ -37,6 +37,11 @@ final class DeadlineTimer {
         queue.insert(self)
     }
 
+    /// Expire `timeout` after the current event's time (the loop clock's reading).
+    func arm(after timeout: TimeAmount) {
+        arm(queue.clock.now + timeout)
+    }
+
     func disarm() {
         deadline = nil
     }

@@ -19,6 +19,8 @@ final class LoopContext {
     let files = StaticFileCache()
     /// The connection timers of this loop (client and upstream connections alike).
     let timers: LoopTimerQueue
+    /// One reading of the clock per I/O event, for the requests and timers of this loop.
+    let clock = LoopClock()
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
@@ -54,7 +56,7 @@ final class LoopContext {
         events: UpstreamEventLog
     ) {
         self.eventLoop = eventLoop
-        self.timers = LoopTimerQueue(eventLoop: eventLoop)
+        self.timers = LoopTimerQueue(eventLoop: eventLoop, clock: clock)
         self.events = events
         self.snapshot = snapshot
         self.stats = stats
@@ -140,6 +142,11 @@ final class LoopContext {
             choice = policy.pick(from: candidates, ticket: group.nextTicket)
         }
         return choice.map { ($0, group.servers[$0]) }
+    }
+
+    /// Brings the date strings up to the current event's time, reading the wall clock at most once a millisecond.
+    func refreshDates() {
+        dates.refresh(uptimeNanoseconds: clock.now.uptimeNanoseconds)
     }
 
     /// A fresh request id: the loop prefix and the next count, written as 32 hex digits where it is sent.

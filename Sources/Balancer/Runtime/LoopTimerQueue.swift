@@ -12,15 +12,15 @@ import NIOCore
 /// Loop-bound: used only on its event loop, by the connections of that loop.
 final class LoopTimerQueue {
     private let eventLoop: EventLoop
-    /// The loop's clock (an `EmbeddedEventLoop`'s in tests).
-    private let now: () -> NIODeadline
+    /// The loop's clock, which timers are armed by (an `EmbeddedEventLoop`'s in tests).
+    let clock: LoopClock
     private var heap: [DeadlineTimer] = []
     private var scheduled: Scheduled<Void>?
     private var scheduledFor: NIODeadline?
 
-    init(eventLoop: EventLoop, now: @escaping () -> NIODeadline = { .now() }) {
+    init(eventLoop: EventLoop, clock: LoopClock = LoopClock()) {
         self.eventLoop = eventLoop
-        self.now = now
+        self.clock = clock
     }
 
     /// Timers waiting to be looked at.
@@ -63,7 +63,7 @@ final class LoopTimerQueue {
     private func fire() {
         scheduled = nil
         scheduledFor = nil
-        let now = self.now()
+        let now = clock.now
         while let first = heap.first, first.checkAt <= now {
             remove(first)
             first.due(now: now)

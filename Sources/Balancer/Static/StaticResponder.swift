@@ -76,7 +76,7 @@ final class StaticResponder {
         }
         let request = StaticRequest(head)
         let key = StaticFileCache.Key(route: route.index, relative: relative, directory: directory)
-        let now = NIODeadline.now()
+        let now = loop.clock.now
         switch loop.files.lookup(key, now: now) {
         case .fresh(let entry):
             if !serve(from: entry, route, request, response) {
@@ -208,7 +208,7 @@ final class StaticResponder {
         guard let delegate else { return }
         let context = response.context
         let keepAlive = delegate.staticResponseStarting()
-        loop.dates.refresh()
+        loop.refreshDates()
         // A body compressed here is sent whole (the plan's byte counts are the file's).
         let compressedWhole = body.map { (offset: Int64(0), count: $0.byteCount) }
         let slice = plan.writesBody ? (plan.encoding == .gzipOnTheFly ? compressedWhole : plan.body) : nil
@@ -313,7 +313,7 @@ final class StaticResponder {
     private func sendError(_ status: HTTPResponseStatus, _ response: Response, headers: [(String, String)] = []) {
         guard let delegate else { return }
         let keepAlive = delegate.staticResponseStarting()
-        loop.dates.refresh()
+        loop.refreshDates()
         let encoded = LocalResponse.encode(
             status: status,
             version: response.head.version,

@@ -161,7 +161,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         switch machine.clientBecameWritable() {
         case .read(let armReadTimer):
-            if armReadTimer { readTimer?.arm(.now() + readTimeout) }
+            if armReadTimer { readTimer?.arm(after: readTimeout) }
             context.read()
         case .none:
             break
@@ -170,7 +170,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func run(_ action: UpstreamConnectionStateMachine.TimerAction) {
         switch action {
-        case .armReadTimer: readTimer?.arm(.now() + readTimeout)
+        case .armReadTimer: readTimer?.arm(after: readTimeout)
         case .disarmReadTimer: readTimer?.cancel()
         case .none: break
         }
@@ -179,15 +179,21 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - NIO callbacks
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Everything this read leads to (the response relayed, the request logged, timers moved) shares one reading
+        // of the clock.
+        timers.clock.during { received(unwrapInboundIn(data), context: context) }
+    }
+
+    private func received(_ data: ByteBuffer, context: ChannelHandlerContext) {
         switch machine.bytesReceived() {
         case .close:
             // Bytes on an idle connection (nothing was asked): it cannot be trusted with the next request.
             context.close(promise: nil)
         case .relayTunnel:
-            delegate?.upstreamTunnelData(unwrapInboundIn(data))
+            delegate?.upstreamTunnelData(data)
         case .decode(let rearmReadTimer):
-            if rearmReadTimer { readTimer?.arm(.now() + readTimeout) }
-            decoder.feed(unwrapInboundIn(data))
+            if rearmReadTimer { readTimer?.arm(after: readTimeout) }
+            decoder.feed(data)
             processInbound()
         }
     }
@@ -250,7 +256,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         switch machine.writabilityChanged(isWritable: context.channel.isWritable) {
-        case .armSendTimer: sendTimer?.arm(.now() + sendTimeout)
+        case .armSendTimer: sendTimer?.arm(after: sendTimeout)
         case .disarmSendTimer: sendTimer?.disarm()
         }
         delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)

@@ -37,10 +37,10 @@ final class LoopMetricsTests: XCTestCase {
         XCTAssertFalse(old === new, "a changed line is a new object")
 
         let metrics = LoopMetrics()
-        metrics.record(request(to: old, status: 200), in: first)
-        metrics.record(request(to: new, status: 502), in: second)
-        metrics.record(request(to: first.groups[0].servers[0], status: 200), in: first)
-        metrics.record(request(to: nil, status: 404), in: first)
+        metrics.record(request(to: old, status: 200), in: first, now: .now())
+        metrics.record(request(to: new, status: 502), in: second, now: .now())
+        metrics.record(request(to: first.groups[0].servers[0], status: 200), in: first, now: .now())
+        metrics.record(request(to: nil, status: 404), in: first, now: .now())
 
         let figures = metrics.snapshot()
         XCTAssertEqual(figures.totalRequests, 4)

@@ -14,7 +14,7 @@ final class LoopTimerQueueTests: XCTestCase {
 
     override func setUp() {
         loop = EmbeddedEventLoop()
-        queue = LoopTimerQueue(eventLoop: loop, now: { [unowned self] in self.loop.now })
+        queue = LoopTimerQueue(eventLoop: loop, clock: LoopClock(clock: { [unowned self] in self.loop.now }))
         expired = []
     }
 
