@@ -295,7 +295,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
             responder.serve(
-                staticRoute, head: received.head, requestID: request.requestID, snapshot: snapshot, context: context)
+                staticRoute, head: received, requestID: request.requestID, snapshot: snapshot, context: context)
         case .answer(let answer, let close):
             timer?.disarm()
             sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)

@@ -62,14 +62,14 @@ final class StaticResponder {
     /// Answers `head` (GET or HEAD, checked by the state machine) from `route`'s files.
     func serve(
         _ route: StaticRoute,
-        head: HTTPRequestHead,
+        head: HTTP1RequestHead,
         requestID: String,
         snapshot: ProxySnapshot,
         context: ChannelHandlerContext
     ) {
         generation &+= 1
         let response = Response(head: head, requestID: requestID, snapshot: snapshot, context: context)
-        let path = StaticPath.resolve(uri: head.uri, hiddenFiles: route.config.hiddenFiles)
+        let path = StaticPath.resolve(uri: head.head.uri, hiddenFiles: route.config.hiddenFiles)
         guard case .file(let relative, let directory) = path else {
             sendError(.notFound, response)
             return
@@ -141,7 +141,7 @@ final class StaticResponder {
     ) {
         let generation = self.generation
         let allocator = response.context.channel.allocator
-        let uri = response.head.uri
+        let uri = response.uri
         let previousResolution = previous?.resolution
         NIOThreadPool.singleton.runIfActive(eventLoop: response.context.eventLoop) {
             StaticFileLoader.load(
@@ -180,12 +180,24 @@ final class StaticResponder {
         }
     }
 
-    /// The request being answered.
+    /// The request being answered: what of its head the answer needs, not the head (whose header lines are read
+    /// once, into the `StaticRequest`).
     private struct Response {
-        var head: HTTPRequestHead
+        var uri: String
+        var version: HTTPVersion
+        var isHead: Bool
         var requestID: String
         var snapshot: ProxySnapshot
         var context: ChannelHandlerContext
+
+        init(head: HTTP1RequestHead, requestID: String, snapshot: ProxySnapshot, context: ChannelHandlerContext) {
+            uri = head.head.uri
+            version = head.version
+            isHead = head.head.method == .HEAD
+            self.requestID = requestID
+            self.snapshot = snapshot
+            self.context = context
+        }
     }
 
     /// `fixedLines`: the plan's head lines from `Content-Type` to `Cache-Control` when a prepared answer has them.
@@ -220,7 +232,7 @@ final class StaticResponder {
         StaticResponseHead.write(
             plan,
             contentLength: plan.status == .notModified ? nil : plan.contentLength ?? body?.byteCount,
-            version: response.head.version,
+            version: response.version,
             keepAlive: keepAlive,
             requestID: response.requestID,
             snapshot: response.snapshot,
@@ -316,7 +328,7 @@ final class StaticResponder {
         loop.dates.refresh()
         let encoded = LocalResponse.encode(
             status: status,
-            version: response.head.version,
+            version: response.version,
             close: !keepAlive,
             requestID: response.requestID,
             snapshot: response.snapshot,
@@ -324,7 +336,7 @@ final class StaticResponder {
             allocator: response.context.channel.allocator,
             extraHeaders: headers,
             connectionHeader: delegate.connectionHeader,
-            isHeadRequest: response.head.method == .HEAD
+            isHeadRequest: response.isHead
         )
         finish(status, bodyBytes: Int64(encoded.bodyBytes), response.context.writeAndFlush(NIOAny(encoded.bytes)))
     }

@@ -158,7 +158,7 @@ extension ProxyStateMachine {
             framing: framing,
             idempotent: ProxyStateMachine.isIdempotent(request.head.method)
         )
-        proxied.isUpgrade = WebSocketUpgrade.isRequest(request.head)
+        proxied.isUpgrade = WebSocketUpgrade.isRequest(request)
         proxied.startedAt = now
         proxied.attempts = 1
         switch framing {

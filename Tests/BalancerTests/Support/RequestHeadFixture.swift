@@ -21,6 +21,18 @@ enum RequestHeadFixture {
         for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
         return try decode(text + "\r\n")
     }
+
+    /// The same, for a test that cannot throw: a head that does not parse fails the test (and comes back empty).
+    static func decoded(
+        _ head: HTTPRequestHead, file: StaticString = #filePath, line: UInt = #line
+    ) -> HTTP1RequestHead {
+        do {
+            return try decode(head)
+        } catch {
+            XCTFail("the test's request head does not parse: \(head)", file: file, line: line)
+            return try! decode("GET / HTTP/1.1\r\n\r\n")
+        }
+    }
 }
 
 extension ProxyStateMachine {

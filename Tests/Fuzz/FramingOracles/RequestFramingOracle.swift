@@ -49,7 +49,7 @@
                 switch event {
                 case .head(let received):
                     guard case .success(let bodyFraming) = received.checked else { return false }  // 400, then close
-                    let upgrade = WebSocketUpgrade.isRequest(received.head)
+                    let upgrade = WebSocketUpgrade.isRequest(received)
                     var head = ByteBuffer()
                     ForwardedRequest.writeUpstreamHead(
                         received,
