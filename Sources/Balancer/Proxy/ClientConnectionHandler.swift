@@ -226,9 +226,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
-        let head = received.head
         snapshot = loop.snapshot
-        request.begin(head, at: .now())
+        request.begin(received, at: .now())
         if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
             request.requestID = id
         } else {
@@ -245,9 +244,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             request.cache = snapshot.routeCache[index]
             staticRoute = snapshot.routeFiles[index]
             edits = snapshot.routeEdits[index]
-            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
-                .accepts(.gzip)
-            {
+            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(received.first(.acceptEncoding)).accepts(.gzip) {
                 gzipOffer = gzip
             }
         }

@@ -69,7 +69,7 @@ final class StaticResponder {
     ) {
         generation &+= 1
         let response = Response(head: head, requestID: requestID, snapshot: snapshot, context: context)
-        let path = StaticPath.resolve(uri: head.head.uri, hiddenFiles: route.config.hiddenFiles)
+        let path = StaticPath.resolve(uri: head.uri, hiddenFiles: route.config.hiddenFiles)
         guard case .file(let relative, let directory) = path else {
             sendError(.notFound, response)
             return
@@ -191,9 +191,9 @@ final class StaticResponder {
         var context: ChannelHandlerContext
 
         init(head: HTTP1RequestHead, requestID: String, snapshot: ProxySnapshot, context: ChannelHandlerContext) {
-            uri = head.head.uri
+            uri = head.uri
             version = head.version
-            isHead = head.head.method == .HEAD
+            isHead = head.method == .HEAD
             self.requestID = requestID
             self.snapshot = snapshot
             self.context = context

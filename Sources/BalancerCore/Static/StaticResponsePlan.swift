@@ -42,7 +42,7 @@ package struct StaticRequest: Sendable {
         // §13.1.5: If-Range without Range is ignored.
         if range != nil { conditional.ifRange = ifRange.map(ConditionalRequest.IfRange.init) }
         self.init(
-            isHead: head.head.method == .HEAD,
+            isHead: head.method == .HEAD,
             conditional: conditional,
             range: range,
             accepted: acceptEncoding.map(AcceptedEncodings.init) ?? .identityOnly
