@@ -232,9 +232,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
-        let head = received.head
         snapshot = loop.snapshot
-        request.begin(head, at: loop.clock.now)
+        request.begin(received, at: loop.clock.now)
         if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
             request.requestID = RequestID(id)
         } else {
@@ -251,9 +250,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             request.cache = snapshot.routeCache[index]
             staticRoute = snapshot.routeFiles[index]
             edits = snapshot.routeEdits[index]
-            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(head.headers.first(name: "accept-encoding"))
-                .accepts(.gzip)
-            {
+            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(received.first(.acceptEncoding)).accepts(.gzip) {
                 gzipOffer = gzip
             }
         }
@@ -301,7 +298,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
             responder.serve(
-                staticRoute, head: received.head, requestID: request.requestID, snapshot: snapshot, context: context)
+                staticRoute, head: received, requestID: request.requestID, snapshot: snapshot, context: context)
         case .answer(let answer, let close):
             timer?.disarm()
             sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)

@@ -9,8 +9,8 @@ extension RequestRecord {
             request: headInProgress ? requestLine : nil,
             status: status,
             bodyBytesSent: bytesSent,
-            referer: head.headers.first(name: "referer"),
-            userAgent: head.headers.first(name: "user-agent"),
+            referer: head.first(.referer),
+            userAgent: head.first(.userAgent),
             upstream: upstreamServer.map { AccessLogEntry.Upstream(address: $0.name, status: upstreamStatus) },
             requestTimeMicros: (now - start).nanoseconds / 1000,
             requestID: requestID

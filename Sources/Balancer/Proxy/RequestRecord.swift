@@ -1,10 +1,11 @@
 import BalancerCore
 import NIOCore
-import NIOHTTP1
 
 /// What the handler remembers about the request in progress (for rewriting, retries and the access log).
 struct RequestRecord {
-    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    /// The head as received: a view of its bytes and its located lines, so keeping it copies nothing, and the
+    /// access log reads the lines it writes from it.
+    var head = Self.idleHead
     /// The head sent upstream, written once and sent again as it is on a retry.
     var forwardedHead = ByteBuffer()
     /// Whether the body goes upstream chunked.
@@ -30,12 +31,12 @@ struct RequestRecord {
     var answerOmitsBody: Bool { headInProgress && head.method == .HEAD }
 
     /// What an idle connection's record holds: shared, so putting it in place allocates nothing.
-    private static let idleHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    private static let idleHead = HTTP1RequestHead(method: .GET, uri: "/", version: .http1_1)
     private static let noBytes = ByteBuffer()
 
-    /// Lets go of what only the request in progress needed, its head (with its list of header lines), the head
-    /// sent upstream and its id, once it is logged: an idle keep-alive connection then holds none of them (about
-    /// 800 bytes).
+    /// Lets go of what only the request in progress needed, its head (a view of the bytes it was read from, and its
+    /// list of header lines), the head sent upstream and its id, once it is logged: an idle keep-alive connection
+    /// then holds none of them, and the connection's receive buffer is free for the next read.
     mutating func release() {
         head = Self.idleHead
         forwardedHead = Self.noBytes
@@ -44,7 +45,7 @@ struct RequestRecord {
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
     /// head per request only to throw it away.
-    mutating func begin(_ head: HTTPRequestHead, at start: NIODeadline) {
+    mutating func begin(_ head: HTTP1RequestHead, at start: NIODeadline) {
         self.head = head
         self.start = start
         requestID = .none

@@ -62,7 +62,7 @@ final class StaticResponder {
     /// Answers `head` (GET or HEAD, checked by the state machine) from `route`'s files.
     func serve(
         _ route: StaticRoute,
-        head: HTTPRequestHead,
+        head: HTTP1RequestHead,
         requestID: RequestID,
         snapshot: ProxySnapshot,
         context: ChannelHandlerContext
@@ -141,7 +141,7 @@ final class StaticResponder {
     ) {
         let generation = self.generation
         let allocator = response.context.channel.allocator
-        let uri = response.head.uri
+        let uri = response.uri
         let previousResolution = previous?.resolution
         NIOThreadPool.singleton.runIfActive(eventLoop: response.context.eventLoop) {
             StaticFileLoader.load(
@@ -180,12 +180,24 @@ final class StaticResponder {
         }
     }
 
-    /// The request being answered.
+    /// The request being answered: what of its head the answer needs, not the head (whose header lines are read
+    /// once, into the `StaticRequest`).
     private struct Response {
-        var head: HTTPRequestHead
+        var uri: String
+        var version: HTTPVersion
+        var isHead: Bool
         var requestID: RequestID
         var snapshot: ProxySnapshot
         var context: ChannelHandlerContext
+
+        init(head: HTTP1RequestHead, requestID: RequestID, snapshot: ProxySnapshot, context: ChannelHandlerContext) {
+            uri = head.uri
+            version = head.version
+            isHead = head.method == .HEAD
+            self.requestID = requestID
+            self.snapshot = snapshot
+            self.context = context
+        }
     }
 
     /// `fixedLines`: the plan's head lines from `Content-Type` to `Cache-Control` when a prepared answer has them.
@@ -220,7 +232,7 @@ final class StaticResponder {
         StaticResponseHead.write(
             plan,
             contentLength: plan.status == .notModified ? nil : plan.contentLength ?? body?.byteCount,
-            version: response.head.version,
+            version: response.version,
             keepAlive: keepAlive,
             requestID: response.requestID,
             snapshot: response.snapshot,
@@ -316,7 +328,7 @@ final class StaticResponder {
         loop.refreshDates()
         let encoded = LocalResponse.encode(
             status: status,
-            version: response.head.version,
+            version: response.version,
             close: !keepAlive,
             requestID: response.requestID,
             snapshot: response.snapshot,
@@ -324,7 +336,7 @@ final class StaticResponder {
             allocator: response.context.channel.allocator,
             extraHeaders: headers,
             connectionHeader: delegate.connectionHeader,
-            isHeadRequest: response.head.method == .HEAD
+            isHeadRequest: response.isHead
         )
         finish(status, bodyBytes: Int64(encoded.bodyBytes), response.context.writeAndFlush(NIOAny(encoded.bytes)))
     }

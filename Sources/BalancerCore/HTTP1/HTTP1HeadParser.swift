@@ -46,15 +46,12 @@ package enum HTTP1HeadParser {
         guard i + 1 < count, bytes[i] == HTTP1Bytes.cr, bytes[i + 1] == HTTP1Bytes.lf else {
             throw .invalidRequestLine
         }
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(12)
-        let (fields, connection) = try locateFields(bytes, from: i + 2) { name, value in
-            headers.append(
-                (string(bytes, name.lowerBound, name.upperBound), string(bytes, value.lowerBound, value.upperBound))
-            )
-        }
+        // No text is made of the header lines: the few values a decision needs are read from `bytes` on demand.
+        let (fields, connection) = try locateFields(bytes, from: i + 2)
         return HTTP1RequestHead(
-            head: HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers)),
+            method: method,
+            uri: uri,
+            version: version,
             requestLine: requestLine,
             fields: fields,
             bytes: ByteBuffer(),
@@ -91,7 +88,7 @@ package enum HTTP1HeadParser {
             i += 1
         }
         guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
-        let (fields, connection) = try locateFields(bytes, from: i + 2) { _, _ in }
+        let (fields, connection) = try locateFields(bytes, from: i + 2)
         return HTTP1ResponseHead(
             version: version,
             status: code,
@@ -102,12 +99,10 @@ package enum HTTP1HeadParser {
         )
     }
 
-    /// The header lines from `start`, located and classified, and what their `Connection` tokens say; `each` also
-    /// sees every line's name and value.
+    /// The header lines from `start`, located and classified, and what their `Connection` tokens say.
     private static func locateFields(
         _ bytes: UnsafeRawBufferPointer,
-        from start: Int,
-        _ each: (Range<Int>, Range<Int>) -> Void
+        from start: Int
     ) throws(HTTP1ParseError) -> ([HTTP1HeaderField], HTTP1ConnectionTokens) {
         var fields: [HTTP1HeaderField] = []
         fields.reserveCapacity(12)
@@ -117,7 +112,6 @@ package enum HTTP1HeadParser {
             let kind = HeaderName.classify(UnsafeBufferPointer(rebasing: typed[name]))
             if kind == .connection { connection.read(bytes, value) }
             fields.append(HTTP1HeaderField(kind: kind, name: name, value: value))
-            each(name, value)
         }
         return (fields, connection)
     }

@@ -6,7 +6,7 @@ extension HTTP1RequestHead {
             let line = source[requestLine]
             guard let space = line.firstIndex(of: HTTP1Bytes.sp), line.index(after: space) < line.endIndex,
                 line[line.index(after: space)] == UInt8(ascii: "/")
-            else { return head.uri }
+            else { return uri }
             return String(decoding: UnsafeRawBufferPointer(rebasing: line[line.index(after: space)...]), as: UTF8.self)
         }
     }

@@ -33,7 +33,7 @@ package enum ForwardedRequest {
             let line = UnsafeRawBufferPointer(rebasing: source[request.requestLine])
             if normalizePath && request.targetWasNormalized, let space = line.firstIndex(of: HTTP1Bytes.sp) {
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: line[...space]))
-                out.writeString(request.head.uri)
+                out.writeString(request.uri)
             } else {
                 out.writeBytes(line)
             }
@@ -82,9 +82,7 @@ package enum ForwardedRequest {
         if let edits { out.writeBytes(edits.lines) }
         if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }
         let framing = request.framing
-        if framing == .none, request.head.method == .POST || request.head.method == .PUT
-            || request.head.method == .PATCH
-        {
+        if framing == .none, request.method == .POST || request.method == .PUT || request.method == .PATCH {
             // A body-less request of a method that usually has one says so, as nginx does.
             HTTP1Framing.contentLength(0).writeLine(into: &out)
         } else {

@@ -150,15 +150,15 @@ extension ProxyStateMachine {
         var wait: TimeAmount?
         if case .delay(let delay) = verdict { wait = delay }
         if servesFiles && wait == nil {
-            return fileRequestReceived(request.head.method, framing: framing, keepAlive: keepAlive)
+            return fileRequestReceived(request.method, framing: framing, keepAlive: keepAlive)
         }
         var proxied = Request(
             policy: policy,
             clientKeepAlive: request.isKeepAlive,
             framing: framing,
-            idempotent: ProxyStateMachine.isIdempotent(request.head.method)
+            idempotent: ProxyStateMachine.isIdempotent(request.method)
         )
-        proxied.isUpgrade = WebSocketUpgrade.isRequest(request.head)
+        proxied.isUpgrade = WebSocketUpgrade.isRequest(request)
         proxied.startedAt = now
         proxied.attempts = 1
         switch framing {
@@ -170,7 +170,7 @@ extension ProxyStateMachine {
             // The body is not read meanwhile, so no body timeout runs until the request goes on; a request for
             // files waits the same way, and is served when the delay is over.
             proxied.delayed = true
-            proxied.fileMethod = servesFiles ? request.head.method : nil
+            proxied.fileMethod = servesFiles ? request.method : nil
             state = .proxying(proxied)
             return .delay(wait, timer: .disarm)
         }

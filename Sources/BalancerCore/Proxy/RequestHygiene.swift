@@ -32,7 +32,7 @@ package enum RequestHygiene {
         }
     }
 
-    /// Checks `request`, normalises its target into `request.head.uri` (see `HTTP1Target`), and returns its body
+    /// Checks `request`, normalises its target into `request.uri` (see `HTTP1Target`), and returns its body
     /// framing or the reason it must be refused. The decoder has already bounded the head's size.
     package static func check(_ request: inout HTTP1RequestHead) -> Result<HTTP1Framing, Violation> {
         var host: HTTP1HeaderField?
@@ -58,19 +58,19 @@ package enum RequestHygiene {
         if let host, !request.bytes.withUnsafeReadableBytes({ HostSyntax.isValid(UnsafeRawBufferPointer(rebasing: $0[host.value])) }) {
             return .failure(.invalidHost)
         }
-        switch HTTP1Target.normalize(request.head.uri) {
+        switch HTTP1Target.normalize(request.uri) {
         case .failure:
             return .failure(.invalidTarget)
         case .success(let normalized):
-            if normalized.isAsterisk && request.head.method != .OPTIONS { return .failure(.invalidTarget) }
+            if normalized.isAsterisk && request.method != .OPTIONS { return .failure(.invalidTarget) }
             if let authority = normalized.authority {
                 guard HostSyntax.isValid(authority) else { return .failure(.invalidHost) }
                 if let host, request.value(of: host).lowercased() != authority.lowercased() {
                     return .failure(.hostMismatch)
                 }
             }
-            if let target = normalized.target, target != request.head.uri {
-                request.head.uri = target
+            if let target = normalized.target, target != request.uri {
+                request.uri = target
                 request.targetWasNormalized = true
             }
         }

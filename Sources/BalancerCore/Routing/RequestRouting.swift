@@ -18,10 +18,10 @@ package final class RequestRouting: Sendable {
 
     /// The verdict for `request`, received on a listener that does `edge`.
     package func verdict(for request: HTTP1RequestHead, on edge: ListenerEdge) -> RouteVerdict {
-        let uri = request.head.uri
+        let uri = request.uri
         if let redirect = edge.redirect {
             let decision = redirect.decide(
-                method: request.head.method, host: Self.host(of: request), requestURI: request.requestURI,
+                method: request.method, host: Self.host(of: request), requestURI: request.requestURI,
                 path: Router.path(of: uri))
             switch decision {
             case .redirect(let answer): return .answer(answer)

@@ -1,5 +1,4 @@
 import NIOHTTP1
-import Shared
 
 /// The request fields a file's answer depends on, read once from the head.
 package struct StaticRequest: Sendable {
@@ -15,18 +14,20 @@ package struct StaticRequest: Sendable {
         self.accepted = accepted
     }
 
-    /// Reads the fields from `head` in one pass over its header lines (a request usually carries none of them, so
-    /// each line costs a length compare); the first line of each name counts, as `HTTPHeaders.first(name:)` reads.
-    package init(_ head: HTTPRequestHead) {
+    /// Reads the fields from `head` in one pass over its header lines, found by the kind they were classified as
+    /// while parsing (a request usually carries none of them); only their values are made into text. The first line
+    /// of each name counts.
+    package init(_ head: HTTP1RequestHead) {
         var conditional = ConditionalRequest()
         var range: String?
         var ifRange: String?
         var acceptEncoding: String?
         var seen = Field()
-        for (name, value) in head.headers {
-            guard let field = Field(name: name.utf8), !seen.contains(field) else { continue }
-            seen.insert(field)
-            switch field {
+        for field in head.fields {
+            guard let bit = Field(field.kind), !seen.contains(bit) else { continue }
+            seen.insert(bit)
+            let value = head.value(of: field)
+            switch field.kind {
             case .range: range = value
             case .ifMatch: conditional.ifMatch = EntityTag.parseList(value)
             case .ifNoneMatch: conditional.ifNoneMatch = EntityTag.parseList(value)
@@ -61,22 +62,18 @@ package struct StaticRequest: Sendable {
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
 
-        /// The field `name` (any case) is, if it is one of them; the length rules out most names at once.
-        init?(name: String.UTF8View) {
-            let candidate: (Field, StaticString)
-            switch name.count {
-            case 5: candidate = (.range, "range")
-            case 8: candidate = HTTPBytes.lowercased(name.last ?? 0) == UInt8(ascii: "e")
-                ? (.ifRange, "if-range") : (.ifMatch, "if-match")
-            case 13: candidate = (.ifNoneMatch, "if-none-match")
-            case 15: candidate = (.acceptEncoding, "accept-encoding")
-            case 17: candidate = (.ifModifiedSince, "if-modified-since")
-            case 19: candidate = (.ifUnmodifiedSince, "if-unmodified-since")
+        /// The field a line of `kind` is, if it is one of them.
+        init?(_ kind: HeaderName) {
+            switch kind {
+            case .range: self = .range
+            case .ifMatch: self = .ifMatch
+            case .ifNoneMatch: self = .ifNoneMatch
+            case .ifModifiedSince: self = .ifModifiedSince
+            case .ifUnmodifiedSince: self = .ifUnmodifiedSince
+            case .ifRange: self = .ifRange
+            case .acceptEncoding: self = .acceptEncoding
             default: return nil
             }
-            let expected = UnsafeRawBufferPointer(start: candidate.1.utf8Start, count: candidate.1.utf8CodeUnitCount)
-            guard HTTPBytes.equalsIgnoringCase(name, expected) else { return nil }
-            self = candidate.0
         }
     }
 

@@ -1,8 +1,8 @@
 import NIOCore
-import NIOHTTP1
 import XCTest
 
 @testable import Balancer
+@testable import BalancerCore
 
 /// What an access-log line says about the request it answers: the request line it got, or `"-"` when the answer
 /// went to bytes that never made a request head (the previous request on the connection must not be named).
@@ -14,30 +14,54 @@ final class AccessLogEntryTests: XCTestCase {
         return buffer.readString(length: buffer.readableBytes) ?? ""
     }
 
-    func testARequestInProgressIsNamedByItsRequestLine() {
+    func testARequestInProgressIsNamedByItsRequestLine() throws {
         var record = RequestRecord()
-        record.begin(HTTPRequestHead(version: .http1_0, method: .POST, uri: "/api/x?a=1"), at: .now())
+        record.begin(try RequestHeadFixture.decode("POST /api/x?a=1 HTTP/1.0\r\n\r\n"), at: .now())
         record.status = 201
         XCTAssertTrue(combined(record).contains("] \"POST /api/x?a=1 HTTP/1.0\" 201 "), combined(record))
     }
 
-    func testAnAnswerWithoutAHeadNamesNoRequest() {
+    /// `Referer` and `User-Agent` are read from the received head when the line is written: the first of each, in
+    /// any case, as received.
+    func testRefererAndUserAgentComeFromTheReceivedHead() throws {
         var record = RequestRecord()
-        record.begin(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/previous"), at: .now())
+        record.begin(
+            try RequestHeadFixture.decode(
+                "GET / HTTP/1.1\r\nHost: h\r\nuser-agent:  t/1 (x)  \r\nREFERER: https://a.example/p\r\n"
+                    + "Referer: https://b.example/\r\n\r\n"),
+            at: .now())
+        record.status = 200
+        let line = combined(record)
+        XCTAssertTrue(line.contains(" \"https://a.example/p\" \"t/1 (x)\""), line)
+
+        var bare = RequestRecord()
+        bare.begin(try RequestHeadFixture.decode("GET / HTTP/1.1\r\nHost: h\r\n\r\n"), at: .now())
+        bare.status = 200
+        XCTAssertTrue(combined(bare).contains(" \"-\" \"-\""), combined(bare))
+    }
+
+    func testAnAnswerWithoutAHeadNamesNoRequest() throws {
+        var record = RequestRecord()
+        let previous = "GET /previous HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\n\r\n"
+        record.begin(try RequestHeadFixture.decode(previous), at: .now())
         record.headInProgress = false  // the previous request was logged; then a malformed one got a 400
         record.release()
         record.status = 400
         let line = combined(record)
         XCTAssertTrue(line.contains("] \"-\" 400 "), line)
         XCTAssertFalse(line.contains("/previous"), line)
+        XCTAssertFalse(line.contains("\"u\""), line)
     }
 
-    func testReleasingTheRecordKeepsNoHeadOfTheLastRequest() {
+    func testReleasingTheRecordKeepsNoHeadOfTheLastRequest() throws {
         var record = RequestRecord()
-        record.begin(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/long/path"), at: .now())
+        record.begin(try RequestHeadFixture.decode("GET /long/path HTTP/1.1\r\nHost: h\r\n\r\n"), at: .now())
         record.forwardedHead = ByteBuffer(string: "GET /long/path HTTP/1.1\r\n\r\n")
         record.release()
         XCTAssertEqual(record.head.uri, "/")
+        XCTAssertEqual(record.head.bytes.readableBytes, 0, "no view of the received bytes is kept")
+        XCTAssertEqual(record.head.bytes.capacity, 0)
+        XCTAssertTrue(record.head.fields.isEmpty)
         XCTAssertEqual(record.forwardedHead.readableBytes, 0)
     }
 }

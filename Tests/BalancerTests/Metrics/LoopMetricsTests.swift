@@ -19,7 +19,7 @@ final class LoopMetricsTests: XCTestCase {
 
     private func request(to server: UpstreamServer?, status: Int) -> RequestRecord {
         var record = RequestRecord()
-        record.begin(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), at: .now())
+        record.begin(HTTP1RequestHead(method: .GET, uri: "/", version: .http1_1), at: .now())
         record.status = status
         record.upstreamStatus = server == nil ? nil : status
         record.upstreamServer = server

@@ -34,14 +34,17 @@ final class StaticResponsePlanTests: XCTestCase {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: file.requestPath, headers: HTTPHeaders(headers))
         let rules = StaticCacheRules(
             config: StaticRouteConfig(root: "/srv/web"), cacheStatic: cacheStatic.map(StaticCachePolicy.init))
-        return StaticResponsePlan.decide(StaticRequest(head), file: file, gzip: gzip, cacheRules: rules)
+        return StaticResponsePlan.decide(
+            StaticRequest(RequestHeadFixture.decoded(head)), file: file, gzip: gzip, cacheRules: rules)
     }
 
     /// The request's fields are read in one pass: names in any case, the first of each, `If-Range` only with a
     /// `Range`, and what makes a request unconditional (so a prepared answer may serve it).
     func testTheRequestFieldsAreReadInOnePass() {
         func request(_ headers: [(String, String)], method: HTTPMethod = .GET) -> StaticRequest {
-            StaticRequest(HTTPRequestHead(version: .http1_1, method: method, uri: "/", headers: HTTPHeaders(headers)))
+            StaticRequest(
+                RequestHeadFixture.decoded(
+                    HTTPRequestHead(version: .http1_1, method: method, uri: "/", headers: HTTPHeaders(headers))))
         }
         let plain = request([("Host", "a"), ("User-Agent", "x"), ("Accept", "*/*")])
         XCTAssertTrue(plain.isUnconditionalWhole)

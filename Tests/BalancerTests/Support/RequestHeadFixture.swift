@@ -21,6 +21,28 @@ enum RequestHeadFixture {
         for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
         return try decode(text + "\r\n")
     }
+
+    /// The same, for a test that cannot throw: a head that does not parse fails the test (and comes back empty).
+    static func decoded(
+        _ head: HTTPRequestHead, file: StaticString = #filePath, line: UInt = #line
+    ) -> HTTP1RequestHead {
+        do {
+            return try decode(head)
+        } catch {
+            XCTFail("the test's request head does not parse: \(head)", file: file, line: line)
+            return HTTP1RequestHead(method: head.method, uri: head.uri, version: head.version)
+        }
+    }
+
+    /// NIO's head for the same lines as `request`, for comparing a verdict with NIO's own.
+    static func nioHead(_ request: HTTP1RequestHead) -> HTTPRequestHead {
+        let headers = request.fields.map { field in
+            (request.bytes.getString(at: request.bytes.readerIndex + field.name.lowerBound, length: field.name.count)
+                ?? "", request.value(of: field))
+        }
+        return HTTPRequestHead(
+            version: request.version, method: request.method, uri: request.uri, headers: HTTPHeaders(headers))
+    }
 }
 
 extension ProxyStateMachine {

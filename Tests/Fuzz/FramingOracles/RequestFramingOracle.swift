@@ -49,7 +49,7 @@
                 switch event {
                 case .head(let received):
                     guard case .success(let bodyFraming) = received.checked else { return false }  // 400, then close
-                    let upgrade = WebSocketUpgrade.isRequest(received.head)
+                    let upgrade = WebSocketUpgrade.isRequest(received)
                     var head = ByteBuffer()
                     ForwardedRequest.writeUpstreamHead(
                         received,
@@ -60,10 +60,10 @@
                     )
                     wire.write(head)
                     framing = bodyFraming == .chunked ? .chunked : .raw
-                    current = Forwarded(method: received.head.method, uri: received.head.uri)
+                    current = Forwarded(method: received.method, uri: received.uri)
                     // After a WebSocket upgrade or a CONNECT the upstream may switch protocols: what follows on the
                     // connection is no longer HTTP to either side, so the comparison ends with this request.
-                    endsHTTP = upgrade || received.head.method == .CONNECT
+                    endsHTTP = upgrade || received.method == .CONNECT
                 case .body(let part):
                     wire.context.writeBodyPart(part, framing: framing)
                     current?.body.writeImmutableBuffer(part)
