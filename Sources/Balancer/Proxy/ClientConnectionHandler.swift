@@ -423,7 +423,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 delegate: self,
                 readTimeout: snapshot.readTimeout,
                 sendTimeout: snapshot.sendTimeout,
-                isHeadRequest: request.head.method == .HEAD
+                isHeadRequest: request.isHeadRequest
             )
             connection.sendHead(request.forwardedHead, chunked: request.forwardedChunked)
             for part in body { connection.sendBody(part) }
@@ -495,18 +495,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         var buffer = context.channel.allocator.buffer(capacity: room)
         gzip = nil
         if let offer = gzipOffer,
-            ProxiedCompression.shouldCompress(head, isHeadRequest: request.head.method == .HEAD, config: offer)
+            ProxiedCompression.shouldCompress(head, isHeadRequest: request.isHeadRequest, config: offer)
         {
             gzip = try? GzipEncoder(level: offer.level, allocator: context.channel.allocator)
         }
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
-            clientVersion: request.head.version,
+            clientVersion: request.version,
             clientKeepAlive: clientKeepAlive,
-            isHeadRequest: request.head.method == .HEAD,
+            isHeadRequest: request.isHeadRequest,
             requestID: request.requestID,
             cache: request.cache,
-            uri: request.head.uri,
+            uri: request.head?.uri ?? "/",
             snapshot: snapshot,
             dates: loop.dates,
             compressed: gzip != nil,
@@ -631,7 +631,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         let action = machine.localResponseWritten()
         let response = LocalResponse.encode(
             status: status,
-            version: request.head.version,
+            version: request.version,
             close: close || !isKeepOpen(action),
             requestID: request.requestID,
             snapshot: snapshot,
@@ -686,7 +686,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             log.append(
                 request.accessLogEntry(clientAddress: identity.lines.address, now: loop.clock.now), dates: loop.dates)
         }
-        request.headInProgress = false
         request.release()
     }
 }

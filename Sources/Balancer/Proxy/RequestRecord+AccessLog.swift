@@ -6,18 +6,18 @@ extension RequestRecord {
     func accessLogEntry(clientAddress: String, now: NIODeadline) -> AccessLogEntry {
         AccessLogEntry(
             clientAddress: clientAddress,
-            request: headInProgress ? requestLine : nil,
+            request: head.map(Self.requestLine),
             status: status,
             bodyBytesSent: bytesSent,
-            referer: head.first(.referer),
-            userAgent: head.first(.userAgent),
+            referer: head?.first(.referer),
+            userAgent: head?.first(.userAgent),
             upstream: upstreamServer.map { AccessLogEntry.Upstream(address: $0.name, status: upstreamStatus) },
             requestTimeMicros: (now - start).nanoseconds / 1000,
             requestID: requestID
         )
     }
 
-    private var requestLine: AccessLogEntry.RequestLine {
+    private static func requestLine(_ head: HTTP1RequestHead) -> AccessLogEntry.RequestLine {
         AccessLogEntry.RequestLine(
             method: head.method.rawValue,
             uri: head.uri,

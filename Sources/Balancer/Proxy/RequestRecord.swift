@@ -1,11 +1,14 @@
 import BalancerCore
 import NIOCore
+import NIOHTTP1
 
 /// What the handler remembers about the request in progress (for rewriting, retries and the access log).
 struct RequestRecord {
-    /// The head as received: a view of its bytes and its located lines, so keeping it copies nothing, and the
-    /// access log reads the lines it writes from it.
-    var head = Self.idleHead
+    /// The head as received, while its request is in progress: a view of its bytes and its located lines, so
+    /// keeping it copies nothing, and the access log reads the lines it writes from it. nil from the moment the
+    /// request is logged: a response to bytes that never made a head (a malformed request line, a header timeout)
+    /// finds none, and so is not taken for the answer to the previous request's method.
+    var head: HTTP1RequestHead?
     /// The head sent upstream, written once and sent again as it is on a retry.
     var forwardedHead = ByteBuffer()
     /// Whether the body goes upstream chunked.
@@ -21,24 +24,23 @@ struct RequestRecord {
     /// The server of the last attempt (its display name goes to the access log; the metrics count by it).
     var upstreamServer: UpstreamServer?
     var keepAlive = true
-    /// `head` is the request being answered: set when a head is parsed, cleared once its response is logged. A
-    /// response to bytes that never made a head (a malformed request line, a header timeout) finds it false, and
-    /// so is not taken for the answer to the previous request's method.
-    var headInProgress = false
-
     /// The answer must not carry a body (RFC 9110 §9.3.2): a HEAD request's head, with the length a GET would get.
     /// A request whose head could not be parsed has no method we know of, and gets the body.
-    var answerOmitsBody: Bool { headInProgress && head.method == .HEAD }
+    var answerOmitsBody: Bool { isHeadRequest }
 
-    /// What an idle connection's record holds: shared, so putting it in place allocates nothing.
-    private static let idleHead = HTTP1RequestHead(method: .GET, uri: "/", version: .http1_1)
+    /// The request in progress is a HEAD.
+    var isHeadRequest: Bool { head?.method == .HEAD }
+
+    /// The version answers are written in: the request's, or 1.1 for bytes that made no head.
+    var version: HTTPVersion { head?.version ?? .http1_1 }
+
     private static let noBytes = ByteBuffer()
 
     /// Lets go of what only the request in progress needed, its head (a view of the bytes it was read from, and its
     /// list of header lines), the head sent upstream and its id, once it is logged: an idle keep-alive connection
     /// then holds none of them, and the connection's receive buffer is free for the next read.
     mutating func release() {
-        head = Self.idleHead
+        head = nil
         forwardedHead = Self.noBytes
         requestID = .none
     }
@@ -58,6 +60,5 @@ struct RequestRecord {
         upstreamServer = nil
         keepAlive = true
         forwardedChunked = false
-        headInProgress = true
     }
 }

@@ -11,7 +11,7 @@ import NIOCore
 final class StaticPreparedAnswer {
     let isHead: Bool
     let accepted: AcceptedEncodings
-    let plan: StaticResponsePlan
+    let sending: StaticSending
     let body: StaticBody?
     let fixedLines: ByteBuffer
 
@@ -21,10 +21,11 @@ final class StaticPreparedAnswer {
     init(request: StaticRequest, plan: StaticResponsePlan, body: StaticBody?, allocator: ByteBufferAllocator) {
         self.isHead = request.isHead
         self.accepted = request.accepted
-        self.plan = plan
+        let sending = StaticSending(plan, body: body)
+        self.sending = sending
         self.body = body
         var lines = allocator.buffer(capacity: 256)
-        StaticResponseHead.writeFixedLines(plan, contentLength: plan.contentLength ?? body?.byteCount, into: &lines)
+        StaticResponseHead.writeFixedLines(plan, contentLength: sending.headLength, into: &lines)
         self.fixedLines = lines
     }
 

@@ -98,7 +98,7 @@ final class StaticResponder {
     ) -> Bool {
         let unconditional = request.isUnconditionalWhole
         if unconditional, let answer = entry.preparedAnswer(to: request) {
-            send(answer.plan, body: answer.body, response, fixedLines: answer.fixedLines)
+            send(answer, response)
             return true
         }
         switch entry.resolution {
@@ -123,7 +123,7 @@ final class StaticResponder {
             let answer = StaticPreparedAnswer(
                 request: request, plan: plan, body: body, allocator: response.context.channel.allocator)
             entry.keep(answer)
-            send(plan, body: body, response, fixedLines: answer.fixedLines)
+            send(answer, response)
         }
         return true
     }
@@ -190,7 +190,9 @@ final class StaticResponder {
         var snapshot: ProxySnapshot
         var context: ChannelHandlerContext
 
-        init(head: HTTP1RequestHead, requestID: RequestID, snapshot: ProxySnapshot, context: ChannelHandlerContext) {
+        init(
+            head: borrowing HTTP1RequestHead, requestID: RequestID, snapshot: ProxySnapshot, context: ChannelHandlerContext
+        ) {
             uri = head.uri
             version = head.version
             isHead = head.method == .HEAD
@@ -200,13 +202,12 @@ final class StaticResponder {
         }
     }
 
-    /// `fixedLines`: the plan's head lines from `Content-Type` to `Cache-Control` when a prepared answer has them.
-    private func send(
-        _ plan: borrowing StaticResponsePlan,
-        body: StaticBody?,
-        _ response: Response,
-        fixedLines: ByteBuffer? = nil
-    ) {
+    /// Sends a prepared answer: its values and head lines as they are kept, nothing of its plan copied.
+    private func send(_ answer: StaticPreparedAnswer, _ response: Response) {
+        write(answer.sending, body: answer.body, response) { $0.writeImmutableBuffer(answer.fixedLines) }
+    }
+
+    private func send(_ plan: StaticResponsePlan, body: StaticBody?, _ response: Response) {
         switch plan.status {
         case .preconditionFailed:
             sendError(.preconditionFailed, response)
@@ -217,29 +218,39 @@ final class StaticResponder {
         default:
             break
         }
+        let sending = StaticSending(plan, body: body)
+        write(sending, body: body, response) {
+            StaticResponseHead.writeFixedLines(plan, contentLength: sending.headLength, into: &$0)
+        }
+    }
+
+    /// Writes the head (`fixedLines` writing its lines from `Content-Type` to `Cache-Control`) and the body.
+    private func write(
+        _ sending: StaticSending,
+        body: StaticBody?,
+        _ response: Response,
+        fixedLines: (inout ByteBuffer) -> Void
+    ) {
         guard let delegate else { return }
         let context = response.context
         let keepAlive = delegate.staticResponseStarting()
         loop.refreshDates()
-        // A body compressed here is sent whole (the plan's byte counts are the file's).
-        let compressedWhole = body.map { (offset: Int64(0), count: $0.byteCount) }
-        let slice = plan.writesBody ? (plan.encoding == .gzipOnTheFly ? compressedWhole : plan.body) : nil
+        let slice = sending.slice
         let memory: ByteBuffer? = {
             guard case .memory(let bytes)? = body, let slice else { return nil }
             return bytes.getSlice(at: bytes.readerIndex + Int(slice.offset), length: Int(slice.count))
         }()
         var out = context.channel.allocator.buffer(capacity: 640 + (memory?.readableBytes ?? 0))
         StaticResponseHead.write(
-            plan,
-            contentLength: plan.status == .notModified ? nil : plan.contentLength ?? body?.byteCount,
+            sending,
             version: response.version,
             keepAlive: keepAlive,
             requestID: response.requestID,
             snapshot: response.snapshot,
             dates: loop.dates,
             connectionHeader: delegate.connectionHeader,
-            fixedLines: fixedLines,
-            into: &out
+            into: &out,
+            fixedLines: fixedLines
         )
         if let memory { out.writeImmutableBuffer(memory) }
         guard case .file(let file)? = body, let slice, slice.count > 0 else {
@@ -248,10 +259,10 @@ final class StaticResponder {
             // connection moves on at once, without a promise per response.
             if keepAlive && out.readableBytes <= Self.smallResponse {
                 context.writeAndFlush(NIOAny(out), promise: nil)
-                delegate.staticResponseFinished(status: plan.status, bodyBytes: bodyBytes, written: nil)
+                delegate.staticResponseFinished(status: sending.status, bodyBytes: bodyBytes, written: nil)
                 return
             }
-            finish(plan.status, bodyBytes: bodyBytes, context.writeAndFlush(NIOAny(out)))
+            finish(sending.status, bodyBytes: bodyBytes, context.writeAndFlush(NIOAny(out)))
             return
         }
         context.write(NIOAny(out), promise: nil)
@@ -260,8 +271,7 @@ final class StaticResponder {
         let serial = regionSerial
         regionInFlight = serial
         watch(file, end: end, serial: serial)
-        // The status alone goes into the closure: capturing the plan would copy its strings on every call.
-        let status = plan.status
+        let status = sending.status
         sendRegions(of: file, from: slice.offset, to: end, serial: serial, context: context) { [self] written in
             finish(status, bodyBytes: slice.count, written)
         }

@@ -7,32 +7,29 @@ import Shared
 /// then the configured headers (and the listener's `Strict-Transport-Security`), the request id and the
 /// connection's fate. The framing line comes from `HTTP1Framing`, as for every other response the balancer writes.
 enum StaticResponseHead {
+    /// `fixedLines` writes the lines from `Content-Type` to `Cache-Control` (`writeFixedLines`, or a prepared
+    /// answer's copy of them).
     static func write(
-        _ plan: borrowing StaticResponsePlan,
-        contentLength: Int64?,
+        _ sending: StaticSending,
         version: HTTPVersion,
         keepAlive: Bool,
         requestID: RequestID,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
         connectionHeader: EncodedHeaderLine? = nil,
-        fixedLines: ByteBuffer? = nil,
-        into out: inout ByteBuffer
+        into out: inout ByteBuffer,
+        fixedLines: (inout ByteBuffer) -> Void
     ) {
         let isHTTP10 = version.major == 1 && version.minor == 0
         out.writeStaticString(isHTTP10 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        out.writeDecimal(Int64(plan.status.code))
+        out.writeDecimal(Int64(sending.status.code))
         out.writeStaticString(" ")
-        out.writeString(plan.status.reasonPhrase)
+        out.writeString(sending.status.reasonPhrase)
         out.writeStaticString("\r\nServer: balancer\r\nDate: ")
         out.writeString(dates.httpDate)
         out.writeStaticString("\r\n")
-        if let fixedLines {
-            out.writeImmutableBuffer(fixedLines)
-        } else {
-            writeFixedLines(plan, contentLength: contentLength, into: &out)
-        }
-        if let seconds = plan.cache.expiresIn {
+        fixedLines(&out)
+        if let seconds = sending.expiresIn {
             out.writeStaticString("Expires: ")
             out.writeString(dates.httpDate(secondsFromNow: seconds))
             out.writeStaticString("\r\n")
@@ -51,7 +48,7 @@ enum StaticResponseHead {
     }
 
     /// The lines of the head that follow from the plan alone, from `Content-Type` to `Cache-Control`: what a
-    /// prepared answer keeps (`fixedLines` of `write`), the same for every request it answers.
+    /// prepared answer keeps, the same for every request it answers.
     static func writeFixedLines(_ plan: borrowing StaticResponsePlan, contentLength: Int64?, into out: inout ByteBuffer) {
         if plan.status != .notModified {
             out.writeStaticString("Content-Type: ")

@@ -24,12 +24,16 @@ extension HTTP1HeadParser {
             if end > maxHeadSize { throw .headTooLarge }
             return (try parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), end)
         }
-        guard var result else {
+        // Taken apart as it is consumed: binding the result to a variable would copy the head (a retain of each of
+        // its references) only to drop the original.
+        switch consume result {
+        case nil:
             scanned = buffer.readableBytes
             return nil
+        case (var head, let length)?:
+            guard let bytes = buffer.readSlice(length: length) else { throw .truncated }
+            head.bytes = bytes
+            return head
         }
-        guard let bytes = buffer.readSlice(length: result.length) else { throw .truncated }
-        result.head.bytes = bytes
-        return result.head
     }
 }

@@ -17,7 +17,7 @@ package struct StaticRequest: Sendable {
     /// Reads the fields from `head` in one pass over its header lines, found by the kind they were classified as
     /// while parsing (a request usually carries none of them); only their values are made into text. The first line
     /// of each name counts.
-    package init(_ head: HTTP1RequestHead) {
+    package init(_ head: borrowing HTTP1RequestHead) {
         var conditional = ConditionalRequest()
         var range: String?
         var ifRange: String?
