@@ -145,7 +145,8 @@ def main():
                 used = cpu_seconds(pids()) - before
                 user = cpu_seconds(pids(), user_only=True) - before_user
                 requests = int(re.search(r"(\d+) requests in", out).group(1))
-                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                # Anchored: a thread-stats column such as "73.99%" ends in "99%" too.
+                p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
                 errors = re.search(r"Socket errors: .*|Non-2xx or 3xx responses: \d+", out)
                 results[name].append((requests / args.seconds, used / requests * 1e6, p99))
                 print(f"{name:>8}: {requests / args.seconds:9.0f} req/s  {used / requests * 1e6:6.1f} µs CPU/request"
