@@ -8,6 +8,11 @@ proxy's processes from /proc/PID/stat, divided by the requests wrk completed.
 
     python3 scripts/cpu_per_request.py BEFORE=/path/balancer AFTER=.build/release/balancer [--rounds 3]
 
+`NAME=PATH:reuseport` runs that binary with `reuseport: true` on its listener, so one binary can be measured with
+and without it in the same run (`plain=B rp=B:reuseport`); `--nginx-reuseport` adds nginx with `listen ...
+reuseport` as `nginx-rp`. `--close` sends `Connection: close`, so every request comes on a new connection and
+accepting is part of what is measured (wrk otherwise keeps its connections for the whole round).
+
 Load goes to 127.0.0.1 only and every round is bounded by --seconds.
 """
 import argparse
@@ -66,12 +71,15 @@ def nginx_conf(work, name, workers, body):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("binaries", nargs="+", help="NAME=PATH of a balancer binary")
+    parser.add_argument("binaries", nargs="+", help="NAME=PATH of a balancer binary, or NAME=PATH:reuseport")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-nginx", action="store_true", help="leave nginx out as a proxy")
+    parser.add_argument("--nginx-reuseport", action="store_true",
+                        help="also measure nginx with listen ... reuseport (as nginx-rp)")
+    parser.add_argument("--close", action="store_true", help="a new connection for every request")
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
@@ -93,10 +101,13 @@ def main():
         proxies = {}
         for spec in args.binaries:
             name, path = spec.split("=", 1)
+            reuseport = path.endswith(":reuseport")
+            path = path.removesuffix(":reuseport")
             port, admin = free_port(), free_port()
+            listen = f"{{address: 127.0.0.1:{port}, reuseport: true}}" if reuseport else f"127.0.0.1:{port}"
             yaml = os.path.join(work, f"{name}.yaml")
             open(yaml, "w").write(
-                f"listen: [127.0.0.1:{port}]\nadmin: {{listen: 127.0.0.1:{admin}}}\nworkers: {args.workers}\n"
+                f"listen: [{listen}]\nadmin: {{listen: 127.0.0.1:{admin}}}\nworkers: {args.workers}\n"
                 "access_log: off\nresponse_headers:\n  X-Frame-Options: SAMEORIGIN\n  X-Content-Type-Options: nosniff\n"
                 "upstreams:\n  backend:\n    balance: least_conn\n    keepalive: 64\n    servers: ["
                 + ", ".join(f"127.0.0.1:{p}" for p in backends) + "]\n"
@@ -106,34 +117,41 @@ def main():
             procs.append(proc)
             wait_port(port)
             proxies[name] = (port, lambda proc=proc: [proc.pid])
-        if not args.no_nginx:
+        nginx_proxies = [] if args.no_nginx else [("nginx", "")]
+        if args.nginx_reuseport:
+            nginx_proxies.append(("nginx-rp", " reuseport"))
+        for name, listen_option in nginx_proxies:
             port = free_port()
             body = ("upstream backend { least_conn; "
                     + " ".join(f"server 127.0.0.1:{p};" for p in backends) + " keepalive 64; }\n"
-                    f"server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://backend; "
+                    f"server {{ listen 127.0.0.1:{port}{listen_option}; location / {{ proxy_pass http://backend; "
                     "proxy_http_version 1.1; proxy_set_header Connection \"\"; "
                     "add_header X-Frame-Options SAMEORIGIN; add_header X-Content-Type-Options nosniff; } }")
-            conf = os.path.join(work, "proxy.conf")
-            open(conf, "w").write(nginx_conf(work, "proxy", args.workers, body))
+            conf = os.path.join(work, f"{name}.conf")
+            open(conf, "w").write(nginx_conf(work, name, args.workers, body))
             proc = subprocess.Popen([nginx, "-c", conf, "-p", work], stderr=subprocess.DEVNULL)
             procs.append(proc)
             wait_port(port)
-            proxies["nginx"] = (port, lambda proc=proc: [proc.pid] + children(proc.pid))
+            proxies[name] = (port, lambda proc=proc: [proc.pid] + children(proc.pid))
 
         results = {name: [] for name in proxies}
         for _ in range(args.rounds):
             for name, (port, pids) in proxies.items():
                 before, before_user = cpu_seconds(pids()), cpu_seconds(pids(), user_only=True)
+                close = ["-H", "Connection: close"] if args.close else []
                 out = subprocess.run(
-                    ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+                    ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", *close,
                      f"http://127.0.0.1:{port}/"], capture_output=True, text=True, timeout=args.seconds + 30).stdout
                 used = cpu_seconds(pids()) - before
                 user = cpu_seconds(pids(), user_only=True) - before_user
                 requests = int(re.search(r"(\d+) requests in", out).group(1))
-                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                # Anchored: a thread-stats column such as "73.99%" ends in "99%" too.
+                p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
+                errors = re.search(r"Socket errors: .*|Non-2xx or 3xx responses: \d+", out)
                 results[name].append((requests / args.seconds, used / requests * 1e6, p99))
                 print(f"{name:>8}: {requests / args.seconds:9.0f} req/s  {used / requests * 1e6:6.1f} µs CPU/request"
-                      f" ({user / requests * 1e6:4.1f} user)  p99 {p99}", flush=True)
+                      f" ({user / requests * 1e6:4.1f} user)  p99 {p99}" + (f"  {errors.group(0)}" if errors else ""),
+                      flush=True)
         print("\nper proxy (range over rounds):")
         for name, rows in results.items():
             rps = [r[0] for r in rows]

@@ -27,7 +27,7 @@ final class BalancerServer: @unchecked Sendable {
     let logger: Logger
     let healthChecker: HealthChecker
     private let current: NIOLockedValueBox<ProxySnapshot>
-    private let listening = NIOLockedValueBox<[Listener]>([])
+    private let listening = NIOLockedValueBox<[ListeningSockets]>([])
     private let reloads = NIOLockedValueBox(ReloadStatus())
     /// Ends the drain at shutdown: every loop drained, the deadline, or a second signal (`closeNow()`).
     let drain = DrainWaiter()
@@ -40,12 +40,6 @@ final class BalancerServer: @unchecked Sendable {
     private let installQueue = SnapshotInstallQueue()
     /// Servers removed while busy, shown as `draining` on the status page.
     let retired = RetiredServers()
-
-    /// One open listening socket and the configured address it serves.
-    private struct Listener {
-        var address: HostPort
-        var channel: Channel
-    }
 
     init(config: BalancerConfig, logger: Logger) throws {
         self.logger = logger
@@ -85,28 +79,36 @@ final class BalancerServer: @unchecked Sendable {
         await resolution.restart(config: snapshot.config, waitForFirstRound: true) { [weak self] update in
             await self?.installResolved(update)
         }
-        for address in snapshot.config.listenAddresses {
-            let channel = try await bind(address)
-            listening.withLockedValue { $0.append(Listener(address: address, channel: channel)) }
-            logger.info("listening on \(channel.localAddress?.hostPortDescription ?? address.description)")
+        for listener in snapshot.config.listen {
+            let sockets = try await open(listener)
+            listening.withLockedValue { $0.append(sockets) }
+            logger.info("listening on \(sockets.boundDescription)")
         }
         healthChecker.update(snapshot)
     }
 
     /// The addresses actually bound (port 0 resolved), in `listen` order (listeners added by reloads last).
-    var boundAddresses: [SocketAddress] { listening.withLockedValue { $0.compactMap(\.channel.localAddress) } }
+    var boundAddresses: [SocketAddress] { listening.withLockedValue { $0.compactMap(\.localAddress) } }
 
-    /// Listening sockets open now, as configured.
+    /// Listen addresses open now, as configured.
     var listenAddresses: [HostPort] { listening.withLockedValue { $0.map(\.address) } }
 
-    /// `opening`: what the listener does until the snapshot that names it reaches the loops (a listener a reload
-    /// adds is bound before its snapshot is installed, and must not serve plain HTTP meanwhile).
-    private func bind(_ address: HostPort, opening: ListenerRuntime = .plain) async throws -> Channel {
+    /// The sockets of every listen address open now.
+    var listeningSockets: [ListeningSockets] { listening.withLockedValue { $0 } }
+
+    /// A bootstrap for one listening socket of `address` whose connections are served on the loops of `loops`
+    /// (the whole group, or one loop for a `reuseport` socket). `opening`: what the listener does until the
+    /// snapshot that names it reaches the loops (a listener a reload adds is bound before its snapshot is
+    /// installed, and must not serve plain HTTP meanwhile).
+    func makeBootstrap(for address: HostPort, opening: ListenerRuntime, on loops: any EventLoopGroup, reusePort: Bool)
+        -> ServerBootstrap
+    {
         let contexts = self.contexts
         let logger = self.logger
-        let bootstrap = ServerBootstrap(group: group)
+        return ServerBootstrap(group: loops)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(.reusePort), value: reusePort ? 1 : 0)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Without it an accept failing for want of descriptors is retried at once, forever.
@@ -147,12 +149,6 @@ final class BalancerServer: @unchecked Sendable {
                     try sync.addHandler(ClientConnectionHandler(loop: loop, listener: listener))
                 }
             }
-        do {
-            return try await bootstrap.bind(host: address.host, port: address.port).get()
-        } catch {
-            let reason = BindFailure.reason(for: error, host: address.host, port: address.port, setting: "`listen`")
-            throw BalancerStartError(message: "cannot listen on \(address): \(reason)")
-        }
     }
 
     /// Certificates that expire soon, have expired or miss a route's host: served anyway (refusing to start would
@@ -169,9 +165,10 @@ final class BalancerServer: @unchecked Sendable {
 
     // MARK: - Reload
 
-    /// Switches to `plan.effective`: new listeners first (a bind failure throws and changes nothing), then the new
-    /// snapshot on every loop, health checks, and finally removed listeners stop accepting. Callers serialize
-    /// calls (`ConfigReloader`); requests in flight keep the snapshot they started with.
+    /// Switches to `plan.effective`: new listeners first, and new sockets for those whose `reuseport` flipped (a
+    /// bind failure throws and changes nothing), then the new snapshot on every loop, health checks, and finally
+    /// removed listeners and replaced sockets stop accepting. Callers serialize calls (`ConfigReloader`);
+    /// requests in flight keep the snapshot they started with.
     @discardableResult
     func apply(_ plan: ReloadPlan) async throws -> ProxySnapshot {
         try await installQueue.run { try await self.applyNow(plan) }
@@ -181,18 +178,7 @@ final class BalancerServer: @unchecked Sendable {
         // Read before anything changes: a broken certificate refuses the reload, and the running ones keep serving.
         let tls = try EdgeTLS.load(plan.effective, reusing: snapshot.tls)
         Self.log(tls.findings(for: plan.effective, now: Date()), logger: logger)
-        var opened: [Listener] = []
-        do {
-            let httpsPort = plan.effective.httpsPort
-            for listener in plan.effective.listen where plan.listenersToOpen.contains(listener.address) {
-                let opening = ListenerRuntime(listener, httpsPort: httpsPort, tls: tls.listeners[listener.address])
-                let channel = try await bind(listener.address, opening: opening)
-                opened.append(Listener(address: listener.address, channel: channel))
-            }
-        } catch {
-            for listener in opened { try? await listener.channel.close() }
-            throw error
-        }
+        let opened = try await openListeners(of: plan, tls: tls)
         let old = snapshot
         // The last lookups carry over, so names keep their addresses until the restarted lookups answer.
         let new = ProxySnapshot(
@@ -212,20 +198,15 @@ final class BalancerServer: @unchecked Sendable {
                 await self?.installResolved(update)
             }
         }
-        let closing = listening.withLockedValue { list -> [Listener] in
-            let removed = list.filter { plan.listenersToClose.contains($0.address) }
-            list.removeAll { plan.listenersToClose.contains($0.address) }
-            list += opened
-            return removed
+        let closing = listening.withLockedValue { $0.replace(closing: plan.listenersToClose, with: opened) }
+        for sockets in opened {
+            logger.info("listening on \(sockets.boundDescription)")
         }
-        for listener in opened {
-            let bound = listener.channel.localAddress?.hostPortDescription ?? listener.address.description
-            logger.info("listening on \(bound)")
-        }
-        for listener in closing {
-            // Only the listening socket closes: connections it accepted stay and drain on their own.
-            try? await listener.channel.close()
-            logger.info("stopped listening on \(listener.address)")
+        for sockets in closing {
+            // Only the listening sockets close: connections they accepted stay and drain on their own.
+            await sockets.close()
+            let rebound = plan.listenersToRebind.contains(sockets.address)
+            logger.info("\(rebound ? "replaced the sockets of" : "stopped listening on") \(sockets.boundDescription)")
         }
         return new
     }
@@ -266,11 +247,11 @@ final class BalancerServer: @unchecked Sendable {
     /// Closes every listening socket: no connection is accepted from now on (the first step of shutdown).
     /// Connections already accepted stay and drain.
     func stopAccepting() async {
-        let listeners = listening.withLockedValue { list -> [Listener] in
+        let listeners = listening.withLockedValue { list -> [ListeningSockets] in
             defer { list = [] }
             return list
         }
-        for listener in listeners { try? await listener.channel.close() }
+        for sockets in listeners { await sockets.close() }
     }
 
     /// Runs `body` on every loop with its context, and waits until all have run it.

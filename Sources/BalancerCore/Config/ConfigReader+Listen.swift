@@ -3,7 +3,7 @@ import Shared
 /// Reading of `listen:` — the public listeners, each a plain address or a mapping of what it does.
 extension ConfigReader {
     package static let listenerKeys = [
-        "address", "tls", "redirect_to_https", "redirect_exempt", "https_port", "proxy_protocol",
+        "address", "tls", "redirect_to_https", "redirect_exempt", "https_port", "proxy_protocol", "reuseport",
     ]
     package static let listenerTLSKeys = ["certificates", "hsts", "protocols"]
     package static let certificateKeys = ["cert", "key"]
@@ -34,8 +34,8 @@ extension ConfigReader {
     }
 
     /// One entry of `listen:`: `host:port`, or `{address: host:port, tls: {...}}`, or
-    /// `{address: host:port, redirect_to_https: true}`, and `proxy_protocol: true` on any of them (nginx's
-    /// `listen 80 proxy_protocol;`).
+    /// `{address: host:port, redirect_to_https: true}`, and `proxy_protocol: true` or `reuseport: true` on any of
+    /// them (nginx's `listen 80 proxy_protocol reuseport;`).
     package mutating func readListener(_ node: ConfigNode) -> ListenerConfig? {
         guard case .mapping = node.node else { return address(node).map { ListenerConfig(address: $0) } }
         guard let map = mapping(node, allowed: Self.listenerKeys),
@@ -79,6 +79,10 @@ extension ConfigReader {
         if let proxyNode = map["proxy_protocol"] {
             guard let value = bool(proxyNode) else { return nil }
             listener.proxyProtocol = value
+        }
+        if let reuseportNode = map["reuseport"] {
+            guard let value = bool(reuseportNode) else { return nil }
+            listener.reuseport = value
         }
         return failed ? nil : listener
     }

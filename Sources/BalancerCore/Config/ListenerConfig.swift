@@ -4,8 +4,9 @@ import Shared
 /// connections: `{address: 0.0.0.0:443, tls: {...}}` terminates TLS, `{address: 0.0.0.0:80, redirect_to_https:
 /// true}` answers plain HTTP with a redirect to HTTPS.
 ///
-/// Everything but the address applies per snapshot: a reload that keeps the address keeps the listening socket
-/// and applies the new settings to connections accepted from then on.
+/// Everything but the address and `reuseport` applies per snapshot: a reload that keeps the address keeps the
+/// listening sockets and applies the new settings to connections accepted from then on. A reload that flips
+/// `reuseport` opens the new sockets beside the old ones, then closes the old (`ReloadPlan.listenersToRebind`).
 package struct ListenerConfig: Sendable, Hashable, CustomStringConvertible {
     package var address: HostPort
     /// `tls:` — terminate TLS on this listener; nil = plain HTTP.
@@ -23,16 +24,22 @@ package struct ListenerConfig: Sendable, Hashable, CustomStringConvertible {
     /// `proxy_protocol: true` — every connection starts with a PROXY protocol header (v1 or v2); one without is
     /// closed.
     package var proxyProtocol = false
+    /// `reuseport: true` — nginx's `listen ... reuseport`: one listening socket per event loop (`SO_REUSEPORT`),
+    /// so the kernel spreads new connections over the loops and each is served on the loop that accepted it.
+    /// Off (nginx's default): one socket, accepted on one loop and handed to the others in turn.
+    package var reuseport = false
 
     package static let defaultRedirectExempt = ["/.well-known/acme-challenge/"]
 
     package init(
-        address: HostPort, tls: ListenerTLSConfig? = nil, redirectToHTTPS: Bool = false, proxyProtocol: Bool = false
+        address: HostPort, tls: ListenerTLSConfig? = nil, redirectToHTTPS: Bool = false, proxyProtocol: Bool = false,
+        reuseport: Bool = false
     ) {
         self.address = address
         self.tls = tls
         self.redirectToHTTPS = redirectToHTTPS
         self.proxyProtocol = proxyProtocol
+        self.reuseport = reuseport
     }
 
     package var description: String { address.description }

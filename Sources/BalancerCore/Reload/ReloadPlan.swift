@@ -11,6 +11,10 @@ package struct ReloadPlan: Sendable, Equatable {
     package var listenersToOpen: [HostPort]
     /// Listen addresses whose listening socket closes; connections accepted on them drain.
     package var listenersToClose: [HostPort]
+    /// Listen addresses kept whose `reuseport` flipped: their sockets are opened anew beside the old ones (which
+    /// get `SO_REUSEPORT` so both can hold the port), and the old ones close once the new snapshot is installed,
+    /// as nginx turns `reuseport` on at a reload without a moment in which the port refuses connections.
+    package var listenersToRebind: [HostPort]
     /// Top-level keys that changed but apply only at the next start.
     package var needsRestart: [String]
     /// What changed, for the log line.
@@ -24,6 +28,9 @@ package struct ReloadPlan: Sendable, Equatable {
         diff = ConfigDiff(old: running, new: loaded)
         listenersToOpen = diff.listenersAdded
         listenersToClose = diff.listenersRemoved
+        listenersToRebind = loaded.listen.filter { listener in
+            running.listen.contains { $0.address == listener.address && $0.reuseport != listener.reuseport }
+        }.map(\.address)
         needsRestart = diff.otherChanged.filter { Self.restartOnlyKeys.contains($0) }
         var effective = loaded
         effective.workers = running.workers

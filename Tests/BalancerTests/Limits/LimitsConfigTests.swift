@@ -129,7 +129,7 @@ final class LimitsConfigTests: XCTestCase {
             "listen: [{address: 0.0.0.0:80, proxy_protocl: true}]\n\(upstreams)\nroutes: [{prefix: /, upstream: backend}]",
             line: 1, path: "listen[0].proxy_protocl",
             contains: "unknown key; remove it or use one of: address, tls, redirect_to_https, redirect_exempt, "
-                + "https_port, proxy_protocol")
+                + "https_port, proxy_protocol, reuseport")
         ConfigFixture.assertSingleError(
             "listen: [{proxy_protocol: false}]\n\(upstreams)\nroutes: [{prefix: /, upstream: backend}]",
             line: 1, path: "listen[0].address", contains: "is required")
