@@ -241,13 +241,11 @@ YAML
         sleep 0.1
         waited=$((waited + 1))
     done
-    if grep -q "balancer started" "$dir/out"; then
-        as_root kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        return 0
-    fi
+    # `$pid` is the shell that started it: the balancer is its child, named by its pid file.
+    if [ -s "$dir/balancer.pid" ]; then as_root kill "$(cat "$dir/balancer.pid")" 2>/dev/null; fi
     as_root kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    grep -q "balancer started" "$dir/out" && return 0
     cat "$dir/out"
     echo "$label: the balancer did not start listening on $addresses $(describe "$2" "$4" "$5")."
     echo "Below port 1024 it needs CAP_NET_BIND_SERVICE from its file capability: keep NET_BIND_SERVICE in the" \
