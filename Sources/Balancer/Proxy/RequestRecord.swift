@@ -29,7 +29,7 @@ struct RequestRecord {
     var answerOmitsBody: Bool { isHeadRequest }
 
     /// The request in progress is a HEAD.
-    var isHeadRequest: Bool { head?.method == .HEAD }
+    var isHeadRequest: Bool { head?.method.isHEAD ?? false }
 
     /// The version answers are written in: the request's, or 1.1 for bytes that made no head.
     var version: HTTPVersion { head?.version ?? .http1_1 }

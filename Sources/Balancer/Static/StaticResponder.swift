@@ -195,7 +195,7 @@ final class StaticResponder {
         ) {
             uri = head.uri
             version = head.version
-            isHead = head.method == .HEAD
+            isHead = head.method.isHEAD
             self.requestID = requestID
             self.snapshot = snapshot
             self.context = context

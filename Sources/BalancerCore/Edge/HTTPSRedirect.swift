@@ -29,7 +29,7 @@ package struct HTTPSRedirect: Sendable, Hashable {
         if exempt.contains(where: { path.hasPrefix($0) }) { return .exempt }
         guard let host, !host.isEmpty else { return .noHost }
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
-        let status = method == .GET || method == .HEAD ? 301 : 308
+        let status = method.isGETOrHEAD ? 301 : 308
         return .redirect(LocalAnswer(status: status, location: "https://\(host)\(port)\(requestURI)"))
     }
 }

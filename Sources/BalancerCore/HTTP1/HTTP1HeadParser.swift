@@ -33,7 +33,7 @@ package enum HTTP1HeadParser {
         // are case-sensitive and servers that upper-case them would read `get` as a GET the balancer did not see.
         while i < count && isMethodByte(bytes[i]) { i += 1 }
         guard i > 0, i < count, bytes[i] == HTTP1Bytes.sp else { throw .invalidRequestLine }
-        let method = HTTPMethod(rawValue: string(bytes, 0, i))
+        let method = HTTPMethod.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<i]))
         i += 1
         let targetStart = i
         while i < count && HTTP1Bytes.isTarget(bytes[i]) { i += 1 }

@@ -7,7 +7,7 @@ package enum WebSocketUpgrade {
     /// Reads the two headers' values as received, token by token (ASCII case-insensitive, as tokens compare):
     /// nothing is made into text.
     package static func isRequest(_ head: HTTP1RequestHead) -> Bool {
-        guard head.method == .GET, head.version == .http1_1 else { return false }
+        guard head.method.isGET, head.version == .http1_1 else { return false }
         var upgrade = false
         var connection = false
         head.bytes.withUnsafeReadableBytes { bytes in

@@ -42,7 +42,7 @@ package struct StaticRequest: Sendable {
         // §13.1.5: If-Range without Range is ignored.
         if range != nil { conditional.ifRange = ifRange.map(ConditionalRequest.IfRange.init) }
         self.init(
-            isHead: head.method == .HEAD,
+            isHead: head.method.isHEAD,
             conditional: conditional,
             range: range,
             accepted: acceptEncoding.map(AcceptedEncodings.init) ?? .identityOnly
@@ -85,7 +85,7 @@ package struct StaticRequest: Sendable {
     }
 
     /// The methods a static route answers; others get 405 with `Allow` (RFC 9110 §15.5.6).
-    package static func allows(_ method: HTTPMethod) -> Bool { method == .GET || method == .HEAD }
+    package static func allows(_ method: HTTPMethod) -> Bool { method.isGETOrHEAD }
     package static let allowHeader = "GET, HEAD"
 }
 
