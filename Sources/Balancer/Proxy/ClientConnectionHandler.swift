@@ -232,7 +232,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
-        snapshot = loop.snapshot
+        // Compared first: storing the same snapshot again would still retain it and release the old reference.
+        if snapshot !== loop.snapshot { snapshot = loop.snapshot }
         request.begin(received, at: loop.clock.now)
         if let id = received.first(.xRequestID), RequestHygiene.isSaneRequestID(id) {
             request.requestID = RequestID(id)
@@ -433,9 +434,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
     }
 
+    /// Records what the current attempt meant for its server's passive health.
+    private func recordAttempt(_ outcome: ProxyStateMachine.AttemptOutcome, detail: String?) {
+        attempt.record(outcome, detail: detail, events: loop.events, now: loop.clock.uptimeNanoseconds) {
+            snapshot.groups[request.groupIndex].name
+        }
+    }
+
     /// Ends the current attempt without reusing its connection, recording `outcome` for its server.
     private func endAttempt(_ outcome: ProxyStateMachine.AttemptOutcome, detail: String? = nil) {
-        attempt.record(outcome, detail: detail, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
+        recordAttempt(outcome, detail: detail)
         attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
     }
 
@@ -479,13 +487,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             return
         case .relay(let outcome, let keepAlive):
             clientKeepAlive = keepAlive
-            attempt.record(outcome, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
+            recordAttempt(outcome, detail: nil)
         case .reject:
             let failed = machine.attemptFailed(.error, now: loop.clock.uptimeNanoseconds)
             run(failed, detail: "101 Switching Protocols without an upgrade request")
             return
         case .openTunnel(let idleTimeout):
-            attempt.record(.succeeded, detail: nil, group: snapshot.groups[request.groupIndex].name, events: loop.events, now: loop.clock.uptimeNanoseconds)
+            recordAttempt(.succeeded, detail: nil)
             openTunnel(head, idleTimeout: idleTimeout)
             return
         }

@@ -85,8 +85,7 @@ enum ResponseHeadRewriter {
             where configuredSeen & (1 << UInt64(index)) == 0 && configured[index].matches(name) {
                 configuredSeen |= 1 << UInt64(index)
             }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-            out.writeStaticString("\r\n")
+            field.writeLine(from: source, into: &out)
         }
         if configuredSeen == 0 {
             out.writeBytes(snapshot.responseHeaderBlock)
@@ -126,8 +125,7 @@ enum ResponseHeadRewriter {
         writeStatus(upstreamHead, into: &out)
         upstreamHead.forEachForwardedField(keepUpgrade: true) { field, source in
             guard field.kind != .xRequestID else { return }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-            out.writeStaticString("\r\n")
+            field.writeLine(from: source, into: &out)
         }
         out.writeStaticString("Connection: Upgrade\r\n")
         writeRequestID(requestID, into: &out)

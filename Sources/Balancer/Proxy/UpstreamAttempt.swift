@@ -22,17 +22,20 @@ struct UpstreamAttempt {
         self.connection = connection
     }
 
-    /// Records what the attempt meant for its server's passive health, and logs a state change.
+    /// Records what the attempt meant for its server's passive health, and logs a state change. `group` names the
+    /// server's group for the log; asked only when there is something to log (not on a plain success).
     func record(
-        _ outcome: ProxyStateMachine.AttemptOutcome, detail: String?, group: String, events: UpstreamEventLog, now: Int64
+        _ outcome: ProxyStateMachine.AttemptOutcome, detail: String?, events: UpstreamEventLog, now: Int64,
+        group: () -> String
     ) {
         guard let server else { return }
         switch outcome {
         case .succeeded:
-            events.record(server.attemptSucceeded(now: now), group: group, server: server, reason: "")
+            guard let change = server.attemptSucceeded(now: now) else { return }
+            events.record(change, group: group(), server: server, reason: "")
         case .failed(let failure):
             events.record(
-                server.attemptFailed(now: now), group: group, server: server, reason: detail ?? failure.reason)
+                server.attemptFailed(now: now), group: group(), server: server, reason: detail ?? failure.reason)
         case .uncounted:
             break
         }

@@ -58,17 +58,21 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timers = timers
     }
 
-    var isActive: Bool { context?.channel.isActive ?? false }
+    /// Whether the channel is connected: kept here, so the pool's checks on every checkout and check-in read a
+    /// field instead of asking the channel.
+    private(set) var isActive = false
     var isWritable: Bool { context?.channel.isWritable ?? false }
     private var isTunnel: Bool { machine.state == .tunnel }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        isActive = context.channel.isActive
         readTimer = DeadlineTimer(queue: timers) { [self] in self.readTimedOut() }
         sendTimer = DeadlineTimer(queue: timers) { [self] in self.sendTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        isActive = false
         readTimer?.invalidate()
         sendTimer?.invalidate()
         delegate = nil
@@ -263,7 +267,13 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        isActive = true
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        isActive = false
         readTimer?.cancel()
         switch machine.channelInactive() {
         case .leavePool:

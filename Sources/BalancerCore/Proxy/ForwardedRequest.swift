@@ -60,8 +60,7 @@ package enum ForwardedRequest {
                 break
             }
             if let edits, edits.drops(UnsafeRawBufferPointer(rebasing: source[field.name])) { return }
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: source[field.line]))
-            out.writeStaticString("\r\n")
+            field.writeLine(from: source, into: &out)
         }
         request.bytes.withUnsafeReadableBytes { source in
             out.writeStaticString("X-Forwarded-For: ")
@@ -82,7 +81,7 @@ package enum ForwardedRequest {
         if let edits { out.writeBytes(edits.lines) }
         if upgrade { out.writeStaticString("Connection: Upgrade\r\n") }
         let framing = request.framing
-        if framing == .none, request.method == .POST || request.method == .PUT || request.method == .PATCH {
+        if framing == .none, request.method.usuallyHasBody {
             // A body-less request of a method that usually has one says so, as nginx does.
             HTTP1Framing.contentLength(0).writeLine(into: &out)
         } else {
