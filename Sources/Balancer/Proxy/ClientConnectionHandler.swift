@@ -684,7 +684,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func logRequest() {
         // The request is over for the connection limits, unless it became a tunnel: that counts until it closes.
         if machine.requestLogged() == .release { lease.release() }
-        loop.stats.requests.wrappingIncrement(ordering: .relaxed)
         loop.metrics.record(
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
             groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,

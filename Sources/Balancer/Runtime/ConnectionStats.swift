@@ -9,8 +9,6 @@ final class ConnectionStats: Sendable {
     let acceptedClients = ManagedAtomic<Int>(0)
     /// Upstream connections opened since start (keep-alive reuse keeps this low).
     let upstreamConnectionsOpened = ManagedAtomic<Int>(0)
-    /// Requests answered since start.
-    let requests = ManagedAtomic<Int>(0)
     /// Client connections closed as soon as they were accepted because their loop had `limits.max_connections`
     /// open (not counted in `acceptedClients`).
     let refusedClients = ManagedAtomic<Int>(0)

@@ -154,17 +154,43 @@ package enum HTTP1HeadParser {
             while i < count && (bytes[i] == HTTP1Bytes.sp || bytes[i] == HTTP1Bytes.ht) { i += 1 }
             let valueStart = i
             var valueEnd = i
-            while i < count && bytes[i] != HTTP1Bytes.cr {
-                let b = bytes[i]
-                guard HTTP1Bytes.isFieldValue(b) else { throw .invalidHeader }
-                i += 1
-                if b != HTTP1Bytes.sp && b != HTTP1Bytes.ht { valueEnd = i }
+            value: while i < count {
+                // Eight bytes at once while none ends the value or needs a look of its own.
+                if i + 8 <= count, isPlainValueWord(bytes, at: i) {
+                    i += 8
+                    valueEnd = i
+                    continue
+                }
+                let stop = min(i + 8, count)
+                while i < stop {
+                    let b = bytes[i]
+                    if b == HTTP1Bytes.cr { break value }
+                    guard HTTP1Bytes.isFieldValue(b) else { throw .invalidHeader }
+                    i += 1
+                    if b != HTTP1Bytes.sp && b != HTTP1Bytes.ht { valueEnd = i }
+                }
             }
             guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidHeader }
             field(nameStart..<nameEnd, valueStart..<valueEnd)
             i += 2
         }
         throw .invalidHeader
+    }
+
+    /// Whether the eight bytes at `offset` are all allowed in a field value, none of them a control byte (CR, HT,
+    /// anything below 0x20) or DEL, and the last one not a space, so they extend the value as a whole. Bytes from
+    /// 0x80 (obs-text) pass, as `HTTP1Bytes.isFieldValue` lets them. Exact: a word is refused if and only if one of
+    /// its bytes is below 0x20 or is 0x7F, or its last byte is a space (the borrows of the subtractions below only
+    /// spill into higher bytes when a lower one is already a match).
+    @inline(__always)
+    private static func isPlainValueWord(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs
+        let delete = word ^ (ones &* 0x7F)
+        let hasDelete = (delete &- ones) & ~delete & highs
+        return belowSpace | hasDelete == 0 && word >> 56 != UInt64(HTTP1Bytes.sp)
     }
 
     @inline(__always)
