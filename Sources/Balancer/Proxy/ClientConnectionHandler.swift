@@ -19,6 +19,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// What the listener that accepted this connection does (TLS, redirect, HSTS), as of the accept.
     private let listener: ListenerRuntime
     private var context: ChannelHandlerContext?
+    /// The channel's allocator and writability, kept here: asking the context for its channel retains and releases
+    /// it, several times for every request. Writability follows `channelWritabilityChanged`.
+    private var allocator = ByteBufferAllocator()
+    private var writable = true
     private var timer: DeadlineTimer?
     private var machine: ProxyStateMachine
     /// The HTTP/1 framing layer: bytes in, request events out (replaceable without touching the decisions).
@@ -60,6 +64,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
+        writable = context.channel.isWritable
         loop.register(context.channel)
         timer = DeadlineTimer(queue: loop.timers) { [self] in self.clientTimedOut() }
     }
@@ -183,7 +189,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let action = machine.clientWritabilityChanged(isWritable: context.channel.isWritable)
+        writable = context.channel.isWritable
+        let action = machine.clientWritabilityChanged(isWritable: writable)
         if action.resumeUpstreamReads { attempt.connection?.resumeReading() }
         run(action.timer)
         context.fireChannelWritabilityChanged()
@@ -304,7 +311,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             timer?.disarm()
             sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
-            var forwarded = context.channel.allocator.buffer(capacity: received.bytes.readableBytes + 192)
+            var forwarded = allocator.buffer(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
                 received,
                 client: identity.lines,
@@ -318,7 +325,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             request.forwardedHead = forwarded
             request.forwardedChunked = framing == .chunked
             if continue100 {
-                var interim = context.channel.allocator.buffer(capacity: 32)
+                var interim = allocator.buffer(capacity: 32)
                 interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
             }
@@ -464,7 +471,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             endAttempt(.uncounted)
             guard let context else { return }
             let flushed = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+            context.writeAndFlush(wrapOutboundOut(allocator.buffer(capacity: 0)), promise: flushed)
             flushed.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close() }
         case .none:
             break
@@ -473,7 +480,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     // MARK: - Upstream events (UpstreamConnectionDelegate)
 
-    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+    var clientIsWritable: Bool { context != nil && writable }
 
     func upstreamResponseHead(_ head: HTTP1ResponseHead) {
         guard let context else { return }
@@ -500,12 +507,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         request.upstreamStatus = code
         request.status = code
         let room = head.bytes.readableBytes + 256 + min(head.bufferedBodyBytes, ClientResponseOutput.coalescedPartLimit)
-        var buffer = context.channel.allocator.buffer(capacity: room)
+        var buffer = allocator.buffer(capacity: room)
         gzip = nil
         if let offer = gzipOffer,
             ProxiedCompression.shouldCompress(head, isHeadRequest: request.isHeadRequest, config: offer)
         {
-            gzip = try? GzipEncoder(level: offer.level, allocator: context.channel.allocator)
+            gzip = try? GzipEncoder(level: offer.level, allocator: allocator)
         }
         let rewritten = ResponseHeadRewriter.writeClientHead(
             head,
@@ -539,7 +546,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// Compresses `part` (nil: only flush) into the gzipped response in progress and writes what zlib gives back.
     private func writeCompressed(_ part: ByteBuffer?, flush: GzipEncoder.Flush) {
         guard let context, let gzip else { return }
-        var compressed = context.channel.allocator.buffer(capacity: (part?.readableBytes ?? 0) / 2 + 64)
+        var compressed = allocator.buffer(capacity: (part?.readableBytes ?? 0) / 2 + 64)
         do {
             try gzip.compress(part, flush: flush, into: &compressed)
         } catch {
@@ -590,7 +597,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         guard let context else { return }
         request.upstreamStatus = 101
         request.status = 101
-        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        var buffer = allocator.buffer(capacity: head.bytes.readableBytes + 64)
         ResponseHeadRewriter.writeSwitchingProtocolsHead(head, requestID: request.requestID, into: &buffer)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         logRequest()
@@ -644,7 +651,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             requestID: request.requestID,
             snapshot: snapshot,
             date: loop.dates.httpDate,
-            allocator: context.channel.allocator,
+            allocator: allocator,
             extraHeaders: extraHeaders,
             answer: answer,
             connectionHeader: listener.connectionHeader,
@@ -713,7 +720,7 @@ extension ClientConnectionHandler: StaticResponderDelegate {
         let action = machine.fileResponseFinished()
         if case .closeAfterWrite = action, written == nil, let context {
             // Handed over without a promise: an empty write behind it completes once it is written.
-            let empty = context.channel.allocator.buffer(capacity: 0)
+            let empty = allocator.buffer(capacity: 0)
             finishOwnResponse(action, written: context.writeAndFlush(wrapOutboundOut(empty)))
             return
         }

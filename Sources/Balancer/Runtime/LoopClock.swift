@@ -19,7 +19,11 @@ final class LoopClock {
     }
 
     /// The time of the event being handled, or the clock's when no event is.
-    var now: NIODeadline { reading ?? clock() }
+    var now: NIODeadline {
+        // Not `reading ?? clock()`: the autoclosure retained the clock closure even when the reading was there.
+        if let reading { return reading }
+        return clock()
+    }
 
     /// `now` in the nanoseconds that upstream servers' passive-health windows count in.
     var uptimeNanoseconds: Int64 { Int64(now.uptimeNanoseconds) }

@@ -12,8 +12,9 @@ final class UpstreamGroup: Sendable {
     /// TLS to the servers (`tls:` of the group); nil = plain HTTP.
     let tls: UpstreamTLS?
     let slowStartNanoseconds: Int64
-    /// Tie-break counter of `least_conn`, shared by all event loops.
-    let tieTicket = ManagedAtomic<UInt64>(0)
+    /// Tie-break counter of `least_conn`, shared by all event loops. Unsafe (destroyed with the group) for the
+    /// same reason as the servers' counters: no object retained per pick.
+    let tieTicket = UnsafeAtomic<UInt64>.create(0)
 
     init(config: UpstreamConfig, tls: UpstreamTLS? = nil, servers: [UpstreamServer]) {
         self.config = config
@@ -22,6 +23,8 @@ final class UpstreamGroup: Sendable {
         self.hasBackups = servers.contains { $0.config.backup }
         self.slowStartNanoseconds = config.slowStart.nanoseconds
     }
+
+    deinit { _ = tieTicket.destroy() }
 
     var name: String { config.name }
 
@@ -44,15 +47,21 @@ final class UpstreamGroup: Sendable {
         excluding excluded: ServerSet,
         now: Int64
     ) {
-        for (index, server) in servers.enumerated()
-        where server.config.backup == backups && !excluded.contains(index) && server.isAvailable(now: now) {
-            candidates.append(
-                PickCandidate(
-                    index: index,
-                    weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
-                    active: server.active.load(ordering: .relaxed)
+        // Through the array's buffer: enumerating the array retained it on every pick.
+        servers.withUnsafeBufferPointer { servers in
+            for index in servers.indices {
+                let server = servers[index]
+                guard server.config.backup == backups, !excluded.contains(index), server.isAvailable(now: now) else {
+                    continue
+                }
+                candidates.append(
+                    PickCandidate(
+                        index: index,
+                        weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
+                        active: server.active.load(ordering: .relaxed)
+                    )
                 )
-            )
+            }
         }
     }
 }

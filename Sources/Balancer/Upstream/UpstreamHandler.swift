@@ -61,12 +61,15 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the channel is connected: kept here, so the pool's checks on every checkout and check-in read a
     /// field instead of asking the channel.
     private(set) var isActive = false
-    var isWritable: Bool { context?.channel.isWritable ?? false }
+    /// Kept from `channelWritabilityChanged`: asking the channel retains and releases it, on every exchange.
+    private var writable = true
+    var isWritable: Bool { context != nil && writable }
     private var isTunnel: Bool { machine.state == .tunnel }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         isActive = context.channel.isActive
+        writable = context.channel.isWritable
         readTimer = DeadlineTimer(queue: timers) { [self] in self.readTimedOut() }
         sendTimer = DeadlineTimer(queue: timers) { [self] in self.sendTimedOut() }
     }
@@ -259,11 +262,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        switch machine.writabilityChanged(isWritable: context.channel.isWritable) {
+        writable = context.channel.isWritable
+        switch machine.writabilityChanged(isWritable: writable) {
         case .armSendTimer: sendTimer?.arm(after: sendTimeout)
         case .disarmSendTimer: sendTimer?.disarm()
         }
-        delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+        delegate?.upstreamWritabilityChanged(isWritable: writable)
         context.fireChannelWritabilityChanged()
     }
 
@@ -300,7 +304,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func sendTimedOut() {
-        fail(machine.sendTimerExpired(isWritable: context?.channel.isWritable ?? true))
+        fail(machine.sendTimerExpired(isWritable: context == nil || writable))
     }
 
     private func readTimedOut() {

@@ -7,8 +7,10 @@ import Shared
 /// One server of an upstream group at run time: its address, the counters every event loop shares, and its
 /// passive health (nginx's `max_fails`/`fail_timeout`).
 ///
-/// Counters are atomics so `least_conn` sees in-flight requests across all event loops without a lock. Passive
-/// health sits behind a lock that the hot path only takes while the server has failures or is ejected; a healthy
+/// Counters are atomics so `least_conn` sees in-flight requests across all event loops without a lock. They are
+/// `UnsafeAtomic`s, created with the server and destroyed with it: a `ManagedAtomic` is an object of its own, retained
+/// and released around each of the ten or so reads and updates a proxied request makes. Passive health sits behind
+/// a lock that the hot path only takes while the server has failures or is ejected; a healthy
 /// server costs one relaxed atomic load per pick. A server object lives as long as any snapshot or in-flight
 /// request references it, which lets a reload keep the state of a server (same `id`) present in both configs.
 final class UpstreamServer: Sendable {
@@ -25,19 +27,19 @@ final class UpstreamServer: Sendable {
     let socketAddress: SocketAddress?
 
     /// Requests in flight (including connecting) across all event loops.
-    let active = ManagedAtomic<Int>(0)
+    let active = UnsafeAtomic<Int>.create(0)
     /// Requests sent to this server since start.
-    let requests = ManagedAtomic<Int>(0)
+    let requests = UnsafeAtomic<Int>.create(0)
     /// Failed attempts since start.
-    let failures = ManagedAtomic<Int>(0)
+    let failures = UnsafeAtomic<Int>.create(0)
 
     private let passive: NIOLockedValueBox<PassiveHealthStateMachine>
     /// True while `passive` is not quiet (failures counted or ejected): only then is the lock taken.
-    private let needsAttention = ManagedAtomic<Bool>(false)
+    private let needsAttention = UnsafeAtomic<Bool>.create(false)
     /// Active health checks' verdict (`ActiveHealthStateMachine.State` raw value), read lock-free per pick.
-    private let activeState = ManagedAtomic<Int>(ActiveHealthStateMachine.State.unchecked.rawValue)
+    private let activeState = UnsafeAtomic<Int>.create(ActiveHealthStateMachine.State.unchecked.rawValue)
     /// When the server last came back (monotonic ns), for slow start; 0 = not ramping.
-    private let recoveredAt = ManagedAtomic<Int64>(0)
+    private let recoveredAt = UnsafeAtomic<Int64>.create(0)
     /// The last active check, for the status page and logs.
     let lastCheck = NIOLockedValueBox<HealthProbe.Result?>(nil)
     /// Active checks counted (pass/fail, transitions, time of the last), for `/metrics` and the status page.
@@ -64,6 +66,15 @@ final class UpstreamServer: Sendable {
         self.passive = NIOLockedValueBox(
             PassiveHealthStateMachine(maxFails: maxFails, failTimeoutNanoseconds: failTimeout.nanoseconds)
         )
+    }
+
+    deinit {
+        _ = active.destroy()
+        _ = requests.destroy()
+        _ = failures.destroy()
+        _ = needsAttention.destroy()
+        _ = activeState.destroy()
+        _ = recoveredAt.destroy()
     }
 
     var weight: Int { config.weight }

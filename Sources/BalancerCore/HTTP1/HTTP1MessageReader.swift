@@ -59,6 +59,13 @@ package struct HTTP1MessageReader<Rules: HTTP1MessageRules> {
     }
 
     mutating func next() throws(HTTP1ParseError) -> HTTP1Event<Rules.Head>? {
+        // Nothing to read, or nothing read until a head is expected: answered without taking the bytes out and
+        // putting them back (a reference counted twice, for each of the calls that end every read).
+        switch state {
+        case .idle, .stopped: return nil
+        case .head where input.buffer == nil: return nil
+        case .head, .body: break
+        }
         var buffer = input.checkOut()
         defer { input.checkIn(buffer) }
         return try step(&buffer)

@@ -23,7 +23,9 @@ package struct HTTP1ResponseDecoder {
         reader.state = .head(scanned: 0)
     }
 
-    package var bufferedBytes: Int { reader.input.readableBytes }
+    /// Bytes received and not handed out. A `mutating` getter, so that a connection holding the decoder in a class
+    /// reads it in place: a plain one had the whole decoder copied (its buffers retained) for every response.
+    package var bufferedBytes: Int { mutating get { reader.input.readableBytes } }
 
     /// Everything received but not decoded, handed over when the connection becomes a tunnel.
     package mutating func takeBuffered() -> ByteBuffer? { reader.input.takeAll() }

@@ -174,11 +174,14 @@ extension ProxyStateMachine {
             state = .proxying(proxied)
             return .delay(wait, timer: .disarm)
         }
+        // Read before the request moves into the state: stored while still used, it would be copied (its body
+        // buffer retained and released) on every request.
+        let (continue100, upgrade) = (proxied.continue100, proxied.isUpgrade)
         state = .proxying(proxied)
         return .proxy(
             framing: framing,
-            continue100: proxied.continue100,
-            upgrade: proxied.isUpgrade,
+            continue100: continue100,
+            upgrade: upgrade,
             timer: framing == .none ? .disarm : .arm(timeouts.body)
         )
     }
