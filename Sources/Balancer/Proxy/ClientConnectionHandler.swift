@@ -248,41 +248,39 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             request.requestID = loop.nextRequestID()
         }
         let verdict = snapshot.routing.verdict(for: received, on: listener.edge)
-        var staticRoute: StaticRoute?
-        var edits: RequestHeaderRewrite?
         gzipOffer = nil
-        var route: Int?
+        var route: RouteRuntime?
+        var routeIndex = -1
         if case .proxy(let index) = verdict {
-            route = index
-            request.groupIndex = snapshot.routeGroup[index]
-            request.cache = snapshot.routeCache[index]
-            staticRoute = snapshot.routeFiles[index]
-            edits = snapshot.routeEdits[index]
-            if let gzip = snapshot.routeGzip[index], AcceptedEncodings(received.first(.acceptEncoding)).accepts(.gzip) {
+            let matched = snapshot.routes[index]
+            route = matched
+            routeIndex = index
+            request.groupIndex = matched.groupIndex
+            request.cache = matched.cache
+            if let gzip = matched.gzip, AcceptedEncodings(received.first(.acceptEncoding)).accepts(.gzip) {
                 gzipOffer = gzip
             }
         }
         identity.requestReceived(received, resolver: snapshot.realIP)
-        let limits = route.map { snapshot.routeLimits[$0] } ?? snapshot.unroutedLimits
         let now = loop.clock.uptimeNanoseconds
         let action = machine.requestHeadReceived(
-            received, policy: snapshot.requestPolicy, route: verdict, servesFiles: staticRoute != nil, now: now
+            received, policy: snapshot.requestPolicy, route: verdict, servesFiles: route?.files != nil, now: now
         ) {
+            let limits = route?.limits ?? snapshot.unroutedLimits
             guard !limits.isEmpty, let client = identity.client else { return .pass }
-            let outcome = loop.checkLimits(limits, client: client, route: route ?? -1, head: received, now: now)
+            let outcome = loop.checkLimits(limits, client: client, route: routeIndex, head: received, now: now)
             lease.release()  // nothing left from the last request (it ended through logRequest), but never leak
             lease = outcome.lease
             return outcome.verdict
         }
-        perform(action, for: received, staticRoute: staticRoute, edits: edits)
+        perform(action, for: received, route: route)
     }
 
     /// Carries out what the machine said about a request head, at once or when a rate limit's delay is over.
     private func perform(
         _ action: ProxyStateMachine.HeadAction,
         for received: HTTP1RequestHead,
-        staticRoute: StaticRoute?,
-        edits: RequestHeaderRewrite?
+        route: RouteRuntime?
     ) {
         guard let context else { return }
         switch action {
@@ -295,13 +293,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             sendLocalResponse(status, close: close, extraHeaders: retry)
         case .delay(let wait, let timerAction):
             run(timerAction)
-            delayed = DelayedRequest(head: received, staticRoute: staticRoute, edits: edits)
+            delayed = DelayedRequest(head: received, route: route)
             if delayTimer == nil {
                 delayTimer = DeadlineTimer(queue: loop.timers) { [self] in self.delayElapsed() }
             }
             delayTimer?.arm(after: wait)
         case .serveFile(_, let timerAction):
-            guard let staticRoute else { return }
+            guard let staticRoute = route?.files else { return }
             run(timerAction)
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
@@ -319,7 +317,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 normalizePath: snapshot.config.proxy.normalizePath,
                 underscoresInHeaders: snapshot.config.limits.underscoresInHeaders,
                 upgrade: upgrade,
-                edits: edits,
+                edits: route?.edits,
                 into: &forwarded
             )
             request.forwardedHead = forwarded
@@ -338,9 +336,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func delayElapsed() {
         guard !closing, let delayed else { return }
         self.delayed = nil
-        let (received, staticRoute, edits) = (delayed.head, delayed.staticRoute, delayed.edits)
         guard let end = machine.delayElapsed(now: loop.clock.uptimeNanoseconds) else { return }
-        perform(end.action, for: received, staticRoute: staticRoute, edits: edits)
+        perform(end.action, for: delayed.head, route: delayed.route)
         if end.resumeReads { resumeReads() }
     }
 

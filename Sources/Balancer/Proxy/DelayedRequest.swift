@@ -1,15 +1,14 @@
 import BalancerCore
 
-/// A request a rate limit holds back (`delay`): its head, and its route's files or header edits, kept until the
-/// delay is over and the request goes on as if it had just passed.
+/// A request a rate limit holds back (`delay`): its head, and the route that took it (its files or header edits),
+/// kept until the delay is over and the request goes on as if it had just passed.
 final class DelayedRequest {
     let head: HTTP1RequestHead
-    let staticRoute: StaticRoute?
-    let edits: RequestHeaderRewrite?
+    /// nil for a request no route took.
+    let route: RouteRuntime?
 
-    init(head: HTTP1RequestHead, staticRoute: StaticRoute?, edits: RequestHeaderRewrite?) {
+    init(head: HTTP1RequestHead, route: RouteRuntime?) {
         self.head = head
-        self.staticRoute = staticRoute
-        self.edits = edits
+        self.route = route
     }
 }

@@ -12,16 +12,8 @@ final class ProxySnapshot: Sendable {
     /// Redirects, virtual hosts, routes and `return` answers.
     let routing: RequestRouting
     let groups: [UpstreamGroup]
-    /// Route index → index into `groups`.
-    let routeGroup: [Int]
-    /// Route index → static-asset caching settings.
-    let routeCache: [StaticCachePolicy?]
-    /// Route index → the files it serves, for `static:` routes.
-    let routeFiles: [StaticRoute?]
-    /// Route index → on-the-fly gzip of proxied responses, when `gzip:` is on, covers them and the route allows it.
-    let routeGzip: [GzipConfig?]
-    /// Route index → its `request_headers`, prepared for the forwarding pass.
-    let routeEdits: [RequestHeaderRewrite?]
+    /// Route index → what the route does with its requests.
+    let routes: [RouteRuntime]
     /// What each listener does with its connections, by configured address (read when a connection is accepted).
     let listeners: [HostPort: ListenerRuntime]
     /// Certificates and TLS contexts of the listeners and upstream groups.
@@ -44,8 +36,7 @@ final class ProxySnapshot: Sendable {
     let resolved: ResolvedAddresses
     /// The rate and connection zones; a zone unchanged by a reload keeps its table (and its clients' state).
     let limitZones: LimitZoneSet
-    /// Route index → the limits its requests count in; `unroutedLimits` for requests no route takes.
-    let routeLimits: [RouteLimits]
+    /// The limits of requests no route takes (a route's own are in `routes`).
     let unroutedLimits: RouteLimits
     /// `real_ip`, when configured.
     let realIP: RealIPResolver?
@@ -103,16 +94,6 @@ final class ProxySnapshot: Sendable {
             )
         }
         self.groups = groups
-        self.routeGroup = config.routes.map { route in groups.firstIndex { $0.name == route.upstream } ?? 0 }
-        self.routeCache = config.routes.map { route in route.cacheStatic.map(StaticCachePolicy.init) }
-        self.routeFiles = config.routes.enumerated().map { index, route in
-            route.staticFiles.map { StaticRoute(index: index, route: route, config: $0, gzip: config.gzip) }
-        }
-        self.routeGzip = config.routes.map { route in
-            guard let gzip = config.gzip, gzip.proxied, route.gzip, route.upstream != nil else { return nil }
-            return gzip
-        }
-        self.routeEdits = config.routes.map { route in route.requestHeaders.map(RequestHeaderRewrite.init) }
         let httpsPort = config.httpsPort
         self.listeners = Dictionary(
             config.listen.map { listener in
@@ -142,7 +123,17 @@ final class ProxySnapshot: Sendable {
         )
         let limitZones = LimitZoneSet(config: config, previous: previous?.limitZones)
         self.limitZones = limitZones
-        self.routeLimits = config.routes.map { limitZones.limits(for: $0, in: config) }
+        self.routes = config.routes.enumerated().map { index, route in
+            let gzip = config.gzip.flatMap { gzip in gzip.proxied && route.gzip && route.upstream != nil ? gzip : nil }
+            return RouteRuntime(
+                groupIndex: groups.firstIndex { $0.name == route.upstream } ?? 0,
+                cache: route.cacheStatic.map(StaticCachePolicy.init),
+                files: route.staticFiles.map { StaticRoute(index: index, route: route, config: $0, gzip: config.gzip) },
+                gzip: gzip,
+                edits: route.requestHeaders.map(RequestHeaderRewrite.init),
+                limits: limitZones.limits(for: route, in: config)
+            )
+        }
         self.unroutedLimits = limitZones.limits(for: nil, in: config)
         self.realIP = config.realIP.map(RealIPResolver.init)
         self.proxyProtocolListeners = Set(config.listen.filter(\.proxyProtocol).map(\.address))

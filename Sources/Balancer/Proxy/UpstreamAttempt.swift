@@ -24,7 +24,10 @@ struct UpstreamAttempt {
 
     /// Records what the attempt meant for its server's passive health, and logs a state change. `group` names the
     /// server's group for the log; asked only when there is something to log (not on a plain success).
-    func record(
+    ///
+    /// `mutating` though it changes nothing: the attempt is a stored property of the handler, and a non-mutating
+    /// call on it copied it (a retain and a release of its server and connection) for every request.
+    mutating func record(
         _ outcome: ProxyStateMachine.AttemptOutcome, detail: String?, events: UpstreamEventLog, now: Int64,
         group: () -> String
     ) {

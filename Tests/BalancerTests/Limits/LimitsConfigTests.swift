@@ -66,8 +66,8 @@ final class LimitsConfigTests: XCTestCase {
         XCTAssertEqual(config.routes[1].connectionLimit, [])
 
         let snapshot = ProxySnapshot(config: config, generation: 1)
-        XCTAssertEqual(snapshot.routeLimits.map(\.rates.count), [1, 2, 1])
-        XCTAssertEqual(snapshot.routeLimits.map(\.connections.count), [1, 0, 1])
+        XCTAssertEqual(snapshot.routes.map(\.limits.rates.count), [1, 2, 1])
+        XCTAssertEqual(snapshot.routes.map(\.limits.connections.count), [1, 0, 1])
         XCTAssertEqual(snapshot.unroutedLimits.rates.first?.bucket, LeakyBucket(
             rate: RequestRate(requests: 10, per: .second), burst: 5, delay: 0))
         XCTAssertEqual(snapshot.proxyProtocolListeners, [HostPort(host: "0.0.0.0", port: 80)])

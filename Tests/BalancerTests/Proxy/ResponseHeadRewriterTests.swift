@@ -53,7 +53,7 @@ final class ResponseHeadRewriterTests: XCTestCase {
             clientKeepAlive: clientKeepAlive,
             isHeadRequest: false,
             requestID: "req-1",
-            cache: snapshot.routeCache[0],
+            cache: snapshot.routes[0].cache,
             uri: uri,
             snapshot: snapshot,
             dates: HTTPDateCache(),

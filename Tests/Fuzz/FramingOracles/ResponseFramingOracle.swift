@@ -102,7 +102,7 @@
                         clientKeepAlive: input.flag(2),
                         isHeadRequest: isHead,
                         requestID: "fuzz-response",
-                        cache: input.flag(4) ? snapshot.routeCache[0] : nil,
+                        cache: input.flag(4) ? snapshot.routes[0].cache : nil,
                         uri: "/app.js",
                         snapshot: snapshot,
                         dates: HTTPDateCache(),
