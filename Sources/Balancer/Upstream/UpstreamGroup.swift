@@ -47,21 +47,15 @@ final class UpstreamGroup: Sendable {
         excluding excluded: ServerSet,
         now: Int64
     ) {
-        // Through the array's buffer: enumerating the array retained it on every pick.
-        servers.withUnsafeBufferPointer { servers in
-            for index in servers.indices {
-                let server = servers[index]
-                guard server.config.backup == backups, !excluded.contains(index), server.isAvailable(now: now) else {
-                    continue
-                }
-                candidates.append(
-                    PickCandidate(
-                        index: index,
-                        weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
-                        active: server.active.load(ordering: .relaxed)
-                    )
+        for (index, server) in servers.enumerated()
+        where server.config.backup == backups && !excluded.contains(index) && server.isAvailable(now: now) {
+            candidates.append(
+                PickCandidate(
+                    index: index,
+                    weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
+                    active: server.active.load(ordering: .relaxed)
                 )
-            }
+            )
         }
     }
 }
