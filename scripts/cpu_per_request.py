@@ -10,7 +10,8 @@ proxy's processes from /proc/PID/stat, divided by the requests wrk completed.
 
 `NAME=PATH:reuseport` runs that binary with `reuseport: true` on its listener, so one binary can be measured with
 and without it in the same run (`plain=B rp=B:reuseport`); `--nginx-reuseport` adds nginx with `listen ...
-reuseport` as `nginx-rp`. `--close` sends `Connection: close`, so every request comes on a new connection and
+reuseport` as `nginx-rp`. `NAME=PATH:log` has that binary write its access log (combined, to a file), and
+`--nginx-log` adds nginx writing the same fields as `nginx-log` (`buffer=64k flush=1s`, as the balancer batches). `--close` sends `Connection: close`, so every request comes on a new connection and
 accepting is part of what is measured (wrk otherwise keeps its connections for the whole round).
 
 Load goes to 127.0.0.1 only and every round is bounded by --seconds.
@@ -79,6 +80,8 @@ def main():
     parser.add_argument("--no-nginx", action="store_true", help="leave nginx out as a proxy")
     parser.add_argument("--nginx-reuseport", action="store_true",
                         help="also measure nginx with listen ... reuseport (as nginx-rp)")
+    parser.add_argument("--nginx-log", action="store_true",
+                        help="also measure nginx writing an access log (as nginx-log)")
     parser.add_argument("--close", action="store_true", help="a new connection for every request")
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
@@ -101,14 +104,18 @@ def main():
         proxies = {}
         for spec in args.binaries:
             name, path = spec.split("=", 1)
-            reuseport = path.endswith(":reuseport")
-            path = path.removesuffix(":reuseport")
+            options = set()
+            while path.endswith((":reuseport", ":log")):
+                path, option = path.rsplit(":", 1)
+                options.add(option)
+            reuseport = "reuseport" in options
+            access_log = os.path.join(work, f"{name}-access.log") if "log" in options else "off"
             port, admin = free_port(), free_port()
             listen = f"{{address: 127.0.0.1:{port}, reuseport: true}}" if reuseport else f"127.0.0.1:{port}"
             yaml = os.path.join(work, f"{name}.yaml")
             open(yaml, "w").write(
                 f"listen: [{listen}]\nadmin: {{listen: 127.0.0.1:{admin}}}\nworkers: {args.workers}\n"
-                "access_log: off\nresponse_headers:\n  X-Frame-Options: SAMEORIGIN\n  X-Content-Type-Options: nosniff\n"
+                f"access_log: {access_log}\nresponse_headers:\n  X-Frame-Options: SAMEORIGIN\n  X-Content-Type-Options: nosniff\n"
                 "upstreams:\n  backend:\n    balance: least_conn\n    keepalive: 64\n    servers: ["
                 + ", ".join(f"127.0.0.1:{p}" for p in backends) + "]\n"
                 "routes:\n  - prefix: /\n    upstream: backend\n")
@@ -120,9 +127,19 @@ def main():
         nginx_proxies = [] if args.no_nginx else [("nginx", "")]
         if args.nginx_reuseport:
             nginx_proxies.append(("nginx-rp", " reuseport"))
+        if args.nginx_log:
+            nginx_proxies.append(("nginx-log", ""))
         for name, listen_option in nginx_proxies:
+            log = ""
+            if name == "nginx-log":
+                # The balancer's combined line: nginx's combined plus the upstream's address and status, the request
+                # time and the request id.
+                log = ("log_format bench '$remote_addr - $remote_user [$time_local] \"$request\" $status "
+                       "$body_bytes_sent \"$http_referer\" \"$http_user_agent\" upstream=$upstream_addr "
+                       "upstream_status=$upstream_status request_time=$request_time request_id=$request_id';\n"
+                       f"access_log {work}/{name}-access.log bench buffer=64k flush=1s;\n")
             port = free_port()
-            body = ("upstream backend { least_conn; "
+            body = (log + "upstream backend { least_conn; "
                     + " ".join(f"server 127.0.0.1:{p};" for p in backends) + " keepalive 64; }\n"
                     f"server {{ listen 127.0.0.1:{port}{listen_option}; location / {{ proxy_pass http://backend; "
                     "proxy_http_version 1.1; proxy_set_header Connection \"\"; "

@@ -73,6 +73,8 @@ extension AccessLogEntry {
                 buffer.writeStaticString("\"")
             case .id(let id):
                 id.write(into: &buffer)
+            case .number(let number?) where number >= 0:
+                buffer.writeDecimal(number)
             case .number(let number?):
                 buffer.writeString(String(number))
             case .text(nil), .number(nil):

@@ -76,18 +76,17 @@ extension AccessLogEntry {
     /// Seconds with millisecond precision (`0.003`), as nginx's `$request_time`.
     static func writeSeconds(_ micros: Int64, into buffer: inout ByteBuffer) {
         let millis = max(0, micros) / 1000
-        buffer.writeString(String(millis / 1000))
+        buffer.writeDecimal(millis / 1000)
         buffer.writeStaticString(".")
         let frac = millis % 1000
         if frac < 100 { buffer.writeStaticString("0") }
         if frac < 10 { buffer.writeStaticString("0") }
-        buffer.writeString(String(frac))
+        buffer.writeDecimal(frac)
     }
 
     /// Copies `text`, escaping `"`, `\` and control or non-ASCII bytes as `\xHH` (nginx's escaping), so a client
     /// cannot forge log lines or break the JSON.
     static func writeEscaped(_ text: String, into buffer: inout ByteBuffer) {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
         var clean = true
         for byte in text.utf8 where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C {
             clean = false
@@ -97,9 +96,13 @@ extension AccessLogEntry {
             buffer.writeString(text)
             return
         }
+        // Only a line with such a byte gets here; the common one was copied above without a pass per byte.
+        let hex: StaticString = "0123456789ABCDEF"
         for byte in text.utf8 {
             if byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C {
-                buffer.writeBytes([0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                buffer.writeStaticString("\\x")
+                buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
+                buffer.writeInteger(hex.utf8Start[Int(byte & 0xF)])
             } else {
                 buffer.writeInteger(byte)
             }

@@ -695,7 +695,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         if let log = loop.accessLog {
             loop.refreshDates()
             log.append(
-                request.accessLogEntry(clientAddress: identity.lines.address, now: loop.clock.now), dates: loop.dates)
+                request.takeAccessLogEntry(clientAddress: identity.lines.address, now: loop.clock.now), dates: loop.dates)
         }
         request.release()
     }

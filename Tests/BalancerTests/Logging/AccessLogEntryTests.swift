@@ -9,7 +9,8 @@ import XCTest
 final class AccessLogEntryTests: XCTestCase {
     private func combined(_ record: RequestRecord) -> String {
         var buffer = ByteBuffer()
-        record.accessLogEntry(clientAddress: "192.0.2.1", now: .now())
+        var record = record
+        record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now())
             .writeCombined(into: &buffer, localTime: "01/Dec/2026:00:00:00 +0000")
         return buffer.readString(length: buffer.readableBytes) ?? ""
     }
@@ -61,5 +62,20 @@ final class AccessLogEntryTests: XCTestCase {
         XCTAssertFalse(record.answerOmitsBody)
         XCTAssertEqual(record.version, .http1_1)
         XCTAssertEqual(record.forwardedHead.readableBytes, 0)
+    }
+
+    /// The line's fields take the head out of the record: the request is over once it is logged, and the next
+    /// answer on the connection (to bytes that make no head) must not find it.
+    func testTakingTheEntryLeavesNoHead() throws {
+        var record = RequestRecord()
+        record.begin(try RequestHeadFixture.decode("DELETE /x HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\n\r\n"), at: .now())
+        record.status = 204
+        let entry = record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now())
+        XCTAssertEqual(entry.request?.method, "DELETE")
+        XCTAssertEqual(entry.request?.uri, "/x")
+        XCTAssertEqual(entry.userAgent, "u")
+        XCTAssertNil(entry.referer)
+        XCTAssertNil(record.head)
+        XCTAssertNil(record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now()).request)
     }
 }
