@@ -96,7 +96,7 @@ extension AccessLogEntry {
             buffer.writeString(text)
             return
         }
-        // Only a line with such a byte gets here; the common one was copied above without a pass per byte.
+        // Only a value with such a byte gets here; the usual one was copied whole above.
         let hex: StaticString = "0123456789ABCDEF"
         for byte in text.utf8 {
             if byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C {
