@@ -15,22 +15,26 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    // The stored properties are ordered so that each `Bool` fills the tail of the struct before it: the instance
+    // then stays within 1,024 bytes, which is what an idle keep-alive connection keeps allocated for it (a malloc
+    // size class boundary; a few bytes more cost a larger class on every connection).
     private let loop: LoopContext
     /// What the listener that accepted this connection does (TLS, redirect, HSTS), as of the accept.
     private let listener: ListenerRuntime
     private var context: ChannelHandlerContext?
-    /// The channel's allocator and writability, kept here: asking the context for its channel retains and releases
-    /// it, several times for every request. Writability follows `channelWritabilityChanged`.
-    private var allocator = ByteBufferAllocator()
-    private var writable = true
     private var timer: DeadlineTimer?
     private var machine: ProxyStateMachine
     /// The HTTP/1 framing layer: bytes in, request events out (replaceable without touching the decisions).
     private var decoder: HTTP1RequestDecoder
+    /// The channel's writability, kept here: asking the context for its channel retains and releases it, several
+    /// times for every request. It follows `channelWritabilityChanged`.
+    private var writable = true
     private var output = ClientResponseOutput()
     private var processingInbound = false
     /// Who the requests come from (peer, PROXY header, `real_ip`) and the forwarding lines made of it.
     private var identity = ClientIdentity(peer: nil)
+    /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
+    private var closing = false
     /// The request in progress as counted by connection-limit zones; released when it ends.
     private var lease = LimitLease()
     /// Ends a rate limit's delay (made on the first delay of the connection).
@@ -38,8 +42,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// The request a rate limit delays, sent on when the delay is over (boxed: rare, and every idle connection
     /// would otherwise carry its room).
     private var delayed: DelayedRequest?
-    /// Set once the channel has been asked to close: closing twice, or writing after, is avoided.
-    private var closing = false
 
     // The request in progress.
     private var snapshot: ProxySnapshot
@@ -47,10 +49,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private var attempt = UpstreamAttempt()
     /// Answers requests of static routes; made on the first one.
     private var files: StaticResponder?
-    /// The request's route compresses proxied responses and the client accepts gzip: the settings to apply.
-    private var gzipOffer: GzipConfig?
     /// The relayed response is being gzipped.
     private var gzip: GzipEncoder?
+    /// The request's route compresses proxied responses and the client accepts gzip: the settings to apply.
+    private var gzipOffer: GzipConfig?
+
+    /// The channel's allocator: the loop's (the bootstraps set none, so every channel has NIO's default one).
+    private var allocator: ByteBufferAllocator { loop.allocator }
 
     init(loop: LoopContext, listener: ListenerRuntime = .plain) {
         self.loop = loop
@@ -64,7 +69,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        allocator = context.channel.allocator
         writable = context.channel.isWritable
         loop.register(context.channel)
         timer = DeadlineTimer(queue: loop.timers) { [self] in self.clientTimedOut() }

@@ -21,6 +21,9 @@ final class LoopContext {
     let timers: LoopTimerQueue
     /// One reading of the clock per I/O event, for the requests and timers of this loop.
     let clock = LoopClock()
+    /// The allocator of the buffers this loop's connections write: NIO's default, which is every channel's here
+    /// (no bootstrap sets another). Kept once per loop, not per connection (it is four words).
+    let allocator = ByteBufferAllocator()
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
