@@ -24,7 +24,7 @@ FROM swift:${SWIFT_VERSION}-${UBUNTU_CODENAME} AS toolchain
 # distribution's security updates instead of failing when a pinned version leaves the archive.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev libhiredis-dev libcap2-bin \
+    && apt-get install -y --no-install-recommends libpq-dev libhiredis-dev libjemalloc-dev libcap2-bin \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -66,7 +66,8 @@ RUN --mount=type=cache,target=/src/.build \
 
 # ---------------------------------------------------------------------------------------------------------------
 # runtime: what both executables need at run time and nothing more. libpq5 and libhiredis are the health-service's
-# readiness checks; libssl and zlib are what libpq links; curl is for the HEALTHCHECKs.
+# readiness checks; libssl and zlib are what libpq links; libjemalloc2 is the balancer's allocator; curl is for the
+# HEALTHCHECKs.
 FROM ubuntu:${UBUNTU_CODENAME} AS runtime
 
 # Same reasoning as in the build stage: the base image tag pins the distribution.
@@ -75,7 +76,7 @@ FROM ubuntu:${UBUNTU_CODENAME} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        ca-certificates curl libhiredis1.1.0 libpq5 libssl3t64 zlib1g \
+        ca-certificates curl libhiredis1.1.0 libjemalloc2 libpq5 libssl3t64 zlib1g \
     && rm -rf /var/lib/apt/lists/* \
     && (userdel --remove ubuntu 2>/dev/null || true) \
     && groupadd --gid 1000 fruitpak \

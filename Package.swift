@@ -42,6 +42,14 @@ let package = Package(
             path: "Sources/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // The balancer's memory allocator. Linked into the `balancer` executable only (tests and fuzz targets keep the C
+        // library's malloc, which the sanitizers replace): its malloc then serves the whole process. No pkgConfig:
+        // jemalloc.pc adds only the default paths.
+        .systemLibrary(
+            name: "CJemalloc",
+            path: "Sources/CJemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         .target(
             name: "Shared",
             dependencies: [
@@ -97,7 +105,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BalancerExecutable",
-            dependencies: ["Balancer"]
+            dependencies: ["Balancer", "CJemalloc"]
         ),
         .executableTarget(
             name: "HealthService",

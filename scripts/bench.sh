@@ -107,8 +107,8 @@ Options:
   -h, --help         show this help
 
 What it does to the machine:
-  - Installs wrk, nginx, haproxy, curl, python3, pkg-config, libpq-dev and libhiredis-dev with apt-get
-    when missing (as root, or through sudo); `apt-get update` runs only when something is missing.
+  - Installs wrk, nginx, haproxy, curl, python3, pkg-config, libpq-dev, libhiredis-dev and libjemalloc-dev
+    with apt-get when missing (as root, or through sudo); `apt-get update` runs only when something is missing.
     When it installs nginx or haproxy, it keeps their services from starting during the installation
     (a temporary /usr/sbin/policy-rc.d, unless one exists) and stops them if they started anyway, so
     nothing is left on port 80; it never starts anything on port 80 itself. The memory and transfer
@@ -412,7 +412,7 @@ install_missing() {
     for tool in "${tools[@]}"; do
         find_tool "$tool" >/dev/null || missing+=("$tool")
     done
-    for package in libpq-dev libhiredis-dev; do
+    for package in libpq-dev libhiredis-dev libjemalloc-dev; do
         if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
             missing+=("$package")
         fi

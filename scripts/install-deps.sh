@@ -5,7 +5,7 @@
 # test prints when a tool it needs is missing (tests never install anything themselves).
 set -euo pipefail
 
-FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev postgresql redis-server curl apache2-utils dnsmasq-base)
+FRONTDOOR_APT_PACKAGES=(libpq-dev libhiredis-dev libjemalloc-dev postgresql redis-server curl apache2-utils dnsmasq-base)
 # Only the tests need these (scripts/test.sh): headless Chromium for the status page, and Prometheus' reference
 # parser for /metrics, Debian's package for Debian's python3 — which refuses `pip install` (PEP 668).
 # openssl: `openssl s_client` drives the TLS listeners in their tests.
