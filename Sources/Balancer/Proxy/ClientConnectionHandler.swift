@@ -175,8 +175,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Not passed on: this is the pipeline's last handler, and NIO's tail does nothing with it (a trip through
+        // the pipeline per request saved).
         attempt.connection?.flush()
-        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -220,7 +221,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         while !closing {
             let event: HTTP1RequestEvent?
             do {
-                event = try decoder.next()
+                event = try decoder.next(lists: &loop.fieldLists)
             } catch {
                 let status: HTTPResponseStatus = error == .headTooLarge ? .requestHeaderFieldsTooLarge : .badRequest
                 run(machine.requestMalformed(status: status), detail: nil)
@@ -239,7 +240,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private func readNextRequest() {
         decoder.resume()
         processInbound()
-        if !closing, machine.readyForNextRequest() == .resumeReads { resumeReads() }
+        if !closing, case .resumeReads = machine.readyForNextRequest() { resumeReads() }
     }
 
     private func requestHeadReceived(_ received: HTTP1RequestHead) {
@@ -313,7 +314,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             timer?.disarm()
             sendLocalResponse(HTTPResponseStatus(statusCode: answer.status), close: close, answer: answer)
         case .proxy(let framing, let continue100, let upgrade, let timerAction):
-            var forwarded = allocator.buffer(capacity: received.bytes.readableBytes + 192)
+            var forwarded = loop.headBuffers.take(capacity: received.bytes.readableBytes + 192)
             ForwardedRequest.writeUpstreamHead(
                 received,
                 client: identity.lines,
@@ -325,7 +326,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 into: &forwarded
             )
             request.forwardedHead = forwarded
-            request.forwardedChunked = framing == .chunked
+            request.forwardedChunked = framing.isChunked
             if continue100 {
                 var interim = allocator.buffer(capacity: 32)
                 interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
@@ -382,7 +383,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     /// Picks a server outside `excluded` and asks the machine to start an attempt on it.
     private func pickServer(excluding excluded: ServerSet) {
-        guard !closing, let context else { return }
+        // The context is bound only where a new connection needs it: binding it holds a reference for the call.
+        guard !closing, context != nil else { return }
         let now = loop.clock.uptimeNanoseconds
         guard let (index, chosen) = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now)
         else {
@@ -396,6 +398,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             attach(pooled, attempt: id, pooled: true)
             return
         }
+        guard let context else { return }
         loop.stats.upstreamConnectionsOpened.wrappingIncrement(ordering: .relaxed)
         loop.pool.noteOpened()
         let group = snapshot.groups[request.groupIndex]
@@ -485,7 +488,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func upstreamResponseHead(_ head: HTTP1ResponseHead) {
         guard let context else { return }
-        context.eventLoop.assertInEventLoop()
+        // `assert`, so release builds do not even ask the context for its loop (a retain and a release).
+        assert(context.eventLoop.inEventLoop)
         let code = head.status
         let clientKeepAlive: Bool
         switch machine.responseHeadReceived(status: code, now: loop.clock.uptimeNanoseconds) {
@@ -508,7 +512,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         request.upstreamStatus = code
         request.status = code
         let room = head.bytes.readableBytes + 256 + min(head.bufferedBodyBytes, ClientResponseOutput.coalescedPartLimit)
-        var buffer = allocator.buffer(capacity: room)
+        var buffer = loop.headBuffers.take(capacity: room)
         gzip = nil
         if let offer = gzipOffer,
             ProxiedCompression.shouldCompress(head, isHeadRequest: request.isHeadRequest, config: offer)
@@ -571,8 +575,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             logRequest()
             if let keepaliveTimeout {
                 run(.arm(keepaliveTimeout))
-                output.writeEnd(on: context, promise: nil)
+                let written = output.writeEnd(on: context, promise: nil)
                 context.flush()
+                // Written out by now, as a rule: the buffer serves the loop's next response head.
+                if let written { loop.headBuffers.recycle(written) }
                 readNextRequest()
             } else {
                 writeResponseEndThenClose(context)
@@ -625,7 +631,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
         guard attempt.connection != nil else { return }
-        context?.eventLoop.assertInEventLoop()
+        assert(context?.eventLoop.inEventLoop ?? true)
         run(machine.attemptFailed(failure, now: loop.clock.uptimeNanoseconds), detail: nil)
     }
 
@@ -691,7 +697,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     private func logRequest() {
         // The request is over for the connection limits, unless it became a tunnel: that counts until it closes.
-        if machine.requestLogged() == .release { lease.release() }
+        if case .release = machine.requestLogged() { lease.release() }
         loop.metrics.record(
             status: request.status, bytesSent: request.bytesSent, server: request.upstreamServer,
             groupIndex: request.groupIndex, start: request.start, answered: request.upstreamStatus != nil,
@@ -699,8 +705,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         if let log = loop.accessLog {
             loop.refreshDates()
             log.append(
-                request.takeAccessLogEntry(clientAddress: identity.lines.address, now: loop.clock.now), dates: loop.dates)
+                request.takeAccessLogEntry(
+                    clientAddress: identity.lines.address, now: loop.clock.now, recycling: &loop.fieldLists),
+                dates: loop.dates)
         }
+        // The head's list of lines and the head written upstream serve the loop's next requests.
+        if let fields = request.takeFields() { loop.fieldLists.recycle(fields) }
+        loop.headBuffers.recycle(request.takeForwardedHead())
         request.release()
     }
 }

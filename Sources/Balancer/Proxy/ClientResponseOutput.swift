@@ -25,7 +25,7 @@ struct ClientResponseOutput {
     mutating func writeBodyPart(_ part: ByteBuffer, on context: ChannelHandlerContext) {
         if var output = held, part.readableBytes <= Self.coalescedPartLimit {
             held = nil
-            if framing == .chunked {
+            if case .chunked = framing {
                 guard part.readableBytes > 0 else {
                     held = output
                     return
@@ -50,14 +50,17 @@ struct ClientResponseOutput {
         context.write(NIOAny(output), promise: nil)
     }
 
-    /// Writes what ends the response body, together with any bytes still held back.
-    mutating func writeEnd(on context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    /// Writes what ends the response body, together with any bytes still held back; returns the buffer those went
+    /// out in (the head's), which can serve a later head once it is flushed.
+    @discardableResult
+    mutating func writeEnd(on context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) -> ByteBuffer? {
         guard var output = held else {
             context.writeBodyEnd(framing: framing, promise: promise)
-            return
+            return nil
         }
         held = nil
-        if framing == .chunked { output.writeStaticString(HTTP1Encoder.lastChunk) }
+        if case .chunked = framing { output.writeStaticString(HTTP1Encoder.lastChunk) }
         context.write(NIOAny(output), promise: promise)
+        return output
     }
 }

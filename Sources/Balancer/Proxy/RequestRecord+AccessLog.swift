@@ -3,8 +3,13 @@ import NIOCore
 
 extension RequestRecord {
     /// The access-log line's fields for this request, answered to `clientAddress`, ending at `now`. The request is
-    /// over: its head is taken out of the record (as `release()` would), so reading it copies nothing.
-    mutating func takeAccessLogEntry(clientAddress: String, now: NIODeadline) -> AccessLogEntry {
+    /// over: its head is taken out of the record (as `release()` would), so reading it copies nothing, and its list
+    /// of lines goes to `lists` for the next heads.
+    mutating func takeAccessLogEntry(
+        clientAddress: String,
+        now: NIODeadline,
+        recycling lists: inout HTTP1FieldListPool
+    ) -> AccessLogEntry {
         var entry = AccessLogEntry(
             clientAddress: clientAddress,
             request: nil,
@@ -30,6 +35,7 @@ extension RequestRecord {
             default: continue
             }
         }
+        lists.recycle(head.fields)
         return entry
     }
 }

@@ -45,6 +45,18 @@ struct RequestRecord {
         requestID = .none
     }
 
+    /// The head's list of lines, taken out with the head (the request is over): nil when there is no head.
+    mutating func takeFields() -> [HTTP1HeaderField]? {
+        head.take()?.fields
+    }
+
+    /// The head written upstream, taken out of the record (the request is over).
+    mutating func takeForwardedHead() -> ByteBuffer {
+        let forwarded = forwardedHead
+        forwardedHead = Self.noBytes
+        return forwarded
+    }
+
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder
     /// head per request only to throw it away.
     mutating func begin(_ head: HTTP1RequestHead, at start: NIODeadline) {

@@ -21,7 +21,7 @@ enum ResponseHeadRewriter {
         isHeadRequest: Bool,
         requestID: RequestID,
         cache: StaticCachePolicy?,
-        uri: String,
+        uri: @autoclosure () -> String,
         snapshot: ProxySnapshot,
         dates: HTTPDateCache,
         compressed: Bool = false,
@@ -29,10 +29,10 @@ enum ResponseHeadRewriter {
         into out: inout ByteBuffer
     ) -> (keepAlive: Bool, framing: HTTP1OutgoingFraming) {
         var hasCacheControl = false
-        for field in upstreamHead.fields where field.kind == .cacheControl { hasCacheControl = true }
+        for field in upstreamHead.fields { if case .cacheControl = field.kind { hasCacheControl = true } }
         let code = upstreamHead.status
         var cacheControl: String?
-        if let cache, (200..<300).contains(code) || code == 304, !hasCacheControl, cache.applies(toURI: uri) {
+        if let cache, (200..<300).contains(code) || code == 304, !hasCacheControl, cache.applies(toURI: uri()) {
             cacheControl = cache.cacheControl
         }
         let isHTTP10 = clientVersion.major == 1 && clientVersion.minor == 0
@@ -111,7 +111,7 @@ enum ResponseHeadRewriter {
             out.writeStaticString("Connection: keep-alive\r\n")
         }
         out.writeStaticString("\r\n")
-        return (keepAlive, framing == .chunked ? .chunked : .raw)
+        return (keepAlive, framing.isChunked ? .chunked : .raw)
     }
 
     /// The `101 Switching Protocols` head relayed to a client whose connection becomes a tunnel: `Upgrade` crosses

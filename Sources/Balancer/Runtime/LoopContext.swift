@@ -24,6 +24,10 @@ final class LoopContext {
     /// The allocator of the buffers this loop's connections write: NIO's default, which is every channel's here
     /// (no bootstrap sets another). Kept once per loop, not per connection (it is four words).
     let allocator = ByteBufferAllocator()
+    /// Head buffers of finished requests and responses, for the next heads this loop writes.
+    var headBuffers: HeadBufferPool
+    /// Lists of header lines of finished heads, for the next heads this loop's client connections read.
+    var fieldLists = HTTP1FieldListPool()
     private(set) var snapshot: ProxySnapshot
     /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
     private var policies: [AnyBalancingPolicy]
@@ -59,6 +63,7 @@ final class LoopContext {
         events: UpstreamEventLog
     ) {
         self.eventLoop = eventLoop
+        self.headBuffers = HeadBufferPool(allocator: allocator)
         self.timers = LoopTimerQueue(eventLoop: eventLoop, clock: clock)
         self.events = events
         self.snapshot = snapshot

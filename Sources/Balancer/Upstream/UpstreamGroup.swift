@@ -8,6 +8,8 @@ import BalancerCore
 final class UpstreamGroup: Sendable {
     let config: UpstreamConfig
     let servers: [UpstreamServer]
+    /// `servers` again, unretained, for the pass over them on every pick (`servers` keeps them alive).
+    private let unretainedServers: [Unmanaged<UpstreamServer>]
     let hasBackups: Bool
     /// TLS to the servers (`tls:` of the group); nil = plain HTTP.
     let tls: UpstreamTLS?
@@ -20,6 +22,7 @@ final class UpstreamGroup: Sendable {
         self.config = config
         self.tls = tls
         self.servers = servers
+        self.unretainedServers = servers.map { Unmanaged.passUnretained($0) }
         self.hasBackups = servers.contains { $0.config.backup }
         self.slowStartNanoseconds = config.slowStart.nanoseconds
     }
@@ -47,15 +50,21 @@ final class UpstreamGroup: Sendable {
         excluding excluded: ServerSet,
         now: Int64
     ) {
-        for (index, server) in servers.enumerated()
-        where server.config.backup == backups && !excluded.contains(index) && server.isAvailable(now: now) {
-            candidates.append(
-                PickCandidate(
-                    index: index,
-                    weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
-                    active: server.active.load(ordering: .relaxed)
+        // Through unretained references (`servers` keeps them alive): iterating the array retained and released
+        // every server on every pick.
+        for index in unretainedServers.indices {
+            unretainedServers[index]._withUnsafeGuaranteedRef { server in
+                guard server.config.backup == backups, !excluded.contains(index), server.isAvailable(now: now) else {
+                    return
+                }
+                candidates.append(
+                    PickCandidate(
+                        index: index,
+                        weight: server.effectiveWeight(now: now, slowStart: slowStartNanoseconds),
+                        active: server.active.load(ordering: .relaxed)
+                    )
                 )
-            )
+            }
         }
     }
 }

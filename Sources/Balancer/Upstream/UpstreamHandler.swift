@@ -42,6 +42,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var responseKeepAlive = true
     /// The HTTP/1 framing layer of this connection.
     private var decoder = HTTP1ResponseDecoder()
+    /// The list of header lines of the last response head, kept for the next one: the head is done with once it is
+    /// delivered (the client handler writes its own head from it), so reading a response allocates no list.
+    private var fieldLists = HTTP1FieldListPool()
     /// How the request body in progress is framed towards the upstream.
     private var requestFraming = HTTP1OutgoingFraming.raw
     /// Whether something was written since the last flush.
@@ -64,7 +67,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Kept from `channelWritabilityChanged`: asking the channel retains and releases it, on every exchange.
     private var writable = true
     var isWritable: Bool { context != nil && writable }
-    private var isTunnel: Bool { machine.state == .tunnel }
+    private var isTunnel: Bool {
+        if case .tunnel = machine.state { return true }
+        return false
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -92,7 +98,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         sendTimeout: TimeAmount,
         isHeadRequest: Bool
     ) {
-        context?.eventLoop.assertInEventLoop()
+        // `assert`, so release builds do not even ask the context for its loop (a retain and a release).
+        assert(context?.eventLoop.inEventLoop ?? true)
         self.delegate = delegate
         decoder.expectResponse(isHeadRequest: isHeadRequest)
         self.idleIn = nil
@@ -133,7 +140,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request is complete: its end goes out, and `read_timeout` starts.
     func sendEnd() {
-        if requestFraming == .chunked {
+        if case .chunked = requestFraming {
             context?.writeBodyEnd(framing: .chunked, promise: nil)
             unflushed = true
         }
@@ -213,7 +220,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             let event: HTTP1ResponseEvent?
             do {
-                event = try decoder.next()
+                event = try decoder.next(lists: &fieldLists)
             } catch {
                 fail(machine.responseUnreadable())
                 return
@@ -229,6 +236,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             machine.responseHeadReceived()
             responseKeepAlive = head.isKeepAlive
             delegate.upstreamResponseHead(head)
+            // A tunnel reads no more heads: its connection keeps no list (open tunnels are counted in memory).
+            if !isTunnel { fieldLists.recycle(head.fields) }
         case .body(let part):
             delegate.upstreamResponseBody(part)
         case .end:

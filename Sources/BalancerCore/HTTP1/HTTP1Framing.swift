@@ -11,6 +11,13 @@ package enum HTTP1Framing: Sendable, Equatable {
     case contentLength(Int64)
     case chunked
 
+    /// Whether the body is chunked. A pattern match, inlined where it is asked: `== .chunked` from another module
+    /// calls the synthesized `==` through its protocol witness, on every request.
+    @inlinable package var isChunked: Bool {
+        if case .chunked = self { return true }
+        return false
+    }
+
     /// Writes the framing line for this framing (`Content-Length: N` or `Transfer-Encoding: chunked`), if any.
     package func writeLine(into out: inout ByteBuffer) {
         switch self {

@@ -25,8 +25,11 @@ package enum HTTP1HeadParser {
     }
 
     /// The request line and header lines of `bytes`, parsed for decisions and located for forwarding; `bytes` of
-    /// the result is left for the caller to set.
-    package static func parseRequest(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1RequestHead {
+    /// the result is left for the caller to set. The list of lines comes from `lists`.
+    package static func parseRequest(
+        _ bytes: UnsafeRawBufferPointer,
+        lists: inout HTTP1FieldListPool
+    ) throws(HTTP1ParseError) -> HTTP1RequestHead {
         var i = 0
         let count = bytes.count
         // Method: upper-case letters, `-` and `_`, as nginx accepts. Any token is a method to RFC 9110, but methods
@@ -47,7 +50,7 @@ package enum HTTP1HeadParser {
             throw .invalidRequestLine
         }
         // No text is made of the header lines: the few values a decision needs are read from `bytes` on demand.
-        let (fields, connection) = try locateFields(bytes, from: i + 2)
+        let (fields, connection) = try locateFields(bytes, from: i + 2, into: lists.take())
         return HTTP1RequestHead(
             method: method,
             uri: uri,
@@ -60,8 +63,11 @@ package enum HTTP1HeadParser {
     }
 
     /// The status line and header lines located in `bytes`; `bytes` of the result is left for the caller to set
-    /// (the decoder hands over a view of its buffer).
-    package static func parseResponse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1ResponseHead {
+    /// (the decoder hands over a view of its buffer). The list of lines comes from `lists`.
+    package static func parseResponse(
+        _ bytes: UnsafeRawBufferPointer,
+        lists: inout HTTP1FieldListPool
+    ) throws(HTTP1ParseError) -> HTTP1ResponseHead {
         let count = bytes.count
         let version = try parseVersion(bytes, at: 0)
         var i = 8
@@ -88,7 +94,7 @@ package enum HTTP1HeadParser {
             i += 1
         }
         guard i + 1 < count, bytes[i + 1] == HTTP1Bytes.lf else { throw .invalidStatusLine }
-        let (fields, connection) = try locateFields(bytes, from: i + 2)
+        let (fields, connection) = try locateFields(bytes, from: i + 2, into: lists.take())
         return HTTP1ResponseHead(
             version: version,
             status: code,
@@ -100,12 +106,13 @@ package enum HTTP1HeadParser {
     }
 
     /// The header lines from `start`, located and classified, and what their `Connection` tokens say.
+    /// `fields` is an empty list to fill (a refused head's list is dropped: a rare case, not worth recycling).
     private static func locateFields(
         _ bytes: UnsafeRawBufferPointer,
-        from start: Int
+        from start: Int,
+        into fields: consuming [HTTP1HeaderField]
     ) throws(HTTP1ParseError) -> ([HTTP1HeaderField], HTTP1ConnectionTokens) {
-        var fields: [HTTP1HeaderField] = []
-        fields.reserveCapacity(12)
+        var fields = fields
         var connection = HTTP1ConnectionTokens()
         let typed = bytes.bindMemory(to: UInt8.self)
         try scanHeaders(bytes, from: start) { name, value in

@@ -5,7 +5,8 @@ import NIOCore
 package protocol HTTP1MessageRules {
     associatedtype Head: HTTP1ReceivedHead
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> Head
+    /// Parses a complete head, its list of lines taken from `lists`.
+    static func parse(_ bytes: UnsafeRawBufferPointer, lists: inout HTTP1FieldListPool) throws(HTTP1ParseError) -> Head
 
     /// Consumes what may stand before a head and is no part of it.
     func skipBeforeHead(_ buffer: inout ByteBuffer)
@@ -58,7 +59,8 @@ package struct HTTP1MessageReader<Rules: HTTP1MessageRules> {
         if case .idle = state { state = .head(scanned: 0) }
     }
 
-    mutating func next() throws(HTTP1ParseError) -> HTTP1Event<Rules.Head>? {
+    /// The next event, a head's list of lines taken from `lists`.
+    mutating func next(lists: inout HTTP1FieldListPool) throws(HTTP1ParseError) -> HTTP1Event<Rules.Head>? {
         // Nothing to read, or nothing read until a head is expected: answered without taking the bytes out and
         // putting them back (a reference counted twice, for each of the calls that end every read).
         switch state {
@@ -68,10 +70,13 @@ package struct HTTP1MessageReader<Rules: HTTP1MessageRules> {
         }
         var buffer = input.checkOut()
         defer { input.checkIn(buffer) }
-        return try step(&buffer)
+        return try step(&buffer, lists: &lists)
     }
 
-    private mutating func step(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> HTTP1Event<Rules.Head>? {
+    private mutating func step(
+        _ buffer: inout ByteBuffer,
+        lists: inout HTTP1FieldListPool
+    ) throws(HTTP1ParseError) -> HTTP1Event<Rules.Head>? {
         while true {
             switch state {
             case .idle, .stopped:
@@ -82,7 +87,7 @@ package struct HTTP1MessageReader<Rules: HTTP1MessageRules> {
                 guard
                     var head = try HTTP1HeadParser.readHead(
                         from: &buffer, scanned: &scanned, maxHeadSize: maxHeadSize,
-                        parse: { bytes throws(HTTP1ParseError) in try Rules.parse(bytes) })
+                        parse: { bytes throws(HTTP1ParseError) in try Rules.parse(bytes, lists: &lists) })
                 else {
                     state = .head(scanned: scanned)
                     return nil

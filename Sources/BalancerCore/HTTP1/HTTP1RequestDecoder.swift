@@ -46,7 +46,17 @@ package struct HTTP1RequestDecoder {
     /// reads until the response in progress is done. Stored, so the connection reads it without a call.
     package private(set) var backlogFull = false
 
-    package mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? { try reader.next() }
+    /// The next event; a head's list of lines is taken from `lists` (the event loop's, where its heads give
+    /// theirs back).
+    package mutating func next(lists: inout HTTP1FieldListPool) throws(HTTP1ParseError) -> HTTP1RequestEvent? {
+        try reader.next(lists: &lists)
+    }
+
+    /// The next event, a head's list of lines made new.
+    package mutating func next() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
+        var lists = HTTP1FieldListPool()
+        return try reader.next(lists: &lists)
+    }
 
     /// The client closed its side; a request cut short is an error, otherwise nothing happens.
     package mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1RequestEvent? {
@@ -58,8 +68,11 @@ package struct HTTP1RequestDecoder {
     /// A request head's rules: empty lines may come first, and the hygiene check decides its body, or that
     /// nothing after it is read.
     @usableFromInline struct Rules: HTTP1MessageRules {
-        static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1RequestHead {
-            try HTTP1HeadParser.parseRequest(bytes)
+        static func parse(
+            _ bytes: UnsafeRawBufferPointer,
+            lists: inout HTTP1FieldListPool
+        ) throws(HTTP1ParseError) -> HTTP1RequestHead {
+            try HTTP1HeadParser.parseRequest(bytes, lists: &lists)
         }
 
         /// Empty lines before a request line are skipped (RFC 9112 §2.2), e.g. a CRLF after a POST body.

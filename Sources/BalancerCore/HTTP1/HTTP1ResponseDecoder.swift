@@ -32,7 +32,17 @@ package struct HTTP1ResponseDecoder {
 
     package mutating func feed(_ bytes: ByteBuffer) { reader.input.append(bytes) }
 
-    package mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? { try reader.next() }
+    /// The next event; a head's list of lines is taken from `lists` (the event loop's, where its heads give
+    /// theirs back).
+    package mutating func next(lists: inout HTTP1FieldListPool) throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
+        try reader.next(lists: &lists)
+    }
+
+    /// The next event, a head's list of lines made new.
+    package mutating func next() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
+        var lists = HTTP1FieldListPool()
+        return try reader.next(lists: &lists)
+    }
 
     /// The upstream closed the connection: ends a close-delimited body, or reports a truncated response.
     package mutating func connectionClosed() throws(HTTP1ParseError) -> HTTP1ResponseEvent? {
@@ -54,8 +64,11 @@ package struct HTTP1ResponseDecoder {
         /// The response answers a `HEAD` request: it has no body, whatever its head says.
         var isHeadRequest = false
 
-        static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1ResponseHead {
-            try HTTP1HeadParser.parseResponse(bytes)
+        static func parse(
+            _ bytes: UnsafeRawBufferPointer,
+            lists: inout HTTP1FieldListPool
+        ) throws(HTTP1ParseError) -> HTTP1ResponseHead {
+            try HTTP1HeadParser.parseResponse(bytes, lists: &lists)
         }
 
         func afterHead(_ head: inout HTTP1ResponseHead, bufferedBodyBytes: Int) throws(HTTP1ParseError)

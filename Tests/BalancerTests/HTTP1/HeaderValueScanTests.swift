@@ -27,8 +27,10 @@ final class HeaderValueScanTests: XCTestCase {
 
     private func parsed(_ value: [UInt8]) -> [UInt8]? {
         let head = Array("GET / HTTP/1.1\r\nX-Test:".utf8) + value + Array("\r\nHost: a\r\n\r\n".utf8)
+        var lists = HTTP1FieldListPool()
         return head.withUnsafeBytes { bytes -> [UInt8]? in
-            guard let parsed = try? HTTP1HeadParser.parseRequest(bytes), parsed.fields.count == 2 else { return nil }
+            guard let parsed = try? HTTP1HeadParser.parseRequest(bytes, lists: &lists), parsed.fields.count == 2
+            else { return nil }
             return Array(bytes[parsed.fields[0].value])
         }
     }

@@ -10,7 +10,8 @@ final class AccessLogEntryTests: XCTestCase {
     private func combined(_ record: RequestRecord) -> String {
         var buffer = ByteBuffer()
         var record = record
-        record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now())
+        var lists = HTTP1FieldListPool()
+        record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now(), recycling: &lists)
             .writeCombined(into: &buffer, localTime: "01/Dec/2026:00:00:00 +0000")
         return buffer.readString(length: buffer.readableBytes) ?? ""
     }
@@ -70,12 +71,14 @@ final class AccessLogEntryTests: XCTestCase {
         var record = RequestRecord()
         record.begin(try RequestHeadFixture.decode("DELETE /x HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\n\r\n"), at: .now())
         record.status = 204
-        let entry = record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now())
+        var lists = HTTP1FieldListPool()
+        let entry = record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now(), recycling: &lists)
         XCTAssertEqual(entry.request?.method, "DELETE")
         XCTAssertEqual(entry.request?.uri, "/x")
         XCTAssertEqual(entry.userAgent, "u")
         XCTAssertNil(entry.referer)
         XCTAssertNil(record.head)
-        XCTAssertNil(record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now()).request)
+        XCTAssertNil(record.takeAccessLogEntry(clientAddress: "192.0.2.1", now: .now(), recycling: &lists).request)
+        XCTAssertEqual(lists.count, 1, "the head's list of lines is kept for the next head")
     }
 }
