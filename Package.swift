@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "balancer", targets: ["BalancerExecutable"]),
         .executable(name: "health-service", targets: ["HealthService"]),
+        // The bare SwiftNIO relay the balancer's cost per request is measured against (docs/performance.md).
+        .executable(name: "nio-relay", targets: ["BalancerRelayFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -106,6 +108,14 @@ let package = Package(
         .executableTarget(
             name: "BalancerExecutable",
             dependencies: ["Balancer", "CJemalloc"]
+        ),
+        .executableTarget(
+            name: "BalancerRelayFloor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
         ),
         .executableTarget(
             name: "HealthService",

@@ -12,7 +12,9 @@ proxy's processes from /proc/PID/stat, divided by the requests wrk completed.
 and without it in the same run (`plain=B rp=B:reuseport`); `--nginx-reuseport` adds nginx with `listen ...
 reuseport` as `nginx-rp`. `NAME=PATH:log` has that binary write its access log (combined, to a file), and
 `--nginx-log` adds nginx writing the same fields as `nginx-log` (`buffer=64k flush=1s`, as the balancer batches). `--close` sends `Connection: close`, so every request comes on a new connection and
-accepting is part of what is measured (wrk otherwise keeps its connections for the whole round).
+accepting is part of what is measured (wrk otherwise keeps its connections for the whole round). `NAME=PATH:relay`
+runs `nio-relay` (`swift build -c release --product nio-relay`), the bare SwiftNIO relay in front of the same
+backends with --workers event loops: the floor NIO itself costs per request (`floor=.build/release/nio-relay:relay`).
 
 Load goes to 127.0.0.1 only and every round is bounded by --seconds.
 """
@@ -72,7 +74,7 @@ def nginx_conf(work, name, workers, body):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("binaries", nargs="+", help="NAME=PATH of a balancer binary, or NAME=PATH:reuseport")
+    parser.add_argument("binaries", nargs="+", help="NAME=PATH of a balancer binary, NAME=PATH:reuseport or :log, or NAME=PATH:relay (nio-relay)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=50)
@@ -105,9 +107,18 @@ def main():
         for spec in args.binaries:
             name, path = spec.split("=", 1)
             options = set()
-            while path.endswith((":reuseport", ":log")):
+            while path.endswith((":reuseport", ":log", ":relay")):
                 path, option = path.rsplit(":", 1)
                 options.add(option)
+            if "relay" in options:
+                port = free_port()
+                proc = subprocess.Popen([path, "--listen", str(port), "--upstreams", ",".join(map(str, backends)),
+                                         "--threads", str(args.workers)], stdout=subprocess.DEVNULL,
+                                        stderr=open(os.path.join(work, f"{name}.log"), "w"))
+                procs.append(proc)
+                wait_port(port)
+                proxies[name] = (port, lambda proc=proc: [proc.pid])
+                continue
             reuseport = "reuseport" in options
             access_log = os.path.join(work, f"{name}-access.log") if "log" in options else "off"
             port, admin = free_port(), free_port()
