@@ -7,10 +7,16 @@ import NIOCore
 final class LoopMetrics {
     private var requestsByClass = [Int](repeating: 0, count: 6)
     private var bytesSent: Int64 = 0
-    /// Per server object seen on this loop, found by object identity (no string hashed per request). The object
-    /// is held, so its identifier is never reused; a server a reload replaced with a new object (its line changed)
-    /// counts on under the same `ServerKey`, and `snapshot()` adds the two up.
-    private var servers: [ObjectIdentifier: ServerLoopCounters] = [:]
+    /// Per server object seen on this loop, found by object identity (no string hashed per request): the same
+    /// index in the four arrays. The objects are held, so an identifier is never reused; a server a reload replaced
+    /// with a new object (its line changed) counts on under the same `ServerKey`, and `snapshot()` adds the two up.
+    /// Parallel arrays searched in order rather than a dictionary of objects: a group has a handful of servers, and
+    /// a dictionary lookup hashed the identifier and retained and released the object it found on every request.
+    /// Searched from the end: objects a reload or a DNS change made are appended, so the current ones come first.
+    private var serverIDs: [ObjectIdentifier] = []
+    private var serverObjects: [UpstreamServer] = []
+    private var serverKeys: [ServerKey] = []
+    private var serverCounts: [ServerCounts] = []
 
     init() {}
 
@@ -32,16 +38,19 @@ final class LoopMetrics {
         requestsByClass[codeClass] &+= 1
         self.bytesSent &+= bytesSent
         guard let server, groupIndex < snapshot.groups.count else { return }
-        let counters: ServerLoopCounters
-        if let existing = servers[ObjectIdentifier(server)] {
-            counters = existing
+        let id = ObjectIdentifier(server)
+        let slot: Int
+        if let found = serverIDs.lastIndex(of: id) {
+            slot = found
         } else {
-            counters = ServerLoopCounters(
-                server: server, key: ServerKey(group: snapshot.groups[groupIndex].name, server: server.id))
-            servers[ObjectIdentifier(server)] = counters
+            slot = serverIDs.count
+            serverIDs.append(id)
+            serverObjects.append(server)
+            serverKeys.append(ServerKey(group: snapshot.groups[groupIndex].name, server: server.id))
+            serverCounts.append(ServerCounts())
         }
         // An upstream status means the server answered; without one the attempt failed (the journal says why).
-        counters.counts.record(
+        serverCounts[slot].record(
             nanoseconds: (now - start).nanoseconds,
             codeClass: codeClass,
             answeredAt: answered ? Int64(now.uptimeNanoseconds) : nil
@@ -51,21 +60,9 @@ final class LoopMetrics {
     /// A copy of the counters (call on the loop), by server id.
     func snapshot() -> MetricsSnapshot {
         var byKey: [ServerKey: ServerCounts] = [:]
-        for counters in servers.values {
-            byKey[counters.key] = byKey[counters.key].map { $0 + counters.counts } ?? counters.counts
+        for (key, counts) in zip(serverKeys, serverCounts) {
+            byKey[key] = byKey[key].map { $0 + counts } ?? counts
         }
         return MetricsSnapshot(requestsByClass: requestsByClass, bytesSent: bytesSent, servers: byKey)
-    }
-}
-
-/// One server object's counters on one loop, changed in place.
-private final class ServerLoopCounters {
-    let server: UpstreamServer
-    let key: ServerKey
-    var counts = ServerCounts()
-
-    init(server: UpstreamServer, key: ServerKey) {
-        self.server = server
-        self.key = key
     }
 }

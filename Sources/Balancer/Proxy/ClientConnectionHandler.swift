@@ -21,7 +21,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     private let loop: LoopContext
     /// What the listener that accepted this connection does (TLS, redirect, HSTS), as of the accept.
     private let listener: ListenerRuntime
-    private var context: ChannelHandlerContext?
+    /// This handler's context, unretained (see `UnretainedContext`): the request path uses it without reference
+    /// counts; `context` is the plain reference for the rest.
+    private var contextRef = UnretainedContext()
+    private var context: ChannelHandlerContext? { contextRef.strong }
     private var timer: DeadlineTimer?
     private var machine: ProxyStateMachine
     /// The HTTP/1 framing layer: bytes in, request events out (replaceable without touching the decisions).
@@ -68,7 +71,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     // MARK: - Connection lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        contextRef.set(context)
         writable = context.channel.isWritable
         loop.register(context.channel)
         timer = DeadlineTimer(queue: loop.timers) { [self] in self.clientTimedOut() }
@@ -87,7 +90,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         delayTimer = nil
         lease.release()
         attempt.finish(reuse: false, pool: loop.pool, keepalive: 0)
-        self.context = nil
+        contextRef.set(nil)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -190,7 +193,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     private func resumeReads() {
         guard !closing else { return }
-        context?.read()
+        contextRef.with { $0.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -287,7 +290,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         for received: HTTP1RequestHead,
         route: RouteRuntime?
     ) {
-        guard let context else { return }
+        guard contextRef.isSet else { return }
         switch action {
         case .respond(let status, let close):
             timer?.disarm()
@@ -304,7 +307,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             }
             delayTimer?.arm(after: wait)
         case .serveFile(_, let timerAction):
-            guard let staticRoute = route?.files else { return }
+            guard let staticRoute = route?.files, let context else { return }
             run(timerAction)
             let responder = files ?? StaticResponder(loop: loop, delegate: self)
             files = responder
@@ -330,7 +333,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
             if continue100 {
                 var interim = allocator.buffer(capacity: 32)
                 interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
-                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
+                contextRef.with { $0.writeAndFlush(wrapOutboundOut(interim), promise: nil) }
             }
             run(timerAction)
             pickServer(excluding: .empty)
@@ -384,7 +387,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     /// Picks a server outside `excluded` and asks the machine to start an attempt on it.
     private func pickServer(excluding excluded: ServerSet) {
         // The context is bound only where a new connection needs it: binding it holds a reference for the call.
-        guard !closing, context != nil else { return }
+        guard !closing, contextRef.isSet else { return }
         let now = loop.clock.uptimeNanoseconds
         guard let (index, chosen) = loop.pick(group: request.groupIndex, in: snapshot, excluding: excluded, now: now)
         else {
@@ -437,7 +440,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
                 sendTimeout: snapshot.sendTimeout,
                 isHeadRequest: request.isHeadRequest
             )
-            connection.sendHead(request.forwardedHead, chunked: request.forwardedChunked)
+            if let head = request.forwardedHead { connection.sendHead(head, chunked: request.forwardedChunked) }
             for part in body { connection.sendBody(part) }
             if end { connection.sendEnd() }
             connection.flush()
@@ -484,12 +487,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     // MARK: - Upstream events (UpstreamConnectionDelegate)
 
-    var clientIsWritable: Bool { context != nil && writable }
+    var clientIsWritable: Bool { contextRef.isSet && writable }
 
     func upstreamResponseHead(_ head: HTTP1ResponseHead) {
-        guard let context else { return }
+        guard contextRef.isSet else { return }
         // `assert`, so release builds do not even ask the context for its loop (a retain and a release).
-        assert(context.eventLoop.inEventLoop)
+        assert(context?.eventLoop.inEventLoop ?? true)
         let code = head.status
         let clientKeepAlive: Bool
         switch machine.responseHeadReceived(status: code, now: loop.clock.uptimeNanoseconds) {
@@ -539,13 +542,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     func upstreamResponseBody(_ part: ByteBuffer) {
-        guard let context else { return }
+        guard contextRef.isSet else { return }
         if gzip != nil {
             writeCompressed(part, flush: .none)
             return
         }
         request.bytesSent += Int64(part.readableBytes)
-        output.writeBodyPart(part, on: context)
+        contextRef.with { output.writeBodyPart(part, on: $0) }
     }
 
     /// Compresses `part` (nil: only flush) into the gzipped response in progress and writes what zlib gives back.
@@ -564,7 +567,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
     }
 
     func upstreamResponseEnd(keepAlive: Bool) {
-        guard let context else { return }
+        contextRef.with { responseEnded(keepAlive: keepAlive, context: $0) }
+    }
+
+    private func responseEnded(keepAlive: Bool, context: ChannelHandlerContext) {
         if gzip != nil {
             writeCompressed(nil, flush: .finish)
             gzip = nil
@@ -618,15 +624,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
 
     func upstreamTunnelData(_ bytes: ByteBuffer) {
         run(machine.tunnelDataReceived())
-        context?.write(wrapOutboundOut(bytes), promise: nil)
+        contextRef.with { $0.write(wrapOutboundOut(bytes), promise: nil) }
     }
 
     func upstreamReadComplete() {
-        guard let context else { return }
+        guard contextRef.isSet else { return }
         // What was compressed of this burst goes out now: a streamed response must not wait for zlib's buffer.
         if gzip != nil { writeCompressed(nil, flush: .sync) }
-        output.writeHeld(on: context)
-        context.flush()
+        contextRef.with { context in
+            output.writeHeld(on: context)
+            context.flush()
+        }
     }
 
     func upstreamFailed(_ failure: ProxyStateMachine.AttemptFailure) {
@@ -711,7 +719,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamConnectionDel
         }
         // The head's list of lines and the head written upstream serve the loop's next requests.
         if let fields = request.takeFields() { loop.fieldLists.recycle(fields) }
-        loop.headBuffers.recycle(request.takeForwardedHead())
+        if let forwarded = request.takeForwardedHead() { loop.headBuffers.recycle(forwarded) }
         request.release()
     }
 }

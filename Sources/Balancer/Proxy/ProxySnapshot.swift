@@ -12,6 +12,8 @@ final class ProxySnapshot: Sendable {
     /// Redirects, virtual hosts, routes and `return` answers.
     let routing: RequestRouting
     let groups: [UpstreamGroup]
+    /// `groups` again, unretained, for the pick of every request (`groups` keeps them alive).
+    let unretainedGroups: [Unmanaged<UpstreamGroup>]
     /// Route index → what the route does with its requests.
     let routes: [RouteRuntime]
     /// What each listener does with its connections, by configured address (read when a connection is accepted).
@@ -94,6 +96,7 @@ final class ProxySnapshot: Sendable {
             )
         }
         self.groups = groups
+        self.unretainedGroups = groups.map { Unmanaged.passUnretained($0) }
         let httpsPort = config.httpsPort
         self.listeners = Dictionary(
             config.listen.map { listener in

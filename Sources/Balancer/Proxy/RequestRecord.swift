@@ -9,8 +9,9 @@ struct RequestRecord {
     /// request is logged: a response to bytes that never made a head (a malformed request line, a header timeout)
     /// finds none, and so is not taken for the answer to the previous request's method.
     var head: HTTP1RequestHead?
-    /// The head sent upstream, written once and sent again as it is on a retry.
-    var forwardedHead = ByteBuffer()
+    /// The head sent upstream, written once and sent again as it is on a retry; nil between requests (an empty
+    /// buffer in its place cost a retain and a release of a shared one per request).
+    var forwardedHead: ByteBuffer?
     /// Whether the body goes upstream chunked.
     var forwardedChunked = false
     var requestID = RequestID.none
@@ -34,14 +35,12 @@ struct RequestRecord {
     /// The version answers are written in: the request's, or 1.1 for bytes that made no head.
     var version: HTTPVersion { head?.version ?? .http1_1 }
 
-    private static let noBytes = ByteBuffer()
-
     /// Lets go of what only the request in progress needed, its head (a view of the bytes it was read from, and its
     /// list of header lines), the head sent upstream and its id, once it is logged: an idle keep-alive connection
     /// then holds none of them, and the connection's receive buffer is free for the next read.
     mutating func release() {
         head = nil
-        forwardedHead = Self.noBytes
+        forwardedHead = nil
         requestID = .none
     }
 
@@ -51,10 +50,8 @@ struct RequestRecord {
     }
 
     /// The head written upstream, taken out of the record (the request is over).
-    mutating func takeForwardedHead() -> ByteBuffer {
-        let forwarded = forwardedHead
-        forwardedHead = Self.noBytes
-        return forwarded
+    mutating func takeForwardedHead() -> ByteBuffer? {
+        forwardedHead.take()
     }
 
     /// Starts the record of a new request, field by field: building a fresh record would allocate a placeholder

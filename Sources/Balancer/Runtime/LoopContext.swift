@@ -29,10 +29,8 @@ final class LoopContext {
     /// Lists of header lines of finished heads, for the next heads this loop's client connections read.
     var fieldLists = HTTP1FieldListPool()
     private(set) var snapshot: ProxySnapshot
-    /// Balancing state per group of `snapshot`, same order as `snapshot.groups`.
-    private var policies: [AnyBalancingPolicy]
-    /// Scratch space for picks, reused so a pick allocates nothing.
-    private var candidates: [PickCandidate] = []
+    /// Balancing state per group of `snapshot`, and the scratch list of each pick.
+    private var picker: LoopPicker
     private var requestCounter: UInt64 = 0
     private let idPrefix: UInt64
     /// Set when shutdown begins: responses then carry `Connection: close` and idle connections are closed.
@@ -68,7 +66,7 @@ final class LoopContext {
         self.events = events
         self.snapshot = snapshot
         self.stats = stats
-        self.policies = LoopContext.makePolicies(snapshot)
+        self.picker = LoopPicker(snapshot)
         files.configure(snapshot.config.openFileCache)
         self.accessLog = accessLog.map {
             AccessLogBuffer(writer: $0, format: snapshot.config.logFormat, eventLoop: eventLoop)
@@ -82,7 +80,7 @@ final class LoopContext {
     /// Switches this loop to a new snapshot (reload). Requests in flight keep the one they started with.
     func install(_ snapshot: ProxySnapshot) {
         self.snapshot = snapshot
-        self.policies = LoopContext.makePolicies(snapshot)
+        self.picker = LoopPicker(snapshot)
         files.configure(snapshot.config.openFileCache)
         let keep = Set(snapshot.groups.flatMap { $0.servers.map { ObjectIdentifier($0) } })
         pool.closeIdle(except: keep)
@@ -139,17 +137,13 @@ final class LoopContext {
         excluding excluded: ServerSet,
         now: Int64
     ) -> (index: Int, server: UpstreamServer)? {
-        let group = snapshot.groups[groupIndex]
-        group.eligibleCandidates(into: &candidates, excluding: excluded, now: now)
-        let choice: Int?
-        if snapshot === self.snapshot {
-            choice = policies[groupIndex].pick(from: candidates, ticket: group.nextTicket)
-        } else {
-            // A request that started before a reload: a throwaway policy keeps it on its own snapshot's servers.
-            var policy = AnyBalancingPolicy(method: group.config.balance, serverCount: group.servers.count)
-            choice = policy.pick(from: candidates, ticket: group.nextTicket)
+        // The snapshot holds its groups, and the caller the snapshot: the group is used without a reference count.
+        snapshot.unretainedGroups[groupIndex]._withUnsafeGuaranteedRef { group in
+            let current = snapshot === self.snapshot
+            let picked = picker.pick(group, groupIndex: groupIndex, current: current, excluding: excluded, now: now)
+            guard let index = picked else { return nil }
+            return (index, group.servers[index])
         }
-        return choice.map { ($0, group.servers[$0]) }
     }
 
     /// Brings the date strings up to the current event's time, reading the wall clock at most once a millisecond.
@@ -162,9 +156,4 @@ final class LoopContext {
         requestCounter &+= 1
         return .made(prefix: idPrefix, counter: requestCounter)
     }
-
-    private static func makePolicies(_ snapshot: ProxySnapshot) -> [AnyBalancingPolicy] {
-        snapshot.groups.map { AnyBalancingPolicy(method: $0.config.balance, serverCount: $0.servers.count) }
-    }
 }
-

@@ -6,20 +6,19 @@ import NIOCore
 /// Most recently used first, so a burst reuses warm connections and the surplus ages out at the upstream. At most
 /// `keepalive` idle connections are kept per server; a connection past that is closed when returned.
 final class UpstreamConnectionPool {
-    /// One server's idle connections. A class, so that taking and returning a connection mutates the list in place:
-    /// going through the dictionary's in-place accessor instead allocated on every checkout.
-    private final class IdleList {
-        var connections: [UpstreamHandler] = []
-    }
-
-    private var idle: [ObjectIdentifier: IdleList] = [:]
+    /// Servers with a list here, by object identity, and each one's idle connections at the same index. Parallel
+    /// arrays searched from the end rather than a dictionary of lists: a loop talks to a handful of servers, and a
+    /// dictionary lookup hashed the identifier and retained and released the list it found, twice per request.
+    /// Lists of servers a reload dropped are removed (`closeIdle(except:)`), so the search stays short.
+    private var servers: [ObjectIdentifier] = []
+    private var idle: [[UpstreamHandler]] = []
     /// Connections opened by this pool's event loop (for tests and the status page).
     private(set) var opened = 0
 
     /// An idle, still-open connection to `server`, or nil.
     func checkout(_ server: UpstreamServer) -> UpstreamHandler? {
-        guard let list = idle[ObjectIdentifier(server)] else { return nil }
-        while let connection = list.connections.popLast() {
+        guard let slot = servers.lastIndex(of: ObjectIdentifier(server)) else { return nil }
+        while let connection = idle[slot].popLast() {
             connection.idleIn = nil
             if connection.isActive { return connection }
         }
@@ -29,31 +28,35 @@ final class UpstreamConnectionPool {
     /// Gives `connection` back after a complete exchange, or closes it when `keepalive` idle ones are already kept.
     func checkin(_ connection: UpstreamHandler, keepalive: Int) {
         let key = ObjectIdentifier(connection.server)
-        let list: IdleList
-        if let existing = idle[key] {
-            list = existing
+        let slot: Int
+        if let found = servers.lastIndex(of: key) {
+            slot = found
         } else {
-            list = IdleList()
-            idle[key] = list
+            slot = servers.count
+            servers.append(key)
+            idle.append([])
         }
-        guard connection.isActive, list.connections.count < keepalive else {
+        guard connection.isActive, idle[slot].count < keepalive else {
             connection.abort()
             return
         }
         connection.idleIn = self
-        list.connections.append(connection)
+        idle[slot].append(connection)
     }
 
     func noteOpened() { opened += 1 }
 
     /// Number of idle connections kept for `server`.
-    func idleCount(for server: UpstreamServer) -> Int { idle[ObjectIdentifier(server)]?.connections.count ?? 0 }
+    func idleCount(for server: UpstreamServer) -> Int {
+        servers.lastIndex(of: ObjectIdentifier(server)).map { idle[$0].count } ?? 0
+    }
 
     /// Closes every idle connection to servers not in `keep` (servers removed by a reload), or all when nil.
     func closeIdle(except keep: Set<ObjectIdentifier>? = nil) {
-        for (key, list) in idle where keep.map({ !$0.contains(key) }) ?? true {
-            idle[key] = nil
-            for connection in list.connections {
+        for slot in servers.indices.reversed() where keep.map({ !$0.contains(servers[slot]) }) ?? true {
+            let connections = idle.remove(at: slot)
+            servers.remove(at: slot)
+            for connection in connections {
                 connection.idleIn = nil
                 connection.abort()
             }
@@ -62,7 +65,7 @@ final class UpstreamConnectionPool {
 
     /// An idle connection closed by its upstream leaves the pool.
     func remove(_ connection: UpstreamHandler) {
-        let key = ObjectIdentifier(connection.server)
-        idle[key]?.connections.removeAll { $0 === connection }
+        guard let slot = servers.lastIndex(of: ObjectIdentifier(connection.server)) else { return }
+        idle[slot].removeAll { $0 === connection }
     }
 }

@@ -31,8 +31,6 @@ final class UpstreamGroup: Sendable {
 
     var name: String { config.name }
 
-    func nextTicket() -> UInt64 { tieTicket.loadThenWrappingIncrement(ordering: .relaxed) }
-
     /// Fills `candidates` with the servers that may take a request now, excluding `excluded` (servers already tried
     /// for this request). Primaries first; backups only when no primary is eligible, as nginx's `backup`.
     /// Servers ejected by passive health are left out; when none is left the caller answers 503.

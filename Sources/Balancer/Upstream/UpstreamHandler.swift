@@ -32,7 +32,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The client connection using this one. Strong, and cleared whenever an exchange ends, fails or the channel
     /// goes away: a weak reference would put the client handler's reference counts on the slow path.
     private var delegate: UpstreamConnectionDelegate?
-    private var context: ChannelHandlerContext?
+    /// This handler's context, unretained (see `UnretainedContext`): the request path uses it without reference
+    /// counts; `context` is the plain reference for the rest.
+    private var contextRef = UnretainedContext()
+    private var context: ChannelHandlerContext? { contextRef.strong }
     private var machine = UpstreamConnectionStateMachine()
     private var readTimer: DeadlineTimer?
     private var readTimeout: TimeAmount = .seconds(60)
@@ -66,14 +69,14 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var isActive = false
     /// Kept from `channelWritabilityChanged`: asking the channel retains and releases it, on every exchange.
     private var writable = true
-    var isWritable: Bool { context != nil && writable }
+    var isWritable: Bool { contextRef.isSet && writable }
     private var isTunnel: Bool {
         if case .tunnel = machine.state { return true }
         return false
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        contextRef.set(context)
         isActive = context.channel.isActive
         writable = context.channel.isWritable
         readTimer = DeadlineTimer(queue: timers) { [self] in self.readTimedOut() }
@@ -86,7 +89,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         sendTimer?.invalidate()
         delegate = nil
         idleIn = nil
-        self.context = nil
+        contextRef.set(nil)
     }
 
     // MARK: - Exchange control (called by the client connection)
@@ -109,26 +112,26 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch machine.exchangeStarted(clientWritable: delegate.clientIsWritable) {
         case .start(let resumeRead):
             readTimer?.disarm()
-            if resumeRead { context?.read() }
+            if resumeRead { contextRef.with { $0.read() } }
         }
     }
 
     /// Writes the request head (already encoded); `chunked` says how the body that follows is framed.
     func sendHead(_ head: ByteBuffer, chunked: Bool) {
-        guard let context else { return }
+        guard contextRef.isSet else { return }
         requestFraming = chunked ? .chunked : .raw
-        context.write(wrapOutboundOut(head), promise: nil)
+        contextRef.with { $0.write(wrapOutboundOut(head), promise: nil) }
         unflushed = true
     }
 
     func sendBody(_ part: ByteBuffer) {
-        context?.writeBodyPart(part, framing: requestFraming)
+        contextRef.with { $0.writeBodyPart(part, framing: requestFraming) }
         unflushed = true
     }
 
     /// Bytes for the tunnel, written as they are.
     func sendRaw(_ bytes: ByteBuffer) {
-        context?.write(wrapOutboundOut(bytes), promise: nil)
+        contextRef.with { $0.write(wrapOutboundOut(bytes), promise: nil) }
         unflushed = true
     }
 
@@ -141,7 +144,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request is complete: its end goes out, and `read_timeout` starts.
     func sendEnd() {
         if case .chunked = requestFraming {
-            context?.writeBodyEnd(framing: .chunked, promise: nil)
+            contextRef.with { $0.writeBodyEnd(framing: .chunked, promise: nil) }
             unflushed = true
         }
         run(machine.requestSent())
@@ -151,7 +154,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func flush() {
         guard unflushed else { return }
         unflushed = false
-        context?.flush()
+        contextRef.with { $0.flush() }
     }
 
     /// Drops the delegate after a complete exchange; the connection may go back to the pool.
@@ -213,7 +216,10 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func processInbound() {
-        while let delegate {
+        // Bound once for the whole burst (binding it per event retained it per event); the identity check stops the
+        // loop as soon as the exchange ends or fails, as reading `self.delegate` on every turn did.
+        guard let delegate else { return }
+        while self.delegate === delegate {
             if isTunnel {
                 if let rest = decoder.takeBuffered() { delegate.upstreamTunnelData(rest) }
                 return
@@ -313,7 +319,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func sendTimedOut() {
-        fail(machine.sendTimerExpired(isWritable: context == nil || writable))
+        fail(machine.sendTimerExpired(isWritable: !contextRef.isSet || writable))
     }
 
     private func readTimedOut() {
