@@ -22,20 +22,23 @@ extension ProxyStateMachine {
     @inlinable package mutating func readRequested(pipelineBacklogFull: Bool) -> ReadAction {
         let upstreamFull: Bool
         switch state {
-        case .proxying(let request) where request.delayed:
-            // As nginx, nothing more is read from a request a rate limit delays.
-            upstreamFull = true
-        case .proxying(let request):
-            switch request.attempt {
-            case .attached(_, _, let writable): upstreamFull = !writable
-            case .connecting, .none: upstreamFull = request.body.unsentBytes >= request.body.limit
-            }
+        case .proxying:
+            // Read in place: this is asked on every read.
+            upstreamFull =
+                withRequest { request in
+                    // As nginx, nothing more is read from a request a rate limit delays.
+                    if request.delayed { return true }
+                    switch request.attempt {
+                    case .attached(_, _, let writable): return !writable
+                    case .connecting, .none: return request.body.unsentBytes >= request.body.limit
+                    }
+                } ?? false
         case .tunnel(let upstreamWritable):
             upstreamFull = !upstreamWritable
         case .lingering, .closed:
             // Reading on is what drains the client's last bytes; nothing is kept.
             return .read
-        case .idle, .localResponse, .servingFile, .modifying:
+        case .idle, .localResponse, .servingFile:
             upstreamFull = false
         }
         guard upstreamFull || pipelineBacklogFull else { return .read }
@@ -57,7 +60,7 @@ extension ProxyStateMachine {
         switch state {
         case .tunnel: return .relayToUpstream(idleTimeout: timeouts.tunnelIdle)
         case .lingering, .closed: return .discard
-        case .idle, .proxying, .localResponse, .servingFile, .modifying: return .decode
+        case .idle, .proxying, .localResponse, .servingFile: return .decode
         }
     }
 
@@ -171,13 +174,15 @@ extension ProxyStateMachine {
             // files waits the same way, and is served when the delay is over.
             proxied.delayed = true
             proxied.fileMethod = servesFiles ? request.method : nil
-            state = .proxying(proxied)
+            current = proxied
+            state = .proxying
             return .delay(wait, timer: .disarm)
         }
         // Read before the request moves into the state: stored while still used, it would be copied (its body
         // buffer retained and released) on every request.
         let (continue100, upgrade) = (proxied.continue100, proxied.isUpgrade)
-        state = .proxying(proxied)
+        current = proxied
+        state = .proxying
         return .proxy(
             framing: framing,
             continue100: continue100,
@@ -224,7 +229,7 @@ extension ProxyStateMachine {
             default: break
             }
             return action ?? .discard
-        case .idle, .localResponse, .servingFile, .lingering, .tunnel, .closed, .modifying:
+        case .idle, .localResponse, .servingFile, .lingering, .tunnel, .closed:
             return .discard
         }
     }
@@ -257,7 +262,7 @@ extension ProxyStateMachine {
             return .none
         case .idle:
             return .readNextRequest
-        case .lingering, .tunnel, .closed, .modifying:
+        case .lingering, .tunnel, .closed:
             return .none
         }
     }
@@ -302,13 +307,13 @@ extension ProxyStateMachine {
         case .idle:
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(status, close: true, .uncounted)
-        case .proxying(let request) where request.response == .waiting:
+        case .proxying where current?.response == .waiting:
             state = .localResponse(closeAfter: true, requestEnded: false)
             return .respond(status, close: true, .uncounted)
         case .proxying, .localResponse, .servingFile, .tunnel:
             state = .closed
             return .closeClient(.uncounted)
-        case .lingering, .closed, .modifying:
+        case .lingering, .closed:
             return .none
         }
     }

@@ -57,7 +57,7 @@ extension ProxyStateMachine {
     /// pipelined request, whose upstream attempt (if any) ends too, not the server's failure.
     package mutating func fileResponseFailed() -> FailureAction {
         switch state {
-        case .closed, .modifying:
+        case .closed:
             return .none
         default:
             state = .closed

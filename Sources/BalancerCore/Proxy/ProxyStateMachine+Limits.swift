@@ -15,7 +15,7 @@ extension ProxyStateMachine {
     /// The delay is over (the handler's delay timer fired) at monotonic time `now`. nil when no request is delayed
     /// any more (the client left, or shutdown closed it).
     package mutating func delayElapsed(now: Int64) -> DelayEnd? {
-        guard case .proxying(let held) = state, held.delayed else { return nil }
+        guard let held = current, held.delayed else { return nil }
         if let method = held.fileMethod {
             // Answered from files: what the body already brought is dropped with the request.
             var action = fileRequestReceived(method, framing: held.framing, keepAlive: held.clientKeepAlive && !draining)

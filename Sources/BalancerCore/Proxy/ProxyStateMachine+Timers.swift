@@ -29,7 +29,8 @@ extension ProxyStateMachine {
         case .idle, .tunnel, .lingering:
             state = .closed
             return .close
-        case .proxying(let request):
+        case .proxying:
+            guard let request = current else { return .none }
             if !clientWritable && request.response == .streaming {
                 state = .closed
                 return .clientTooSlow
@@ -56,7 +57,7 @@ extension ProxyStateMachine {
             guard !file.requestEnded else { return .none }
             state = .closed
             return .close
-        case .closed, .modifying:
+        case .closed:
             return .none
         }
     }

@@ -55,7 +55,7 @@ extension ProxyStateMachine {
 
     /// No server is left to pick (every one tried, down or ejected).
     package mutating func noServerAvailable() -> FailureAction {
-        guard case .proxying(let request) = state else { return .none }
+        guard let request = current else { return .none }
         let close = !request.requestEnded || !request.clientKeepAlive || draining
         state = .localResponse(closeAfter: close, requestEnded: request.requestEnded)
         return .respond(request.attempts > 1 ? .badGateway : .serviceUnavailable, close: close, .uncounted)
@@ -86,9 +86,7 @@ extension ProxyStateMachine {
 
     /// The connection for attempt `attempt` could not be made.
     package mutating func connectFailed(attempt: Int, _ failure: AttemptFailure, now: Int64) -> FailureAction {
-        guard case .proxying(let request) = state, case .connecting(attempt, _) = request.attempt else {
-            return .none
-        }
+        guard case .connecting(attempt, _)? = current?.attempt else { return .none }
         return attemptFailed(failure, now: now)
     }
 
@@ -113,7 +111,7 @@ extension ProxyStateMachine {
             state = .closed
             return .endTunnel
         }
-        guard case .proxying(let request) = state else { return .none }
+        guard let request = current else { return .none }
         let outcome: AttemptOutcome = failure == .staleConnection ? .uncounted : .failed(failure)
         if request.response != .waiting {
             state = .closed

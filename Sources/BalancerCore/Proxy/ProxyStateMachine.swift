@@ -125,7 +125,8 @@ package struct ProxyStateMachine {
     package enum State {
         /// Between requests: waiting for a head (`client_header_timeout`, then `keepalive_timeout`).
         case idle
-        case proxying(Request)
+        /// A request is in progress: `current`.
+        case proxying
         /// Writing a response of our own; the rest of the request body is read and dropped.
         case localResponse(closeAfter: Bool, requestEnded: Bool)
         /// Answering from a static route's files (`+Files`); the request body, if any, is read and dropped.
@@ -136,12 +137,17 @@ package struct ProxyStateMachine {
         /// The upstream accepted an upgrade: bytes flow both ways untouched until either side closes.
         case tunnel(upstreamWritable: Bool)
         case closed
-        /// Only while an event mutates a request in place, so its buffers are not copied (never seen outside).
-        case modifying
     }
 
     // Set only by the events in this type's files (split by side, hence not `private`); read by tests.
-    package var state: State = .idle
+    package var state: State = .idle {
+        // The request leaves with its state: an idle keep-alive connection keeps nothing of its last request.
+        didSet { if current != nil, !isProxying { current = nil } }
+    }
+    /// The request in progress while `state` is `.proxying`, nil otherwise. Beside the state rather than its
+    /// payload: an event changes it in place, where moving it out of the enum and back copied all of it (about
+    /// 250 bytes, several times) on every event.
+    package var current: Request?
     /// The timeouts of the connection: those of the snapshot it started on, then of its latest request.
     package var timeouts: Timeouts
     /// A `read` was held back (backpressure); the next `.resumeReads` passes it on.
@@ -169,21 +175,11 @@ package struct ProxyStateMachine {
 
     // MARK: - Helpers for events
 
-    /// Runs `body` on the request in progress without copying its buffers; nil when no request is in progress.
+    /// Runs `body` on the request in progress, in place; nil when no request is in progress.
+    @inline(__always)
     package mutating func withRequest<T>(_ body: (inout Request) -> T) -> T? {
-        // The state is moved out (a swap) and the request out of it (a consuming switch): no retain and release of
-        // each of its references, as copying it out of `state` would cost on every event.
-        var taken = State.modifying
-        swap(&taken, &state)
-        switch consume taken {
-        case .proxying(var request):
-            let result = body(&request)
-            if case .modifying = state { state = .proxying(request) }
-            return result
-        case let other:
-            state = other
-            return nil
-        }
+        guard current != nil else { return nil }
+        return body(&current!)
     }
 
     package mutating func invalid(_ what: String) -> Never {
@@ -191,6 +187,11 @@ package struct ProxyStateMachine {
     }
 
     // MARK: - Queries (status and tests; the handler decides nothing from them)
+
+    @inlinable package var isProxying: Bool {
+        if case .proxying = state { return true }
+        return false
+    }
 
     @inlinable package var isIdle: Bool {
         if case .idle = state { return true }
@@ -204,20 +205,18 @@ package struct ProxyStateMachine {
 
     /// Whether the client allows its connection to stay open after the request in progress.
     @inlinable package var clientKeepAlive: Bool {
-        if case .proxying(let request) = state { return request.clientKeepAlive && !draining }
-        return false
+        (current?.clientKeepAlive ?? false) && !draining
     }
 
     /// Whether the request in progress asks for a WebSocket upgrade.
     @inlinable package var isUpgradeRequest: Bool {
-        if case .proxying(let request) = state { return request.isUpgrade }
-        return false
+        current?.isUpgrade ?? false
     }
 
     /// A response is being relayed or a file sent: while the client does not take it, `limits.send_timeout` runs.
     @inlinable package var isRelayingResponse: Bool {
         switch state {
-        case .proxying(let request): return request.response == .streaming
+        case .proxying: return current?.response == .streaming
         case .servingFile(let file): return file.streaming
         default: return false
         }
@@ -226,7 +225,7 @@ package struct ProxyStateMachine {
     /// A request body is still being read from the client: `client_body_timeout` runs between two of its reads.
     @inlinable package var awaitsClientBody: Bool {
         switch state {
-        case .proxying(let request): return !request.requestEnded
+        case .proxying: return current?.requestEnded == false
         case .localResponse(_, let requestEnded): return !requestEnded
         case .servingFile(let file): return !file.requestEnded
         default: return false
@@ -234,7 +233,7 @@ package struct ProxyStateMachine {
     }
 
     @inlinable package var responseStarted: Bool {
-        if case .proxying(let request) = state { return request.response != .waiting }
+        if let response = current?.response { return response != .waiting }
         return false
     }
 

@@ -40,6 +40,33 @@ final class ProxyStateMachineTests: XCTestCase {
         XCTAssertTrue(machine.isIdle)
     }
 
+    /// The request in progress lives beside the state: it must go with it, whichever way the request ends, so an
+    /// idle or closing connection keeps no body buffer of its last request.
+    func testTheRequestLeavesWithItsState() {
+        var finished = ProxyStateMachine()
+        _ = finished.requestHeadReceived(head(.POST, [("Content-Length", "4")]), policy: policy, unavailableStatus: nil)
+        XCTAssertTrue(finished.isProxying)
+        XCTAssertNotNil(finished.current)
+        _ = finished.attach()
+        _ = finished.requestBodyReceived(bytes(4))
+        _ = finished.requestEndReceived()
+        _ = finished.responseHeadReceived(status: 200, now: 0)
+        _ = finished.responseEndReceived(upstreamKeepAlive: true, clientCanKeepAlive: true)
+        XCTAssertTrue(finished.isIdle)
+        XCTAssertNil(finished.current, "a kept-alive connection holds nothing of the request it served")
+
+        var failed = ProxyStateMachine()
+        _ = failed.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        _ = failed.requestEndReceived()
+        XCTAssertEqual(failed.noServerAvailable(), .respond(.serviceUnavailable, close: false, .uncounted))
+        XCTAssertNil(failed.current, "a local answer holds no request either")
+
+        var closed = ProxyStateMachine()
+        _ = closed.requestHeadReceived(head(), policy: policy, unavailableStatus: nil)
+        XCTAssertEqual(closed.clientClosed(), .abortAttempt)
+        XCTAssertNil(closed.current)
+    }
+
     func testContentLengthAboveCapIsRefusedBeforeAnyByte() {
         var machine = ProxyStateMachine()
         let action = machine.requestHeadReceived(
