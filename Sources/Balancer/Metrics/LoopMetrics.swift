@@ -7,13 +7,11 @@ import NIOCore
 final class LoopMetrics {
     private var requestsByClass = [Int](repeating: 0, count: 6)
     private var bytesSent: Int64 = 0
-    /// Per server object seen on this loop, found by object identity (no string hashed per request): the same
-    /// index in the four arrays. The objects are held, so an identifier is never reused; a server a reload replaced
-    /// with a new object (its line changed) counts on under the same `ServerKey`, and `snapshot()` adds the two up.
-    /// Parallel arrays searched in order rather than a dictionary of objects: a group has a handful of servers, and
-    /// a dictionary lookup hashed the identifier and retained and released the object it found on every request.
-    /// Searched from the end: objects a reload or a DNS change made are appended, so the current ones come first.
-    private var serverIDs: [ObjectIdentifier] = []
+    /// Per server object seen on this loop, found by object identity (no string hashed per request), its entries
+    /// in the three arrays at its slot. The objects are held, so an identifier is never reused; a server a reload
+    /// replaced with a new object (its line changed) counts on under the same `ServerKey`, and `snapshot()` adds
+    /// the two up.
+    private var servers = IdentitySlots()
     private var serverObjects: [UpstreamServer] = []
     private var serverKeys: [ServerKey] = []
     private var serverCounts: [ServerCounts] = []
@@ -38,13 +36,8 @@ final class LoopMetrics {
         requestsByClass[codeClass] &+= 1
         self.bytesSent &+= bytesSent
         guard let server, groupIndex < snapshot.groups.count else { return }
-        let id = ObjectIdentifier(server)
-        let slot: Int
-        if let found = serverIDs.lastIndex(of: id) {
-            slot = found
-        } else {
-            slot = serverIDs.count
-            serverIDs.append(id)
+        let (slot, added) = servers.slot(makingFor: server)
+        if added {
             serverObjects.append(server)
             serverKeys.append(ServerKey(group: snapshot.groups[groupIndex].name, server: server.id))
             serverCounts.append(ServerCounts())

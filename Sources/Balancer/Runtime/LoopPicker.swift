@@ -30,12 +30,15 @@ struct LoopPicker {
     ) -> Int? {
         group.eligibleCandidates(into: &candidates, excluding: excluded, now: now)
         // The counter itself, not the group: a closure capturing the group retained and released it on every pick.
+        // Written out at each call: a closure kept in a local is a value of its own, and its context was allocated
+        // on every pick.
         let tieTicket = group.tieTicket
-        let ticket = { tieTicket.loadThenWrappingIncrement(ordering: .relaxed) }
         if current {
-            return policies[groupIndex].pick(from: candidates, ticket: ticket)
+            return policies[groupIndex].pick(from: candidates) {
+                tieTicket.loadThenWrappingIncrement(ordering: .relaxed)
+            }
         }
         var policy = AnyBalancingPolicy(method: group.config.balance, serverCount: group.servers.count)
-        return policy.pick(from: candidates, ticket: ticket)
+        return policy.pick(from: candidates) { tieTicket.loadThenWrappingIncrement(ordering: .relaxed) }
     }
 }

@@ -6,18 +6,18 @@ import NIOCore
 /// Most recently used first, so a burst reuses warm connections and the surplus ages out at the upstream. At most
 /// `keepalive` idle connections are kept per server; a connection past that is closed when returned.
 final class UpstreamConnectionPool {
-    /// Servers with a list here, by object identity, and each one's idle connections at the same index. Parallel
-    /// arrays searched from the end rather than a dictionary of lists: a loop talks to a handful of servers, and a
-    /// dictionary lookup hashed the identifier and retained and released the list it found, twice per request.
-    /// Lists of servers a reload dropped are removed (`closeIdle(except:)`), so the search stays short.
-    private var servers: [ObjectIdentifier] = []
+    /// Servers with a list here, and each one's idle connections in its slot (a dictionary of lists retained and
+    /// released the list it found, twice per request). Lists of servers a reload dropped are removed
+    /// (`closeIdle(except:)`), so the search stays short. A list's connections keep its server alive; an empty
+    /// list whose server is gone may be found by a new server at the same address, which then starts from it.
+    private var servers = IdentitySlots()
     private var idle: [[UpstreamHandler]] = []
     /// Connections opened by this pool's event loop (for tests and the status page).
     private(set) var opened = 0
 
     /// An idle, still-open connection to `server`, or nil.
     func checkout(_ server: UpstreamServer) -> UpstreamHandler? {
-        guard let slot = servers.lastIndex(of: ObjectIdentifier(server)) else { return nil }
+        guard let slot = servers.slot(of: server) else { return nil }
         while let connection = idle[slot].popLast() {
             connection.idleIn = nil
             if connection.isActive { return connection }
@@ -27,15 +27,8 @@ final class UpstreamConnectionPool {
 
     /// Gives `connection` back after a complete exchange, or closes it when `keepalive` idle ones are already kept.
     func checkin(_ connection: UpstreamHandler, keepalive: Int) {
-        let key = ObjectIdentifier(connection.server)
-        let slot: Int
-        if let found = servers.lastIndex(of: key) {
-            slot = found
-        } else {
-            slot = servers.count
-            servers.append(key)
-            idle.append([])
-        }
+        let (slot, added) = servers.slot(makingFor: connection.server)
+        if added { idle.append([]) }
         guard connection.isActive, idle[slot].count < keepalive else {
             connection.abort()
             return
@@ -48,12 +41,12 @@ final class UpstreamConnectionPool {
 
     /// Number of idle connections kept for `server`.
     func idleCount(for server: UpstreamServer) -> Int {
-        servers.lastIndex(of: ObjectIdentifier(server)).map { idle[$0].count } ?? 0
+        servers.slot(of: server).map { idle[$0].count } ?? 0
     }
 
     /// Closes every idle connection to servers not in `keep` (servers removed by a reload), or all when nil.
     func closeIdle(except keep: Set<ObjectIdentifier>? = nil) {
-        for slot in servers.indices.reversed() where keep.map({ !$0.contains(servers[slot]) }) ?? true {
+        for slot in servers.slotsNewestFirst() where keep.map({ !$0.contains(servers[slot]) }) ?? true {
             let connections = idle.remove(at: slot)
             servers.remove(at: slot)
             for connection in connections {
@@ -65,7 +58,7 @@ final class UpstreamConnectionPool {
 
     /// An idle connection closed by its upstream leaves the pool.
     func remove(_ connection: UpstreamHandler) {
-        guard let slot = servers.lastIndex(of: ObjectIdentifier(connection.server)) else { return }
+        guard let slot = servers.slot(of: connection.server) else { return }
         idle[slot].removeAll { $0 === connection }
     }
 }
