@@ -9,7 +9,7 @@ import NIOPosix
 /// One per event loop, created at start; touched only on its loop (reloads arrive through `eventLoop.execute`).
 final class LoopContext {
     let eventLoop: EventLoop
-    let pool = UpstreamConnectionPool()
+    let pool: UpstreamConnectionPool
     let dates = HTTPDateCache()
     let accessLog: AccessLogBuffer?
     let stats: ConnectionStats
@@ -63,6 +63,7 @@ final class LoopContext {
         self.eventLoop = eventLoop
         self.headBuffers = HeadBufferPool(allocator: allocator)
         self.timers = LoopTimerQueue(eventLoop: eventLoop, clock: clock)
+        self.pool = UpstreamConnectionPool(timers: timers)
         self.events = events
         self.snapshot = snapshot
         self.stats = stats
